@@ -1,0 +1,72 @@
+//! The aggregate functions: a group of rows in, one value out.
+//!
+//! Nulls are skipped by every aggregate except `count()` (which counts rows),
+//! `first`/`last` (which take the row's value, null or not) and `collect` (which keeps
+//! nulls out of the list). An aggregate over a group with no non-null input is null,
+//! except the counts, which are 0. `stddev` and `variance` are the sample statistics
+//! (divisor n - 1), null for fewer than two values, like Spark, Polars and DuckDB.
+
+use super::ArgKind::*;
+use super::{ConstCheck, FunctionKind, FunctionSig, NullRule, Param, Returns};
+use crate::types::DataType;
+
+const INT: &DataType = &DataType::Int64;
+const FLOAT: &DataType = &DataType::Float64;
+
+const fn aggregate(
+    name: &'static str,
+    params: &'static [Param],
+    returns: Returns,
+    nulls: NullRule,
+    doc: &'static str,
+    example: &'static str,
+) -> FunctionSig {
+    FunctionSig {
+        name,
+        kind: FunctionKind::Aggregate,
+        params,
+        variadic: false,
+        returns,
+        nulls,
+        doc,
+        example,
+    }
+}
+
+use NullRule::{Always, Never};
+use Returns::{Fixed, IntOrFloat, ListOf, SameAs};
+
+/// Every aggregate function, in documentation order.
+pub static AGGREGATES: &[FunctionSig] = &[
+    aggregate("count", &[Param::optional("value", Any)], Fixed(INT), Never,
+        "with no argument, the number of rows; with one, the number of non-null values",
+        "count()"),
+    aggregate("count_distinct", &[Param::required("value", Any)], Fixed(INT), Never,
+        "the number of distinct non-null values", "count_distinct(Source)"),
+    aggregate("sum", &[Param::required("x", Numeric)], IntOrFloat(0), Always,
+        "the sum of the non-null values (int64 stays int64 and is null on overflow)",
+        "sum(NumberOfDependents)"),
+    aggregate("mean", &[Param::required("x", Numeric)], Fixed(FLOAT), Always,
+        "the arithmetic mean of the non-null values", "mean(Magnitude)"),
+    aggregate("min", &[Param::required("value", Ordered)], SameAs(0), Always,
+        "the smallest non-null value (NaN sorts above every number)", "min(Depth)"),
+    aggregate("max", &[Param::required("value", Ordered)], SameAs(0), Always,
+        "the largest non-null value (NaN sorts above every number)", "max(Magnitude)"),
+    aggregate("stddev", &[Param::required("x", Numeric)], Fixed(FLOAT), Always,
+        "the sample standard deviation (n - 1)", "stddev(Magnitude)"),
+    aggregate("variance", &[Param::required("x", Numeric)], Fixed(FLOAT), Always,
+        "the sample variance (n - 1)", "variance(Magnitude)"),
+    aggregate("median", &[Param::required("x", Numeric)], Fixed(FLOAT), Always,
+        "the median, averaging the two middle values of an even count", "median(MonthlyIncome)"),
+    aggregate("quantile", &[Param::required("x", Numeric),
+            Param::required("q", Float).constant(ConstCheck::Probability)],
+        Fixed(FLOAT), Always,
+        "the q-th quantile with linear interpolation between the closest ranks",
+        "quantile(Magnitude, 0.9)"),
+    aggregate("first", &[Param::required("value", Any)], SameAs(0), Always,
+        "the value of the group's first row in the input's order", "first(Date)"),
+    aggregate("last", &[Param::required("value", Any)], SameAs(0), Always,
+        "the value of the group's last row in the input's order", "last(Date)"),
+    aggregate("collect", &[Param::required("value", Any)], ListOf(0), Never,
+        "the group's non-null values as a list, in input order", "collect(ID)"),
+];

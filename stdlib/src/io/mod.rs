@@ -1,0 +1,153 @@
+//! Data formats and compile-time schema inference.
+//!
+//! [`Format`] names what a source reads or a sink writes; [`infer`] derives a source's
+//! schema from the file itself: the header and a sample of rows for CSV/TSV and JSON
+//! lines, the footer for Parquet, the schema message for Arrow IPC.
+
+mod infer_arrow;
+mod infer_csv;
+mod infer_jsonl;
+mod infer_parquet;
+pub mod value_types;
+
+pub use infer_csv::{CsvOptions, DEFAULT_SAMPLE_BYTES};
+
+use crate::types::Schema;
+use std::fmt;
+use std::path::Path;
+
+/// A data format a source reads or a sink writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Tsv,
+    Jsonl,
+    Parquet,
+    Arrow,
+    /// One JSON document (an array of row objects): for small results.
+    Json,
+    /// A pretty table on standard output.
+    Console,
+}
+
+impl Format {
+    pub const SOURCES: &'static [Format] =
+        &[Format::Csv, Format::Tsv, Format::Jsonl, Format::Parquet, Format::Arrow];
+    pub const SINKS: &'static [Format] = &[
+        Format::Csv,
+        Format::Tsv,
+        Format::Jsonl,
+        Format::Parquet,
+        Format::Arrow,
+        Format::Json,
+        Format::Console,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
+            Format::Json => "json",
+            Format::Console => "console",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Self::SINKS.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The options a source or sink of this format accepts, with what each means.
+    pub fn options(self, for_sink: bool) -> &'static [(&'static str, &'static str)] {
+        match (self, for_sink) {
+            (Format::Csv | Format::Tsv, false) => &[
+                ("header", "bool: the first line names the columns (default true)"),
+                ("delimiter", "string: one character between fields (default `,`, tsv `\\t`)"),
+                ("quote", "string or none: the quote character (default `\"`); `none` turns quoting off"),
+                ("nulls", "list of strings read as null (default [\"\"])"),
+                ("mode", "string: permissive | drop_malformed | fail_fast (default permissive)"),
+                ("infer_rows", "int: rows sampled for schema inference (default: the first 32 MiB)"),
+                ("bad_rows", "string: a path where rejected rows are written"),
+            ],
+            (Format::Jsonl, false) => &[
+                ("mode", "string: permissive | drop_malformed | fail_fast (default permissive)"),
+                ("infer_rows", "int: rows sampled for schema inference (default: the first 32 MiB)"),
+            ],
+            (Format::Csv | Format::Tsv, true) => &[
+                ("header", "bool: write a header line (default true)"),
+                ("delimiter", "string: one character between fields"),
+            ],
+            (Format::Console, true) => &[("limit", "int: rows shown (default 20)")],
+            (Format::Parquet, true) => &[("compression", "string: snappy | zstd | none")],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a schema could not be inferred.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InferError {
+    pub message: String,
+    /// Where in the data file, when the problem is at one place (1-based line, column).
+    pub line: Option<u64>,
+    pub help: Option<String>,
+}
+
+impl InferError {
+    pub fn new(message: impl Into<String>) -> Self {
+        InferError {
+            message: message.into(),
+            line: None,
+            help: None,
+        }
+    }
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for InferError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Infers the schema of the file at `path` in `format`.
+pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
+    match format {
+        Format::Csv | Format::Tsv => infer_csv::infer(path, options),
+        Format::Jsonl => infer_jsonl::infer(path, options.sample_rows),
+        Format::Parquet => infer_parquet::infer(path),
+        Format::Arrow => infer_arrow::infer(path),
+        Format::Json | Format::Console => Err(InferError::new(format!(
+            "`{format}` is a sink format; it cannot be read as a source"
+        ))),
+    }
+}
+
+pub(crate) fn open(path: &Path) -> Result<std::fs::File, InferError> {
+    std::fs::File::open(path).map_err(|e| {
+        let message = format!("cannot open `{}`: {e}", path.display());
+        let help = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path (relative paths start from the working directory), \
+             pass another with --param, or declare the schema so the file is not needed to compile"
+        } else {
+            "check the file's permissions"
+        };
+        InferError::new(message).with_help(help)
+    })
+}

@@ -1,0 +1,132 @@
+//! What type a text field holds: the rules CSV inference uses, and which the CSV reader
+//! applies when it converts fields.
+//!
+//! - bool: `true` / `false` in any case;
+//! - int64: an optional sign and digits that fit in 64 bits (ids above 2^53 stay exact);
+//! - float64: decimal or scientific notation (`6.38E-05`), `nan`, `inf`, `-inf`;
+//! - date: ISO `YYYY-MM-DD`;
+//! - timestamp: ISO `YYYY-MM-DD` then `T` or a space, `HH:MM[:SS[.fff]]`, and an optional
+//!   `Z`, `±HH:MM` or `±HHMM` (with or without a space before it);
+//! - string: anything else.
+//!
+//! US dates (`01/02/1965`) are strings: they are ambiguous with European ones, so they
+//! are parsed only by an explicit `parse_date(col, "%m/%d/%Y")`.
+
+use crate::types::DataType;
+
+/// The narrowest type that can hold `text` (which is not a null marker).
+pub fn classify(text: &str) -> DataType {
+    let t = text.trim();
+    if t.is_empty() {
+        return DataType::String;
+    }
+    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+        return DataType::Bool;
+    }
+    if t.parse::<i64>().is_ok() && t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    {
+        return DataType::Int64;
+    }
+    if is_float(t) {
+        return DataType::Float64;
+    }
+    if parse_iso_date(t).is_some() {
+        return DataType::Date;
+    }
+    if parse_iso_timestamp(t).is_some() {
+        return DataType::Timestamp;
+    }
+    DataType::String
+}
+
+fn is_float(t: &str) -> bool {
+    let lower = t.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if matches!(body, "nan" | "inf" | "infinity") {
+        return true;
+    }
+    // Rust's parser accepts "1e5", "1.", ".5"; refuse words it would otherwise take.
+    body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+        && t.parse::<f64>().is_ok()
+}
+
+/// Days since 1970-01-01 for an ISO `YYYY-MM-DD` date.
+pub fn parse_iso_date(t: &str) -> Option<i32> {
+    if t.len() != 10 || t.as_bytes()[4] != b'-' || t.as_bytes()[7] != b'-' {
+        return None;
+    }
+    let date = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+    Some((date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32)
+}
+
+/// Microseconds since the epoch (UTC) for an ISO 8601 timestamp.
+pub fn parse_iso_timestamp(t: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDateTime};
+    if t.len() < 16 || !matches!(t.as_bytes().get(10), Some(b'T' | b' ')) {
+        return None;
+    }
+    let normalized = t.replacen(' ', "T", 1);
+    let s = normalized.as_str();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_micros());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f %#z", "%Y-%m-%dT%H:%M%#z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, format) {
+            return Some(dt.timestamp_micros());
+        }
+    }
+    let naive = s.strip_suffix('Z').unwrap_or(s);
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(naive, format) {
+            return Some(dt.and_utc().timestamp_micros());
+        }
+    }
+    None
+}
+
+/// The type of a column whose values were seen with types `a` and then `b`: the common
+/// supertype, or `string` when there is none (text always holds the value).
+pub fn widen(a: &DataType, b: &DataType) -> DataType {
+    DataType::common_supertype(a, b).unwrap_or(DataType::String)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_shapes_found_in_the_seed_data() {
+        assert_eq!(classify("6"), DataType::Int64);
+        assert_eq!(classify("5.8"), DataType::Float64);
+        assert_eq!(classify("-1.1"), DataType::Float64);
+        assert_eq!(classify("6.38E-05"), DataType::Float64);
+        assert_eq!(classify("570306133677760513"), DataType::Int64);
+        assert_eq!(classify("99999999999999999999"), DataType::Float64);
+        assert_eq!(classify("01/02/1965"), DataType::String);
+        assert_eq!(classify("13:44:18"), DataType::String);
+        assert_eq!(classify("1965-01-02"), DataType::Date);
+        assert_eq!(classify("1975-02-23T02:58:41.000Z"), DataType::Timestamp);
+        assert_eq!(classify("2015-02-24 11:35:52 -0800"), DataType::Timestamp);
+        assert_eq!(classify("TRUE"), DataType::Bool);
+        assert_eq!(classify("NA"), DataType::String);
+        assert_eq!(classify("nan"), DataType::Float64);
+        assert_eq!(classify("e5"), DataType::String);
+        assert_eq!(classify("Earthquake"), DataType::String);
+    }
+
+    #[test]
+    fn timestamps_honour_offsets() {
+        let utc = parse_iso_timestamp("2015-02-24T19:35:52Z").unwrap();
+        assert_eq!(parse_iso_timestamp("2015-02-24 11:35:52 -0800"), Some(utc));
+        assert_eq!(parse_iso_timestamp("2015-02-24T11:35:52-08:00"), Some(utc));
+        assert_eq!(parse_iso_date("1970-01-02"), Some(1));
+        assert_eq!(parse_iso_date("1970-13-02"), None);
+    }
+
+    #[test]
+    fn widening_falls_back_to_string() {
+        assert_eq!(widen(&DataType::Int64, &DataType::Float64), DataType::Float64);
+        assert_eq!(widen(&DataType::Int64, &DataType::Date), DataType::String);
+    }
+}

@@ -1,0 +1,13 @@
+//! The catalogue shared by Sluice's compiler and runtime.
+//!
+//! It depends on neither of them. It holds:
+//! - [`types`]: the logical column types and schemas every stage agrees on;
+//! - [`functions`]: the signature (and documentation) of every scalar and aggregate
+//!   function of the language, which the resolver type-checks calls against;
+//! - [`io`]: the data formats Sluice reads and writes, and schema inference for them.
+
+pub mod functions;
+pub mod io;
+pub mod types;
+
+pub use types::{DataType, Field, Schema};
