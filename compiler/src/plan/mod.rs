@@ -1,0 +1,313 @@
+//! The logical plan: a petgraph DAG of typed operator nodes.
+//!
+//! Each node holds one operator and its output [`Schema`]; an edge goes from an input
+//! to its consumer and is weighted by the input's position (0 = left of a join). A
+//! relation used by two consumers is one node with two out-edges. Sinks are nodes too,
+//! and the plan lists them in declaration order: printing walks from them
+//! ([`text`], [`dot`], [`json`]) and never shows raw node indices.
+
+pub mod dot;
+pub mod expr;
+pub mod json;
+pub mod text;
+
+pub use expr::{ConstValue, TypedExpr, TypedExprKind};
+
+use crate::syntax::ast::{JoinKind, Span};
+use petgraph::Direction;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use serde::Serialize;
+use sluice_stdlib::io::Format;
+use sluice_stdlib::{DataType, Schema};
+use std::fmt;
+
+/// How `fill_null` fills one column.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fill {
+    Mean,
+    Median,
+    Mode,
+    Constant(ConstValue),
+}
+
+/// One aggregate of a `group`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AggregateExpr {
+    pub name: String,
+    pub function: String,
+    pub args: Vec<TypedExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SortKey {
+    pub column: String,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// How rows are spread over partitions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "scheme")]
+pub enum Partitioning {
+    RoundRobin { partitions: u64 },
+    Hash { columns: Vec<String>, partitions: u64 },
+    Range { columns: Vec<String>, partitions: u64 },
+}
+
+/// Where a cached relation is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheLevel {
+    Memory,
+    Disk,
+    MemoryAndDisk,
+}
+
+impl CacheLevel {
+    pub const NAMES: &'static [&'static str] = &["memory", "disk", "memory_and_disk"];
+    pub fn from_name(name: &str) -> Option<CacheLevel> {
+        Some(match name {
+            "memory" => CacheLevel::Memory,
+            "disk" => CacheLevel::Disk,
+            "memory_and_disk" => CacheLevel::MemoryAndDisk,
+            _ => return None,
+        })
+    }
+}
+
+/// Hints on a node: they steer the runtime and never change results.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Hints {
+    pub cache: Option<CacheLevel>,
+    pub partition: Option<Partitioning>,
+    pub materialize: bool,
+}
+
+impl Hints {
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_none() && self.partition.is_none() && !self.materialize
+    }
+}
+
+/// A plan operator with its resolved arguments.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum PlanOp {
+    Scan { source: String, format: Format, path: String, options: Vec<(String, ConstValue)>, schema_declared: bool },
+    Filter { predicate: TypedExpr },
+    /// Keeps these columns, in this order (`select`, and `drop` of the others).
+    Project { columns: Vec<String> },
+    /// Adds or replaces columns, each seeing the ones before it.
+    Derive { columns: Vec<(String, TypedExpr)> },
+    Rename { pairs: Vec<(String, String)> },
+    Cast { columns: Vec<(String, DataType)> },
+    /// Keeps the first row of each distinct combination of `columns` (all when empty).
+    Distinct { columns: Vec<String> },
+    FillNull { fills: Vec<(String, Fill)> },
+    /// Drops rows with a null in any of `columns`.
+    DropNull { columns: Vec<String> },
+    Aggregate { keys: Vec<String>, aggregates: Vec<AggregateExpr> },
+    Sort { keys: Vec<SortKey> },
+    Limit { count: u64 },
+    /// Inputs: 0 = left, 1 = right.
+    Join { kind: JoinKind, on: Vec<(String, String)> },
+    /// Rows of every input, by column name; inputs in order.
+    Union,
+    Sample { fraction: f64, seed: u64 },
+    /// Part `index` of a seeded split of the input by `fractions`.
+    SplitPart { fractions: Vec<f64>, index: usize, seed: u64, stratify: Option<String> },
+    Explode { column: String },
+    Repartition { partitioning: Partitioning },
+    Sink { format: Format, path: Option<String>, options: Vec<(String, ConstValue)> },
+}
+
+impl PlanOp {
+    /// The operator's name as `explain` prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlanOp::Scan { .. } => "Scan",
+            PlanOp::Filter { .. } => "Filter",
+            PlanOp::Project { .. } => "Project",
+            PlanOp::Derive { .. } => "Derive",
+            PlanOp::Rename { .. } => "Rename",
+            PlanOp::Cast { .. } => "Cast",
+            PlanOp::Distinct { .. } => "Distinct",
+            PlanOp::FillNull { .. } => "FillNull",
+            PlanOp::DropNull { .. } => "DropNull",
+            PlanOp::Aggregate { .. } => "Aggregate",
+            PlanOp::Sort { .. } => "Sort",
+            PlanOp::Limit { .. } => "Limit",
+            PlanOp::Join { .. } => "Join",
+            PlanOp::Union => "Union",
+            PlanOp::Sample { .. } => "Sample",
+            PlanOp::SplitPart { .. } => "SplitPart",
+            PlanOp::Explode { .. } => "Explode",
+            PlanOp::Repartition { .. } => "Repartition",
+            PlanOp::Sink { .. } => "Sink",
+        }
+    }
+}
+
+fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn name(n: &str) -> String {
+    sluice_stdlib::types::display_name(n)
+}
+
+fn options(opts: &[(String, ConstValue)]) -> String {
+    opts.iter().map(|(k, v)| format!(", {k} = {v}")).collect()
+}
+
+impl fmt::Display for Partitioning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Partitioning::RoundRobin { partitions } => write!(f, "round_robin({partitions})"),
+            Partitioning::Hash { columns, partitions } => write!(f, "hash({}, {partitions})", list(columns.iter().map(|c| name(c)))),
+            Partitioning::Range { columns, partitions } => write!(f, "range({}, {partitions})", list(columns.iter().map(|c| name(c)))),
+        }
+    }
+}
+
+/// The operator and its arguments on one line, as `explain` prints them.
+impl fmt::Display for PlanOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name())?;
+        match self {
+            PlanOp::Scan { source, format, path, options: opts, schema_declared } => {
+                write!(f, " {source}: {format}(\"{}\"{})", crate::syntax::dsl::escape(path), options(opts))?;
+                if *schema_declared {
+                    f.write_str(" [declared schema]")?;
+                }
+                Ok(())
+            }
+            PlanOp::Filter { predicate } => write!(f, " {predicate}"),
+            PlanOp::Project { columns } => write!(f, " {}", list(columns.iter().map(|c| name(c)))),
+            PlanOp::Derive { columns } => write!(f, " {}", list(columns.iter().map(|(n, e)| format!("{} = {e}", name(n))))),
+            PlanOp::Rename { pairs } => write!(f, " {}", list(pairs.iter().map(|(a, b)| format!("{} -> {}", name(a), name(b))))),
+            PlanOp::Cast { columns } => write!(f, " {}", list(columns.iter().map(|(n, t)| format!("{}: {t}", name(n))))),
+            PlanOp::Distinct { columns } if columns.is_empty() => f.write_str(" (all columns)"),
+            PlanOp::Distinct { columns } | PlanOp::DropNull { columns } => write!(f, " {}", list(columns.iter().map(|c| name(c)))),
+            PlanOp::FillNull { fills } => write!(
+                f,
+                " {}",
+                list(fills.iter().map(|(c, fill)| match fill {
+                    Fill::Mean => format!("{} = mean", name(c)),
+                    Fill::Median => format!("{} = median", name(c)),
+                    Fill::Mode => format!("{} = mode", name(c)),
+                    Fill::Constant(v) => format!("{} = {v}", name(c)),
+                }))
+            ),
+            PlanOp::Aggregate { keys, aggregates } => {
+                if !keys.is_empty() {
+                    write!(f, " by {}", list(keys.iter().map(|c| name(c))))?;
+                }
+                write!(
+                    f,
+                    " {{ {} }}",
+                    list(aggregates.iter().map(|a| format!("{} = {}({})", name(&a.name), a.function, list(&a.args))))
+                )
+            }
+            PlanOp::Sort { keys } => write!(
+                f,
+                " {}",
+                list(keys.iter().map(|k| format!(
+                    "{} {} nulls {}",
+                    name(&k.column),
+                    if k.descending { "desc" } else { "asc" },
+                    if k.nulls_first { "first" } else { "last" }
+                )))
+            ),
+            PlanOp::Limit { count } => write!(f, " {count}"),
+            PlanOp::Join { kind, on } => write!(
+                f,
+                " {} on {}",
+                kind.name(),
+                list(on.iter().map(|(l, r)| format!("{} == {}", name(l), name(r))))
+            ),
+            PlanOp::Union => Ok(()),
+            PlanOp::Sample { fraction, seed } => write!(f, " {fraction:?} seed {seed}"),
+            PlanOp::SplitPart { fractions, index, seed, stratify } => {
+                write!(f, " {index} of [{}] seed {seed}", list(fractions.iter().map(|x| format!("{x:?}"))))?;
+                if let Some(s) = stratify {
+                    write!(f, " stratify {}", name(s))?;
+                }
+                Ok(())
+            }
+            PlanOp::Explode { column } => write!(f, " {}", name(column)),
+            PlanOp::Repartition { partitioning } => write!(f, " {partitioning}"),
+            PlanOp::Sink { format, path, options: opts } => match path {
+                Some(p) => write!(f, " {format}(\"{}\"{})", crate::syntax::dsl::escape(p), options(opts)),
+                None => write!(f, " {format}({})", options(opts).trim_start_matches(", ")),
+            },
+        }
+    }
+}
+
+/// One node of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanNode {
+    pub op: PlanOp,
+    pub schema: Schema,
+    /// The relation (or source) this node is the result of, if it is one.
+    pub relation: Option<String>,
+    pub hints: Hints,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A typed, checked logical plan.
+#[derive(Clone, Debug, Default)]
+pub struct LogicalPlan {
+    pub graph: StableDiGraph<PlanNode, usize>,
+    /// Sink nodes, in declaration order.
+    pub sinks: Vec<NodeIndex>,
+}
+
+impl LogicalPlan {
+    pub fn add(&mut self, node: PlanNode, inputs: &[NodeIndex]) -> NodeIndex {
+        let id = self.graph.add_node(node);
+        for (slot, input) in inputs.iter().enumerate() {
+            self.graph.add_edge(*input, id, slot);
+        }
+        id
+    }
+
+    /// A node's inputs in slot order.
+    pub fn inputs(&self, node: NodeIndex) -> Vec<NodeIndex> {
+        let mut edges: Vec<(usize, NodeIndex)> = self
+            .graph
+            .edges_directed(node, Direction::Incoming)
+            .map(|e| (*e.weight(), petgraph::visit::EdgeRef::source(&e)))
+            .collect();
+        edges.sort_by_key(|(slot, _)| *slot);
+        edges.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// How many nodes read this one.
+    pub fn consumer_count(&self, node: NodeIndex) -> usize {
+        self.graph.edges_directed(node, Direction::Outgoing).count()
+    }
+
+    /// Every node reachable from the sinks, inputs before consumers, in a deterministic
+    /// order (depth first from each sink in declaration order, inputs in slot order).
+    pub fn topological(&self) -> Vec<NodeIndex> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        fn visit(plan: &LogicalPlan, n: NodeIndex, seen: &mut std::collections::HashSet<NodeIndex>, out: &mut Vec<NodeIndex>) {
+            if !seen.insert(n) {
+                return;
+            }
+            for i in plan.inputs(n) {
+                visit(plan, i, seen, out);
+            }
+            out.push(n);
+        }
+        for s in &self.sinks {
+            visit(self, *s, &mut seen, &mut out);
+        }
+        out
+    }
+}

@@ -1,0 +1,265 @@
+//! The resolver: from an AST to a typed, checked [`LogicalPlan`].
+//!
+//! It binds every name (params, sources, relations, columns, functions), infers each
+//! source's schema from its file (declared schemas win), types every expression against
+//! the stdlib catalogue, and builds the plan DAG. It reports every problem it finds in
+//! the file, not just the first: a relation whose chain has an error is skipped by the
+//! steps after it (so one mistake is not reported many times), and everything else goes
+//! on being checked.
+
+mod consts;
+mod expr;
+mod hints;
+mod params;
+mod sources;
+mod steps;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::plan::{ConstValue, LogicalPlan, PlanNode, PlanOp};
+use crate::syntax::ast::{Item, LetDecl, Pipeline, SinkDecl, Span};
+use petgraph::stable_graph::NodeIndex;
+use sluice_stdlib::io::Format;
+use sluice_stdlib::{DataType, Schema};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the caller adds to the file: `--param name=value` overrides.
+#[derive(Clone, Debug, Default)]
+pub struct ResolveOptions {
+    pub params: Vec<(String, String)>,
+    /// Where relative paths start; the working directory when `None`.
+    pub base_dir: Option<PathBuf>,
+}
+
+/// A param once its value is known.
+#[derive(Clone, Debug)]
+pub(crate) struct ParamInfo {
+    pub value: ConstValue,
+    pub used: Cell<bool>,
+}
+
+/// A named relation (source or `let`).
+#[derive(Clone, Debug)]
+pub(crate) struct RelationInfo {
+    /// `None` when the relation had an error: its users are not checked against it.
+    pub node: Option<NodeIndex>,
+    pub span: Span,
+    pub used: Cell<bool>,
+    pub is_source: bool,
+}
+
+pub(crate) struct Resolver<'o> {
+    pub diags: Diagnostics,
+    pub params: indexmap::IndexMap<String, ParamInfo>,
+    pub relations: HashMap<String, RelationInfo>,
+    /// Names in declaration order, for suggestions.
+    pub relation_order: Vec<String>,
+    pub plan: LogicalPlan,
+    pub options: &'o ResolveOptions,
+    /// Every name the file declares anywhere, with where: to tell "used before declared"
+    /// from "unknown".
+    pub declared_later: HashMap<String, Span>,
+}
+
+/// Resolves a parsed pipeline to its logical plan. Warnings come back with the plan;
+/// errors (with any warnings) come back instead of it.
+pub fn resolve(pipeline: &Pipeline, options: &ResolveOptions) -> (Option<LogicalPlan>, Vec<Diagnostic>) {
+    let mut r = Resolver {
+        diags: Diagnostics::default(),
+        params: indexmap::IndexMap::new(),
+        relations: HashMap::new(),
+        relation_order: Vec::new(),
+        plan: LogicalPlan::default(),
+        options,
+        declared_later: HashMap::new(),
+    };
+    for item in &pipeline.items {
+        match item {
+            Item::Source(s) => {
+                r.declared_later.entry(s.name.name.clone()).or_insert(s.name.span);
+            }
+            Item::Let(l) => {
+                for n in &l.names {
+                    r.declared_later.entry(n.name.clone()).or_insert(n.span);
+                }
+            }
+            _ => {}
+        }
+    }
+    r.params(pipeline);
+    for item in &pipeline.items {
+        match item {
+            Item::Param(_) => {}
+            Item::Source(s) => r.source(s),
+            Item::Let(l) => r.let_decl(l),
+            Item::Sink(s) => r.sink(s),
+        }
+    }
+    r.unused();
+    let has_errors = r.diags.has_errors();
+    let diagnostics = r.diags.sorted();
+    if has_errors { (None, diagnostics) } else { (Some(r.plan), diagnostics) }
+}
+
+impl Resolver<'_> {
+    pub(crate) fn schema(&self, node: NodeIndex) -> &Schema {
+        &self.plan.graph[node].schema
+    }
+
+    /// Declares a relation name, reporting a duplicate.
+    pub(crate) fn declare(&mut self, name: &crate::syntax::ast::Ident, node: Option<NodeIndex>, is_source: bool) {
+        if let Some(prev) = self.relations.get(&name.name) {
+            let prev_span = prev.span;
+            self.diags.push(
+                Diagnostic::error(Code::DuplicateName, format!("`{}` is declared twice", name.name), name.span, "declared again here")
+                    .with_label(prev_span, "first declared here")
+                    .with_help("give the second one another name"),
+            );
+            return;
+        }
+        self.relation_order.push(name.name.clone());
+        self.relations.insert(name.name.clone(), RelationInfo { node, span: name.span, used: Cell::new(false), is_source });
+    }
+
+    /// Looks a relation up for use. `Err(())` means an error was reported; `Ok(None)`
+    /// means the relation exists but had errors of its own.
+    pub(crate) fn lookup(&mut self, name: &crate::syntax::ast::Ident) -> Result<Option<NodeIndex>, ()> {
+        if let Some(info) = self.relations.get(&name.name) {
+            info.used.set(true);
+            return Ok(info.node);
+        }
+        if let Some(later) = self.declared_later.get(&name.name).copied() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UsedBeforeDeclared,
+                    format!("relation `{}` is used before it is declared", name.name),
+                    name.span,
+                    "used here",
+                )
+                .with_label(later, "declared here")
+                .with_help("move its declaration above this line"),
+            );
+            return Err(());
+        }
+        let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name), name.span, "not declared");
+        d.help = did_you_mean(&name.name, self.relation_order.iter().map(String::as_str))
+            .or_else(|| Some("declare it with `source NAME = ...` or `let NAME = ...` first".into()));
+        self.diags.push(d);
+        Err(())
+    }
+
+    fn let_decl(&mut self, decl: &LetDecl) {
+        let input = self.lookup(&decl.input);
+        let mut current = match input {
+            Ok(Some(n)) => Some(n),
+            _ => None,
+        };
+        let split_at = decl.steps.iter().position(|s| matches!(s.op, crate::syntax::ast::Operator::Split { .. }));
+        if let Some(i) = split_at
+            && i + 1 != decl.steps.len()
+        {
+            self.diags.push(
+                Diagnostic::error(Code::InvalidSplit, "`split` must be the last step of its chain", decl.steps[i].keyword, "not last")
+                    .with_help("split into named relations first, then continue each one with its own `let`"),
+            );
+            current = None;
+        }
+        if split_at.is_none() && decl.names.len() > 1 {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidSplit,
+                    format!("{} names are declared but the chain does not end in `split`", decl.names.len()),
+                    decl.names[1].span,
+                    "extra name",
+                )
+                .with_help("only `split` produces several relations: `let train, test = data | split 0.8, 0.2`"),
+            );
+            current = None;
+        }
+        let mut parts = None;
+        for step in &decl.steps {
+            let Some(node) = current else { break };
+            if let crate::syntax::ast::Operator::Split { fractions, seed, stratify } = &step.op {
+                parts = self.split(node, step, fractions, seed.as_ref(), stratify.as_ref(), &decl.names);
+                current = None;
+                break;
+            }
+            current = self.step(node, step);
+        }
+        let hints = self.hints(&decl.hints, current.or(parts.as_ref().and_then(|p| p.first().copied())));
+        match parts {
+            Some(nodes) => {
+                for (name, node) in decl.names.iter().zip(nodes) {
+                    self.plan.graph[node].relation = Some(name.name.clone());
+                    if let Some(h) = &hints {
+                        self.plan.graph[node].hints = h.clone();
+                    }
+                    self.declare(name, Some(node), false);
+                }
+            }
+            None => {
+                if let Some(node) = current {
+                    // A `let` without steps names the same node as its input.
+                    let n = &mut self.plan.graph[node];
+                    if n.relation.is_none() || !decl.steps.is_empty() {
+                        n.relation = Some(decl.names[0].name.clone());
+                    }
+                    if let Some(h) = hints {
+                        n.hints = h;
+                    }
+                }
+                for name in &decl.names {
+                    self.declare(name, current, false);
+                }
+            }
+        }
+    }
+
+    fn sink(&mut self, decl: &SinkDecl) {
+        let Ok(input) = self.lookup(&decl.input) else { return };
+        let format_name = decl.format.name.as_str();
+        let Some(format) = Format::from_name(format_name) else {
+            let names: Vec<&str> = Format::SINKS.iter().map(|f| f.name()).collect();
+            let mut d = Diagnostic::error(Code::UnknownFormat, format!("unknown sink format `{format_name}`"), decl.format.span, "not a format");
+            d.help = did_you_mean(format_name, names.iter().copied()).or_else(|| Some(format!("sink formats are {}", names.join(", "))));
+            self.diags.push(d);
+            return;
+        };
+        let (path, options) = self.io_args(format, true, &decl.args, decl.format.span);
+        if format != Format::Console && path.is_none() {
+            self.diags.push(
+                Diagnostic::error(Code::ArgumentCount, format!("a `{format}` sink needs a path"), decl.format.span, "no path")
+                    .with_help(format!("write `sink {} -> {format}(\"out/file.{format}\")`", decl.input.name)),
+            );
+            return;
+        }
+        let Some(input) = input else { return };
+        let schema = self.schema(input).clone();
+        let node = PlanNode { op: PlanOp::Sink { format, path, options }, schema, relation: None, hints: Default::default(), span: decl.span };
+        let id = self.plan.add(node, &[input]);
+        self.plan.sinks.push(id);
+    }
+
+    fn unused(&mut self) {
+        let mut unused: Vec<(Span, String, bool)> = self
+            .relations
+            .iter()
+            .filter(|(_, info)| !info.used.get())
+            .map(|(name, info)| (info.span, name.clone(), info.is_source))
+            .collect();
+        unused.sort();
+        for (span, name, is_source) in unused {
+            let kind = if is_source { "source" } else { "relation" };
+            self.diags.push(
+                Diagnostic::error(Code::UnusedRelation, format!("{kind} `{name}` is never used"), span, "declared here")
+                    .with_help("send it to a sink, use it in another relation, or remove it"),
+            );
+        }
+    }
+}
+
+/// A type name for messages: `int64?` for nullable.
+pub(crate) fn type_name(t: &DataType, nullable: bool) -> String {
+    if nullable { format!("{t}?") } else { t.to_string() }
+}

@@ -1,0 +1,486 @@
+//! Pipe steps: each operator checks its arguments against its input's schema, computes
+//! its output schema and becomes one plan node.
+
+use super::expr::{Context, can_cast};
+use super::{Resolver, type_name};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::plan::{AggregateExpr, ConstValue, Fill, PlanNode, PlanOp, SortKey, TypedExprKind};
+use crate::syntax::ast::{Expr, FillSpec, FillValue, Ident, JoinKind, Operator, Step};
+use petgraph::stable_graph::NodeIndex;
+use sluice_stdlib::{DataType, Field, Schema};
+
+impl Resolver<'_> {
+    fn add_step(&mut self, input: NodeIndex, op: PlanOp, schema: Schema, step: &Step, extra: &[NodeIndex]) -> NodeIndex {
+        let mut inputs = vec![input];
+        inputs.extend_from_slice(extra);
+        self.plan.add(PlanNode { op, schema, relation: None, hints: Default::default(), span: step.span }, &inputs)
+    }
+
+    fn no_duplicates(&mut self, names: &[Ident]) -> bool {
+        for (i, n) in names.iter().enumerate() {
+            if let Some(prev) = names[..i].iter().find(|p| p.name == n.name) {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateColumn, format!("column `{}` is named twice", n.name), n.span, "named again")
+                        .with_label(prev.span, "first here"),
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    fn columns_exist(&mut self, names: &[Ident], schema: &Schema) -> bool {
+        let mut ok = true;
+        for n in names {
+            ok &= self.column(n, schema).is_some();
+        }
+        ok
+    }
+
+    /// Resolves one step; `None` when it has an error (reported).
+    pub(crate) fn step(&mut self, input: NodeIndex, step: &Step) -> Option<NodeIndex> {
+        let schema = self.schema(input).clone();
+        let (op, out, extra) = match &step.op {
+            Operator::Filter { predicate } => {
+                let t = self.type_expr(predicate, &schema, Context::Row)?;
+                if !matches!(t.data_type, DataType::Bool | DataType::Null) {
+                    self.not_bool(&t, predicate.span, "a filter condition");
+                    return None;
+                }
+                (PlanOp::Filter { predicate: t }, schema, vec![])
+            }
+            Operator::Select { columns } => {
+                if !self.columns_exist(columns, &schema) || !self.no_duplicates(columns) {
+                    return None;
+                }
+                let fields = columns.iter().filter_map(|c| schema.field(&c.name).cloned()).collect();
+                (PlanOp::Project { columns: columns.iter().map(|c| c.name.clone()).collect() }, Schema::new(fields), vec![])
+            }
+            Operator::Drop { columns } => {
+                if !self.columns_exist(columns, &schema) {
+                    return None;
+                }
+                let fields: Vec<Field> = schema.fields.iter().filter(|f| !columns.iter().any(|c| c.name == f.name)).cloned().collect();
+                (PlanOp::Project { columns: fields.iter().map(|f| f.name.clone()).collect() }, Schema::new(fields), vec![])
+            }
+            Operator::Derive { columns } => {
+                let mut out = schema.clone();
+                let mut derived = Vec::new();
+                let mut ok = true;
+                for a in columns {
+                    match self.type_expr(&a.value, &out, Context::Row) {
+                        Some(t) => {
+                            out.upsert(Field::new(a.name.name.clone(), t.data_type.clone(), t.nullable));
+                            derived.push((a.name.name.clone(), t));
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                (PlanOp::Derive { columns: derived }, out, vec![])
+            }
+            Operator::Rename { pairs } => {
+                let mut out = schema.clone();
+                for p in pairs {
+                    let i = match out.index_of(&p.from.name) {
+                        Some(i) => i,
+                        None => {
+                            self.column(&p.from, &out);
+                            return None;
+                        }
+                    };
+                    if p.to.name != p.from.name && out.field(&p.to.name).is_some() {
+                        self.diags.push(
+                            Diagnostic::error(Code::DuplicateColumn, format!("a column `{}` already exists", p.to.name), p.to.span, "name taken")
+                                .with_help("drop or rename that column first"),
+                        );
+                        return None;
+                    }
+                    out.fields[i].name = p.to.name.clone();
+                }
+                (PlanOp::Rename { pairs: pairs.iter().map(|p| (p.from.name.clone(), p.to.name.clone())).collect() }, out, vec![])
+            }
+            Operator::Cast { pairs } => {
+                let mut out = schema.clone();
+                for p in pairs {
+                    let f = self.column(&p.column, &schema)?.clone();
+                    if !can_cast(&f.data_type, &p.ty.data_type) {
+                        self.diags.push(Diagnostic::error(
+                            Code::InvalidCast,
+                            format!("cannot cast `{}` from {} to {}", p.column.name, f.data_type, p.ty.data_type),
+                            p.ty.span,
+                            "invalid cast",
+                        ));
+                        return None;
+                    }
+                    let nullable = f.nullable || f.data_type == DataType::String && p.ty.data_type != DataType::String;
+                    out.upsert(Field::new(f.name.clone(), p.ty.data_type.clone(), nullable));
+                }
+                (PlanOp::Cast { columns: pairs.iter().map(|p| (p.column.name.clone(), p.ty.data_type.clone())).collect() }, out, vec![])
+            }
+            Operator::Distinct { columns } => {
+                if !self.columns_exist(columns, &schema) {
+                    return None;
+                }
+                (PlanOp::Distinct { columns: columns.iter().map(|c| c.name.clone()).collect() }, schema, vec![])
+            }
+            Operator::DropNull { columns } => {
+                if !self.columns_exist(columns, &schema) {
+                    return None;
+                }
+                let names: Vec<String> = if columns.is_empty() {
+                    schema.fields.iter().filter(|f| f.nullable).map(|f| f.name.clone()).collect()
+                } else {
+                    columns.iter().map(|c| c.name.clone()).collect()
+                };
+                let mut out = schema.clone();
+                for f in &mut out.fields {
+                    if names.contains(&f.name) {
+                        f.nullable = false;
+                    }
+                }
+                (PlanOp::DropNull { columns: names }, out, vec![])
+            }
+            Operator::FillNull { spec } => {
+                let (fills, out) = self.fill_null(spec, &schema)?;
+                (PlanOp::FillNull { fills }, out, vec![])
+            }
+            Operator::Group { keys, aggregates } => {
+                if !self.columns_exist(keys, &schema) || !self.no_duplicates(keys) {
+                    return None;
+                }
+                let mut out = Schema::new(keys.iter().filter_map(|k| schema.field(&k.name).cloned()).collect());
+                let mut aggs = Vec::new();
+                let mut ok = true;
+                for a in aggregates {
+                    let crate::syntax::ast::ExprKind::Call { function, .. } = &a.value.kind else {
+                        self.not_aggregate(&a.value);
+                        ok = false;
+                        continue;
+                    };
+                    if sluice_stdlib::functions::aggregate(&function.name).is_none() && sluice_stdlib::functions::scalar(&function.name).is_some() {
+                        self.not_aggregate(&a.value);
+                        ok = false;
+                        continue;
+                    }
+                    let Some(t) = self.type_expr(&a.value, &schema, Context::Aggregate) else {
+                        ok = false;
+                        continue;
+                    };
+                    if out.field(&a.name.name).is_some() {
+                        self.diags.push(Diagnostic::error(Code::DuplicateColumn, format!("column `{}` is named twice", a.name.name), a.name.span, "name taken"));
+                        ok = false;
+                        continue;
+                    }
+                    out.fields.push(Field::new(a.name.name.clone(), t.data_type.clone(), t.nullable));
+                    let TypedExprKind::Call { function, args } = t.kind else { continue };
+                    aggs.push(AggregateExpr { name: a.name.name.clone(), function, args });
+                }
+                if !ok {
+                    return None;
+                }
+                (PlanOp::Aggregate { keys: keys.iter().map(|k| k.name.clone()).collect(), aggregates: aggs }, out, vec![])
+            }
+            Operator::Sort { keys } => {
+                let mut plan_keys = Vec::new();
+                for k in keys {
+                    let f = self.column(&k.column, &schema)?;
+                    if !f.data_type.is_ordered() {
+                        self.diags.push(Diagnostic::error(Code::TypeMismatch, format!("cannot sort by `{}`: {} has no order", k.column.name, f.data_type), k.column.span, "not sortable"));
+                        return None;
+                    }
+                    plan_keys.push(SortKey { column: k.column.name.clone(), descending: k.descending, nulls_first: k.nulls_first.unwrap_or(false) });
+                }
+                (PlanOp::Sort { keys: plan_keys }, schema, vec![])
+            }
+            Operator::Take { count } => {
+                let n = self.non_negative_int(count, "`take`")?;
+                (PlanOp::Limit { count: n }, schema, vec![])
+            }
+            Operator::Join { kind, right, on } => {
+                let right_node = self.lookup(right).ok()??;
+                let right_schema = self.schema(right_node).clone();
+                let (pairs, out) = self.join(*kind, on, &schema, &right_schema)?;
+                (PlanOp::Join { kind: *kind, on: pairs }, out, vec![right_node])
+            }
+            Operator::Union { others } => {
+                let mut nodes = Vec::new();
+                let mut out = schema.clone();
+                for o in others {
+                    let node = self.lookup(o).ok()??;
+                    let other = self.schema(node).clone();
+                    let missing: Vec<&str> = schema.names().filter(|n| other.field(n).is_none()).collect();
+                    let extra: Vec<&str> = other.names().filter(|n| schema.field(n).is_none()).collect();
+                    if !missing.is_empty() || !extra.is_empty() {
+                        let mut parts = Vec::new();
+                        if !missing.is_empty() {
+                            parts.push(format!("missing {}", missing.join(", ")));
+                        }
+                        if !extra.is_empty() {
+                            parts.push(format!("extra {}", extra.join(", ")));
+                        }
+                        self.diags.push(
+                            Diagnostic::error(Code::UnionMismatch, format!("`{}` does not have the same columns: {}", o.name, parts.join("; ")), o.span, "different columns")
+                                .with_help("union matches columns by name; select or derive the same columns on both sides"),
+                        );
+                        return None;
+                    }
+                    for f in &mut out.fields {
+                        let g = other.field(&f.name).expect("checked above");
+                        match DataType::common_supertype(&f.data_type, &g.data_type) {
+                            Some(t) => {
+                                f.data_type = t;
+                                f.nullable |= g.nullable;
+                            }
+                            None => {
+                                self.diags.push(Diagnostic::error(
+                                    Code::UnionMismatch,
+                                    format!("column `{}` is {} here but {} in `{}`", f.name, f.data_type, g.data_type, o.name),
+                                    o.span,
+                                    "type differs",
+                                ));
+                                return None;
+                            }
+                        }
+                    }
+                    nodes.push(node);
+                }
+                (PlanOp::Union, out, nodes)
+            }
+            Operator::Sample { fraction, seed } => {
+                let fraction = self.fraction(fraction)?;
+                let seed = match seed {
+                    Some(s) => self.non_negative_int(s, "a seed")?,
+                    None => 0,
+                };
+                (PlanOp::Sample { fraction, seed }, schema, vec![])
+            }
+            Operator::Explode { column } => {
+                let f = self.column(column, &schema)?.clone();
+                let DataType::List(item) = &f.data_type else {
+                    self.diags.push(
+                        Diagnostic::error(Code::NotAList, format!("cannot explode `{}`: it is {}, not a list", column.name, f.data_type), column.span, "not a list")
+                            .with_help("make a list first, e.g. `derive words = split(text, \" \")`"),
+                    );
+                    return None;
+                };
+                let mut out = schema.clone();
+                out.upsert(Field::new(f.name.clone(), (**item).clone(), true));
+                (PlanOp::Explode { column: column.name.clone() }, out, vec![])
+            }
+            Operator::Repartition { scheme } => {
+                let partitioning = self.partitioning(scheme, Some(input))?;
+                (PlanOp::Repartition { partitioning }, schema, vec![])
+            }
+            Operator::Split { .. } => return None,
+        };
+        Some(self.add_step(input, op, out, step, &extra))
+    }
+
+    fn not_aggregate(&mut self, e: &Expr) {
+        self.diags.push(
+            Diagnostic::error(Code::AggregateMisuse, "each item of a `group` must be one aggregate call", e.span, "not an aggregate call")
+                .with_help("write `name = mean(x)`; compute other expressions with `derive` after the group"),
+        );
+    }
+
+    fn non_negative_int(&mut self, e: &Expr, what: &str) -> Option<u64> {
+        match self.constant(e, what)? {
+            ConstValue::Int(n) if n >= 0 => Some(n as u64),
+            other => {
+                self.diags.push(Diagnostic::error(Code::InvalidConstant, format!("{what} must be a non-negative integer, found {other}"), e.span, "invalid"));
+                None
+            }
+        }
+    }
+
+    fn fraction(&mut self, e: &Expr) -> Option<f64> {
+        let v = self.constant(e, "a fraction")?;
+        match v.as_f64() {
+            Some(f) if (0.0..=1.0).contains(&f) => Some(f),
+            _ => {
+                self.diags.push(Diagnostic::error(Code::InvalidConstant, format!("a fraction must be a number between 0 and 1, found {v}"), e.span, "invalid"));
+                None
+            }
+        }
+    }
+
+    fn fill_null(&mut self, spec: &FillSpec, schema: &Schema) -> Option<(Vec<(String, Fill)>, Schema)> {
+        let mut out = schema.clone();
+        let mut fills = Vec::new();
+        let targets: Vec<(Option<&Ident>, &FillValue)> = match spec {
+            FillSpec::All(v) => vec![(None, v)],
+            FillSpec::Columns(cols) => cols.iter().map(|(c, v)| (Some(c), v)).collect(),
+        };
+        for (column, value) in targets {
+            let (fill, value_type) = match value {
+                FillValue::Strategy(s) => match s.name.as_str() {
+                    "mean" => (Fill::Mean, None),
+                    "median" => (Fill::Median, None),
+                    _ => (Fill::Mode, None),
+                },
+                FillValue::Constant(e) => {
+                    let v = self.constant(e, "a fill value")?;
+                    let t = v.data_type();
+                    (Fill::Constant(v), Some(t))
+                }
+            };
+            let numeric_only = matches!(fill, Fill::Mean | Fill::Median);
+            let columns: Vec<Field> = match column {
+                Some(c) => vec![self.column(c, schema)?.clone()],
+                // One rule for all: the columns it fits (numbers for mean/median, the
+                // constant's type for a constant), as Spark's na.fill does.
+                None => schema
+                    .fields
+                    .iter()
+                    .filter(|f| f.nullable)
+                    .filter(|f| match &value_type {
+                        _ if numeric_only => f.data_type.is_numeric(),
+                        Some(t) => DataType::common_supertype(&f.data_type, t).is_some_and(|c| c == f.data_type || (f.data_type.is_numeric() && c.is_numeric())),
+                        None => true,
+                    })
+                    .cloned()
+                    .collect(),
+            };
+            for f in columns {
+                let new_type = match (&fill, &value_type) {
+                    (Fill::Mean | Fill::Median, _) if !f.data_type.is_numeric() => {
+                        let span = column.map_or(Default::default(), |c| c.span);
+                        self.diags.push(Diagnostic::error(
+                            Code::ArgumentType,
+                            format!("cannot fill `{}` with its {}: it is {}, not a number", f.name, if fill == Fill::Mean { "mean" } else { "median" }, f.data_type),
+                            span,
+                            "not numeric",
+                        ).with_help("use `mode` or a constant for non-numeric columns"));
+                        return None;
+                    }
+                    // A mean or median of integers is fractional: the column becomes float64.
+                    (Fill::Mean | Fill::Median, _) => DataType::Float64,
+                    (Fill::Constant(_), Some(t)) => match DataType::common_supertype(&f.data_type, t) {
+                        Some(c) => c,
+                        None => {
+                            let span = column.map_or(Default::default(), |c| c.span);
+                            self.diags.push(Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("cannot fill `{}` ({}) with a {}", f.name, type_name(&f.data_type, true), t),
+                                span,
+                                "type differs",
+                            ));
+                            return None;
+                        }
+                    },
+                    _ => f.data_type.clone(),
+                };
+                out.upsert(Field::new(f.name.clone(), new_type, false));
+                fills.push((f.name.clone(), fill.clone()));
+            }
+        }
+        Some((fills, out))
+    }
+
+    fn join(&mut self, kind: JoinKind, on: &[crate::syntax::ast::JoinKey], left: &Schema, right: &Schema) -> Option<(Vec<(String, String)>, Schema)> {
+        let mut pairs = Vec::new();
+        let mut ok = true;
+        for k in on {
+            let l = self.column(&k.left, left).cloned();
+            let r = self.column(&k.right, right).cloned();
+            let (Some(l), Some(r)) = (l, r) else {
+                ok = false;
+                continue;
+            };
+            if DataType::common_supertype(&l.data_type, &r.data_type).is_none() {
+                self.diags.push(
+                    Diagnostic::error(Code::JoinKeyType, format!("cannot join {} with {}", l.data_type, r.data_type), k.left.span.to(k.right.span), "key types differ")
+                        .with_help("cast one key first with `cast`"),
+                );
+                ok = false;
+                continue;
+            }
+            pairs.push((l.name.clone(), r.name.clone()));
+        }
+        if !ok {
+            return None;
+        }
+        if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+            return Some((pairs, left.clone()));
+        }
+        let right_nullable = matches!(kind, JoinKind::Left | JoinKind::Full);
+        let left_nullable = matches!(kind, JoinKind::Right | JoinKind::Full);
+        let mut out = Schema::new(
+            left.fields
+                .iter()
+                .map(|f| {
+                    let shared_key = pairs.iter().any(|(l, r)| l == &f.name && l == r);
+                    // A key named alike on both sides is one column (coalesced in a full join).
+                    let nullable = if shared_key && kind == JoinKind::Full {
+                        f.nullable && right.field(&f.name).is_some_and(|g| g.nullable)
+                    } else if shared_key {
+                        f.nullable
+                    } else {
+                        f.nullable || left_nullable
+                    };
+                    Field::new(f.name.clone(), f.data_type.clone(), nullable)
+                })
+                .collect(),
+        );
+        for f in &right.fields {
+            if pairs.iter().any(|(l, r)| r == &f.name && l == r) {
+                continue;
+            }
+            let mut name = f.name.clone();
+            if out.field(&name).is_some() {
+                name = format!("{name}_right");
+            }
+            out.fields.push(Field::new(name, f.data_type.clone(), f.nullable || right_nullable));
+        }
+        Some((pairs, out))
+    }
+
+    pub(crate) fn split(
+        &mut self,
+        input: NodeIndex,
+        step: &Step,
+        fractions: &[Expr],
+        seed: Option<&Expr>,
+        stratify: Option<&Ident>,
+        names: &[Ident],
+    ) -> Option<Vec<NodeIndex>> {
+        let values: Vec<f64> = fractions.iter().map(|f| self.fraction(f)).collect::<Option<_>>()?;
+        if values.len() != names.len() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidSplit,
+                    format!("{} names for {} fractions", names.len(), values.len()),
+                    step.keyword,
+                    "one name per fraction",
+                )
+                .with_help("write `let train, test = data | split 0.8, 0.2`"),
+            );
+            return None;
+        }
+        let total: f64 = values.iter().sum();
+        if total <= 0.0 {
+            self.diags.push(Diagnostic::error(Code::InvalidSplit, "split fractions must not all be 0", step.keyword, "all zero"));
+            return None;
+        }
+        // Fractions that do not add up to 1 are scaled, as Spark's randomSplit does.
+        let fractions: Vec<f64> = values.iter().map(|v| v / total).collect();
+        let seed = match seed {
+            Some(s) => self.non_negative_int(s, "a seed")?,
+            None => 0,
+        };
+        let schema = self.schema(input).clone();
+        if let Some(s) = stratify {
+            self.column(s, &schema)?;
+        }
+        let nodes = (0..fractions.len())
+            .map(|index| {
+                let op = PlanOp::SplitPart { fractions: fractions.clone(), index, seed, stratify: stratify.map(|s| s.name.clone()) };
+                self.add_step(input, op, schema.clone(), step, &[])
+            })
+            .collect();
+        Some(nodes)
+    }
+}

@@ -1,0 +1,524 @@
+//! The abstract syntax tree both front ends (DSL and YAML) produce.
+//!
+//! Every node carries the [`Span`] of the text it came from, so diagnostics can point
+//! into the DSL file or into the YAML file. Spans never take part in equality: two trees
+//! are equal when they say the same thing, which is how the DSL and YAML forms of a
+//! pipeline are compared.
+
+use serde::Serialize;
+use sluice_stdlib::DataType;
+
+/// A byte range in a source file.
+#[derive(Clone, Copy, Debug, Default, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// Spans are positions, not meaning: any two are equal.
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}..{}", self.start, self.end))
+    }
+}
+
+/// A name as written: a relation, a column, a function, an option.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+impl Ident {
+    pub fn new(name: impl Into<String>, span: Span) -> Ident {
+        Ident {
+            name: name.into(),
+            span,
+        }
+    }
+}
+
+/// A whole pipeline file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pipeline {
+    pub name: Option<Ident>,
+    pub items: Vec<Item>,
+}
+
+/// A top-level declaration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum Item {
+    Param(ParamDecl),
+    Source(SourceDecl),
+    Let(LetDecl),
+    Sink(SinkDecl),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Param(p) => p.span,
+            Item::Source(s) => s.span,
+            Item::Let(l) => l.span,
+            Item::Sink(s) => s.span,
+        }
+    }
+}
+
+/// `param min_mag: float64 = 5.5`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamDecl {
+    pub name: Ident,
+    pub ty: Option<TypeRef>,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+/// A type as written: `float64`, `int64?` (nullable), `list<string>`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TypeRef {
+    pub data_type: DataType,
+    pub nullable: bool,
+    pub span: Span,
+}
+
+/// `source quakes = csv(input, header = true) { Date: string } @cache(memory)`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceDecl {
+    pub name: Ident,
+    pub format: Ident,
+    pub args: Vec<Arg>,
+    pub schema: Option<Vec<SchemaField>>,
+    pub hints: Vec<Hint>,
+    pub span: Span,
+}
+
+/// One column of a declared schema.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SchemaField {
+    pub name: Ident,
+    pub ty: TypeRef,
+}
+
+/// `let strong = quakes | filter ... | select ... @cache(memory)`; several names when
+/// the chain ends in `split`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LetDecl {
+    pub names: Vec<Ident>,
+    pub input: Ident,
+    pub steps: Vec<Step>,
+    pub hints: Vec<Hint>,
+    pub span: Span,
+}
+
+/// `sink yearly -> csv(out + "/yearly.csv")`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SinkDecl {
+    pub input: Ident,
+    pub format: Ident,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// `@cache(memory)`, `@partition(hash(Year, 8))`, `@materialize`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hint {
+    pub name: Ident,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// A call argument, positional or named (`header = true`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+impl Arg {
+    pub fn span(&self) -> Span {
+        match &self.name {
+            Some(n) => n.span.to(self.value.span),
+            None => self.value.span,
+        }
+    }
+}
+
+/// One `| operator` of a chain.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    pub op: Operator,
+    /// The operator's keyword.
+    pub keyword: Span,
+    pub span: Span,
+}
+
+/// `name = expr` in `derive` and `group`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assignment {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+/// `old -> new` in `rename`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RenamePair {
+    pub from: Ident,
+    pub to: Ident,
+}
+
+/// `column: type` in `cast`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CastPair {
+    pub column: Ident,
+    pub ty: TypeRef,
+}
+
+/// How `fill_null` fills.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillValue {
+    /// `mean`, `median` or `mode` of the column.
+    Strategy(Ident),
+    Constant(Expr),
+}
+
+/// The argument of `fill_null`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillSpec {
+    /// One rule for every column it applies to.
+    All(FillValue),
+    /// A rule per named column.
+    Columns(Vec<(Ident, FillValue)>),
+}
+
+/// `column [asc|desc] [nulls first|last]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SortKey {
+    pub column: Ident,
+    pub descending: bool,
+    /// `None` when not written: nulls go last either way, as in DuckDB.
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    Semi,
+    Anti,
+}
+
+impl JoinKind {
+    pub const ALL: &'static [JoinKind] = &[
+        JoinKind::Inner,
+        JoinKind::Left,
+        JoinKind::Right,
+        JoinKind::Full,
+        JoinKind::Semi,
+        JoinKind::Anti,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "inner",
+            JoinKind::Left => "left",
+            JoinKind::Right => "right",
+            JoinKind::Full => "full",
+            JoinKind::Semi => "semi",
+            JoinKind::Anti => "anti",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<JoinKind> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+/// `left_column == right_column`, or one name present on both sides.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JoinKey {
+    pub left: Ident,
+    pub right: Ident,
+}
+
+/// A relational operator and its arguments, as written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operator {
+    Filter { predicate: Expr },
+    Select { columns: Vec<Ident> },
+    Drop { columns: Vec<Ident> },
+    Derive { columns: Vec<Assignment> },
+    Rename { pairs: Vec<RenamePair> },
+    Cast { pairs: Vec<CastPair> },
+    /// Distinct rows, or distinct on the named columns (the first row of each is kept).
+    Distinct { columns: Vec<Ident> },
+    FillNull { spec: FillSpec },
+    /// Drop rows with a null in any column, or in any of the named ones.
+    DropNull { columns: Vec<Ident> },
+    Group { keys: Vec<Ident>, aggregates: Vec<Assignment> },
+    Sort { keys: Vec<SortKey> },
+    Take { count: Expr },
+    Join { kind: JoinKind, right: Ident, on: Vec<JoinKey> },
+    Union { others: Vec<Ident> },
+    Sample { fraction: Expr, seed: Option<Expr> },
+    Split { fractions: Vec<Expr>, seed: Option<Expr>, stratify: Option<Ident> },
+    Explode { column: Ident },
+    /// `repartition 8`, `repartition hash(Year, 8)`, `repartition range(Year, 8)`.
+    Repartition { scheme: Expr },
+}
+
+impl Operator {
+    /// The operator's keyword.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Operator::Filter { .. } => "filter",
+            Operator::Select { .. } => "select",
+            Operator::Drop { .. } => "drop",
+            Operator::Derive { .. } => "derive",
+            Operator::Rename { .. } => "rename",
+            Operator::Cast { .. } => "cast",
+            Operator::Distinct { .. } => "distinct",
+            Operator::FillNull { .. } => "fill_null",
+            Operator::DropNull { .. } => "drop_null",
+            Operator::Group { .. } => "group",
+            Operator::Sort { .. } => "sort",
+            Operator::Take { .. } => "take",
+            Operator::Join { .. } => "join",
+            Operator::Union { .. } => "union",
+            Operator::Sample { .. } => "sample",
+            Operator::Split { .. } => "split",
+            Operator::Explode { .. } => "explode",
+            Operator::Repartition { .. } => "repartition",
+        }
+    }
+}
+
+/// Every operator keyword, for suggestions and editor support.
+pub const OPERATOR_KEYWORDS: &[&str] = &[
+    "filter",
+    "select",
+    "drop",
+    "derive",
+    "rename",
+    "cast",
+    "distinct",
+    "fill_null",
+    "drop_null",
+    "group",
+    "sort",
+    "take",
+    "join",
+    "union",
+    "sample",
+    "split",
+    "explode",
+    "repartition",
+];
+
+/// An expression.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExprKind {
+    Literal(Literal),
+    /// A column, or a param where no column has the name.
+    Name(String),
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Call {
+        function: Ident,
+        args: Vec<Arg>,
+    },
+    List(Vec<Expr>),
+    /// `case when c then v ... [else v] end`
+    Case {
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    /// `expr as type`
+    Cast {
+        operand: Box<Expr>,
+        ty: TypeRef,
+    },
+    /// `expr [not] in [a, b]`
+    InList {
+        operand: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Literal {
+    Int(i64),
+    Float(f64),
+    String(String),
+    Bool(bool),
+    Null,
+    Duration { amount: i64, unit: DurationUnit },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationUnit {
+    Microseconds,
+    Milliseconds,
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+    Weeks,
+}
+
+impl DurationUnit {
+    pub const ALL: &'static [DurationUnit] = &[
+        DurationUnit::Microseconds,
+        DurationUnit::Milliseconds,
+        DurationUnit::Seconds,
+        DurationUnit::Minutes,
+        DurationUnit::Hours,
+        DurationUnit::Days,
+        DurationUnit::Weeks,
+    ];
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DurationUnit::Microseconds => "us",
+            DurationUnit::Milliseconds => "ms",
+            DurationUnit::Seconds => "s",
+            DurationUnit::Minutes => "m",
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+            DurationUnit::Weeks => "w",
+        }
+    }
+    pub fn from_suffix(s: &str) -> Option<DurationUnit> {
+        Self::ALL.iter().copied().find(|u| u.suffix() == s)
+    }
+    pub fn micros(self) -> i64 {
+        match self {
+            DurationUnit::Microseconds => 1,
+            DurationUnit::Milliseconds => 1_000,
+            DurationUnit::Seconds => 1_000_000,
+            DurationUnit::Minutes => 60_000_000,
+            DurationUnit::Hours => 3_600_000_000,
+            DurationUnit::Days => 86_400_000_000,
+            DurationUnit::Weeks => 604_800_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::NotEq => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Binding strength: higher binds tighter. Used by the parser and the formatter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            // 3 is prefix `not`
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq => 4,
+            // 5 is postfix `in`
+            BinaryOp::Add | BinaryOp::Sub => 6,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 7,
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        self.precedence() == 4
+    }
+}
+
+/// Precedence of prefix `not`.
+pub const NOT_PRECEDENCE: u8 = 3;
+/// Precedence of postfix `[not] in`.
+pub const IN_PRECEDENCE: u8 = 5;
+/// Precedence of prefix `-`.
+pub const NEG_PRECEDENCE: u8 = 8;
+/// Precedence of postfix `as`.
+pub const CAST_PRECEDENCE: u8 = 9;

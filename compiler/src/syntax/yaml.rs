@@ -1,0 +1,729 @@
+//! The YAML front end. A YAML pipeline has the sections `pipeline`, `params`,
+//! `sources`, `relations` and `sinks` (see docs/language.md); it is read into a tree of
+//! spanned nodes with serde-saphyr, then walked into the same [`ast`](super::ast) the
+//! DSL produces. Expressions inside YAML strings are parsed by the DSL's expression
+//! grammar with their spans shifted to the string's place in the YAML file, so an error
+//! inside an expression points at its own line and column.
+//!
+//! Values (options, params, constants) are YAML scalars; `${expr}` inside a string
+//! embeds an expression (`"${out}/yearly.csv"` is `out + "/yearly.csv"`).
+
+use super::ast::*;
+use super::dsl;
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use sluice_stdlib::DataType;
+use std::fmt;
+
+/// A YAML value with where it was written.
+#[derive(Clone, Debug)]
+struct Node {
+    value: Value,
+    span: Span,
+}
+
+#[derive(Clone, Debug)]
+enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<Value>::deserialize(d)?;
+        let span = spanned.referenced.span();
+        let start = span.byte_offset().unwrap_or(0) as usize;
+        let len = span.byte_len().unwrap_or(0) as usize;
+        Ok(Node { value: spanned.value, span: Span::new(start, start + len) })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a YAML value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+                Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+                Ok(Value::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(n) = seq.next_element::<Node>()? {
+                    items.push(n);
+                }
+                Ok(Value::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(k) = map.next_key::<Node>()? {
+                    let v = map.next_value::<Node>()?;
+                    entries.push((k, v));
+                }
+                Ok(Value::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses a YAML pipeline.
+pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    let root: Node = match serde_saphyr::from_str(text) {
+        Ok(n) => n,
+        Err(e) => {
+            let offset = e
+                .location()
+                .map(|l| offset_of(text, l.line() as usize, l.column() as usize))
+                .unwrap_or(0);
+            let message = e.without_snippet().to_string();
+            let first_line = message.lines().next().unwrap_or("invalid YAML").to_string();
+            return (
+                None,
+                vec![
+                    Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {first_line}"), Span::new(offset, offset), "here")
+                        .with_help("check the indentation and quoting around this place"),
+                ],
+            );
+        }
+    };
+    let mut r = Reader { text, diagnostics: Vec::new() };
+    let pipeline = r.pipeline(&root);
+    (Some(pipeline), r.diagnostics)
+}
+
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    crate::source::SourceFile::new("", text).offset(line, col)
+}
+
+struct Reader<'t> {
+    text: &'t str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+const TOP_KEYS: &[&str] = &["pipeline", "params", "sources", "relations", "sinks"];
+const HINT_KEYS: &[&str] = &["cache", "partition", "materialize"];
+
+impl Reader<'_> {
+    fn shape(&mut self, node: &Node, expected: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(Code::YamlShape, format!("expected {expected}"), node.span, format!("expected {expected}"))
+                .with_help("see docs/language.md for the YAML form of each declaration"),
+        );
+    }
+
+    fn unknown_key(&mut self, key: &Node, name: &str, allowed: &[&str], context: &str) {
+        let mut d = Diagnostic::error(
+            Code::YamlUnknownKey,
+            format!("unknown key `{name}` in {context}"),
+            key.span,
+            "unknown key",
+        );
+        d.help = did_you_mean(name, allowed.iter().copied()).or_else(|| Some(format!("expected one of: {}", allowed.join(", "))));
+        self.diagnostics.push(d);
+    }
+
+    fn entries<'n>(&mut self, node: &'n Node, what: &str) -> &'n [(Node, Node)] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => {
+                self.shape(node, what);
+                &[]
+            }
+        }
+    }
+
+    fn key_name(&mut self, key: &Node) -> String {
+        match &key.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                self.shape(key, "a name as the key");
+                String::new()
+            }
+        }
+    }
+
+    fn ident_of(&mut self, node: &Node) -> Ident {
+        let name = self.key_name(node);
+        Ident::new(name, self.inner_span(node))
+    }
+
+    /// The span of a scalar's text without its quotes.
+    fn inner_span(&self, node: &Node) -> Span {
+        let s = node.span;
+        match self.text.as_bytes().get(s.start) {
+            Some(b'"' | b'\'') if s.len() >= 2 => Span::new(s.start + 1, s.end - 1),
+            _ => s,
+        }
+    }
+
+    /// The byte offset in the file of byte `i` of a string scalar's value, for plain and
+    /// quoted scalars on one line (escapes in double-quoted strings shift it slightly).
+    fn value_offset(&self, node: &Node, value: &str, i: usize) -> usize {
+        let inner = self.inner_span(node);
+        let raw = self.text.get(inner.start..inner.end).unwrap_or("");
+        if raw == value {
+            return inner.start + i;
+        }
+        if self.text.as_bytes().get(node.span.start) == Some(&b'\'') {
+            // '' stands for ' in single-quoted scalars
+            let mut raw_i = 0;
+            let mut val_i = 0;
+            let rb = raw.as_bytes();
+            while val_i < i && raw_i < rb.len() {
+                raw_i += if rb[raw_i] == b'\'' { 2 } else { 1 };
+                val_i += 1;
+            }
+            return inner.start + raw_i;
+        }
+        match raw.find(value.get(..i.min(value.len())).unwrap_or("")) {
+            Some(p) => inner.start + p + i,
+            None => inner.start + i.min(raw.len()),
+        }
+    }
+
+    fn pipeline(&mut self, root: &Node) -> Pipeline {
+        let mut pipeline = Pipeline { name: None, items: Vec::new() };
+        if !matches!(root.value, Value::Map(_)) {
+            self.shape(root, "a mapping with the keys pipeline, params, sources, relations, sinks");
+            return pipeline;
+        }
+        let entries = self.entries(root, "a mapping");
+        for (key, value) in entries {
+            let name = self.key_name(key);
+            match name.as_str() {
+                "pipeline" => pipeline.name = Some(self.ident_of(value)),
+                "params" => {
+                    for (k, v) in self.entries(value, "a mapping of params") {
+                        let item = self.param(k, v);
+                        pipeline.items.push(Item::Param(item));
+                    }
+                }
+                "sources" => {
+                    for (k, v) in self.entries(value, "a mapping of sources") {
+                        if let Some(s) = self.source(k, v) {
+                            pipeline.items.push(Item::Source(s));
+                        }
+                    }
+                }
+                "relations" => {
+                    for (k, v) in self.entries(value, "a mapping of relations") {
+                        if let Some(l) = self.relation(k, v) {
+                            pipeline.items.push(Item::Let(l));
+                        }
+                    }
+                }
+                "sinks" => match &value.value {
+                    Value::Seq(items) => {
+                        for item in items {
+                            if let Some(s) = self.sink(item) {
+                                pipeline.items.push(Item::Sink(s));
+                            }
+                        }
+                    }
+                    _ => self.shape(value, "a list of sinks"),
+                },
+                _ => self.unknown_key(key, &name, TOP_KEYS, "the pipeline"),
+            }
+        }
+        pipeline
+    }
+
+    fn param(&mut self, key: &Node, value: &Node) -> ParamDecl {
+        let name = self.ident_of(key);
+        let span = key.span.to(value.span);
+        if let Value::Map(entries) = &value.value {
+            let mut ty = None;
+            let mut default = None;
+            for (k, v) in entries {
+                match self.key_name(k).as_str() {
+                    "type" => ty = self.type_ref(v),
+                    "default" => default = Some(self.value_expr(v)),
+                    other => self.unknown_key(k, other, &["type", "default"], "a param"),
+                }
+            }
+            return ParamDecl { name, ty, default, span };
+        }
+        ParamDecl { name, ty: None, default: Some(self.value_expr(value)), span }
+    }
+
+    fn type_ref(&mut self, node: &Node) -> Option<TypeRef> {
+        let Value::Str(s) = &node.value else {
+            self.shape(node, "a type name such as int64 or string?");
+            return None;
+        };
+        let offset = self.value_offset(node, s, 0);
+        match dsl::parse_type(s, offset) {
+            Ok(t) => Some(t),
+            Err(d) => {
+                self.diagnostics.push(d);
+                None
+            }
+        }
+    }
+
+    /// A YAML value as an expression: scalars are literals, lists are lists, and
+    /// `${...}` in a string embeds an expression.
+    fn value_expr(&mut self, node: &Node) -> Expr {
+        let span = self.inner_span(node);
+        let kind = match &node.value {
+            Value::Null => ExprKind::Literal(Literal::Null),
+            Value::Bool(b) => ExprKind::Literal(Literal::Bool(*b)),
+            Value::Int(i) => ExprKind::Literal(Literal::Int(*i)),
+            Value::Float(f) => ExprKind::Literal(Literal::Float(*f)),
+            Value::Str(s) => return self.interpolated(node, s),
+            Value::Seq(items) => ExprKind::List(items.iter().map(|n| self.value_expr(n)).collect()),
+            Value::Map(_) => {
+                self.shape(node, "a value (a string, number, bool or list)");
+                ExprKind::Literal(Literal::Null)
+            }
+        };
+        Expr { kind, span }
+    }
+
+    fn interpolated(&mut self, node: &Node, s: &str) -> Expr {
+        let mut parts: Vec<Expr> = Vec::new();
+        let mut literal = String::new();
+        let mut literal_start = 0;
+        let mut i = 0;
+        let bytes = s.as_bytes();
+        while i < bytes.len() {
+            if s[i..].starts_with("$${") {
+                literal.push_str("${");
+                i += 3;
+                continue;
+            }
+            if s[i..].starts_with("${") {
+                let Some(close) = s[i..].find('}') else {
+                    let at = self.value_offset(node, s, i);
+                    self.diagnostics.push(
+                        Diagnostic::error(Code::SyntaxError, "`${` is not closed", Span::new(at, at + 2), "opened here")
+                            .with_help("write `${expression}`, or `$${` for a literal `${`"),
+                    );
+                    break;
+                };
+                if !literal.is_empty() {
+                    let start = self.value_offset(node, s, literal_start);
+                    let end = self.value_offset(node, s, i);
+                    parts.push(Expr { kind: ExprKind::Literal(Literal::String(std::mem::take(&mut literal))), span: Span::new(start, end) });
+                }
+                let inner = &s[i + 2..i + close];
+                let offset = self.value_offset(node, s, i + 2);
+                match dsl::parse_expr(inner, offset) {
+                    Ok(e) => parts.push(e),
+                    Err(d) => self.diagnostics.push(d),
+                }
+                i += close + 1;
+                literal_start = i;
+                continue;
+            }
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            literal.push(ch);
+            i += ch.len_utf8();
+        }
+        if !literal.is_empty() || parts.is_empty() {
+            let start = self.value_offset(node, s, literal_start);
+            let end = self.value_offset(node, s, s.len());
+            parts.push(Expr { kind: ExprKind::Literal(Literal::String(literal)), span: Span::new(start, end) });
+        }
+        let mut iter = parts.into_iter();
+        let first = iter.next().unwrap_or(Expr { kind: ExprKind::Literal(Literal::Null), span: node.span });
+        iter.fold(first, |left, right| {
+            let span = left.span.to(right.span);
+            Expr { kind: ExprKind::Binary { op: BinaryOp::Add, left: Box::new(left), right: Box::new(right) }, span }
+        })
+    }
+
+    /// A YAML string holding an expression in the DSL's syntax.
+    fn expr(&mut self, node: &Node) -> Option<Expr> {
+        match &node.value {
+            Value::Str(s) => {
+                let offset = self.value_offset(node, s, 0);
+                match dsl::parse_expr(s, offset) {
+                    Ok(e) => Some(e),
+                    Err(d) => {
+                        self.diagnostics.push(d);
+                        None
+                    }
+                }
+            }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => Some(self.value_expr(node)),
+            _ => {
+                self.shape(node, "an expression written as a string");
+                None
+            }
+        }
+    }
+
+    fn hint(&mut self, key: &Node, name: &str, value: &Node) -> Option<Hint> {
+        let span = key.span.to(value.span);
+        let name_ident = Ident::new(name, key.span);
+        let args = match (name, &value.value) {
+            ("materialize", Value::Bool(true) | Value::Null) => Vec::new(),
+            ("materialize", _) => {
+                self.shape(value, "`true`");
+                return None;
+            }
+            _ => vec![Arg { name: None, value: self.expr(value)? }],
+        };
+        Some(Hint { name: name_ident, args, span })
+    }
+
+    fn source(&mut self, key: &Node, value: &Node) -> Option<SourceDecl> {
+        let name = self.ident_of(key);
+        let span = key.span.to(value.span);
+        let mut format = None;
+        let mut args = Vec::new();
+        let mut schema = None;
+        let mut hints = Vec::new();
+        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow"];
+        for (k, v) in self.entries(value, "a mapping such as {csv: path, header: true}") {
+            let key_name = self.key_name(k);
+            if formats.contains(&key_name.as_str()) && format.is_none() {
+                format = Some(Ident::new(key_name.clone(), k.span));
+                args.insert(0, Arg { name: None, value: self.value_expr(v) });
+            } else if key_name == "schema" {
+                let mut fields = Vec::new();
+                for (fk, fv) in self.entries(v, "a mapping of column: type") {
+                    let column = self.ident_of(fk);
+                    if let Some(ty) = self.type_ref(fv) {
+                        fields.push(SchemaField { name: column, ty });
+                    }
+                }
+                schema = Some(fields);
+            } else if HINT_KEYS.contains(&key_name.as_str()) {
+                hints.extend(self.hint(k, &key_name, v));
+            } else {
+                let arg_name = Ident::new(key_name, k.span);
+                args.push(Arg { name: Some(arg_name), value: self.value_expr(v) });
+            }
+        }
+        let Some(format) = format else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::UnknownFormat, format!("source `{}` names no format", name.name), key.span, "no format key")
+                    .with_help("give the format as a key with the path: `csv: data/file.csv` (csv, tsv, jsonl, parquet or arrow)"),
+            );
+            return None;
+        };
+        Some(SourceDecl { name, format, args, schema, hints, span })
+    }
+
+    fn names_of(&mut self, node: &Node) -> Vec<Ident> {
+        match &node.value {
+            Value::Seq(items) => items.iter().map(|n| self.ident_of(n)).collect(),
+            Value::Str(_) => vec![self.ident_of(node)],
+            _ => {
+                self.shape(node, "a column name or a list of them");
+                Vec::new()
+            }
+        }
+    }
+
+    fn relation(&mut self, key: &Node, value: &Node) -> Option<LetDecl> {
+        let key_text = self.key_name(key);
+        let inner = self.inner_span(key);
+        let mut names = Vec::new();
+        let mut offset = 0;
+        for part in key_text.split(',') {
+            let trimmed = part.trim();
+            let lead = part.len() - part.trim_start().len();
+            let start = inner.start + offset + lead;
+            names.push(Ident::new(trimmed, Span::new(start, start + trimmed.len())));
+            offset += part.len() + 1;
+        }
+        let span = key.span.to(value.span);
+        let mut input = None;
+        let mut steps = Vec::new();
+        let mut hints = Vec::new();
+        for (k, v) in self.entries(value, "a mapping with `from` and `steps`") {
+            let key_name = self.key_name(k);
+            match key_name.as_str() {
+                "from" => input = Some(self.ident_of(v)),
+                "steps" => match &v.value {
+                    Value::Seq(items) => {
+                        for item in items {
+                            if let Some(step) = self.step(item) {
+                                steps.push(step);
+                            }
+                        }
+                    }
+                    _ => self.shape(v, "a list of steps"),
+                },
+                name if HINT_KEYS.contains(&name) => hints.extend(self.hint(k, name, v)),
+                other => {
+                    let mut allowed = vec!["from", "steps"];
+                    allowed.extend(HINT_KEYS);
+                    self.unknown_key(k, other, &allowed, "a relation");
+                }
+            }
+        }
+        let Some(input) = input else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::YamlShape, format!("relation `{key_text}` has no `from`"), key.span, "missing `from`")
+                    .with_help("name the input relation: `from: quakes`"),
+            );
+            return None;
+        };
+        Some(LetDecl { names, input, steps, hints, span })
+    }
+
+    fn step(&mut self, node: &Node) -> Option<Step> {
+        let (op_name, key_span, arg) = match &node.value {
+            Value::Str(s) => (s.clone(), node.span, None),
+            Value::Map(entries) if entries.len() == 1 => {
+                let (k, v) = &entries[0];
+                (self.key_name(k), k.span, Some(v))
+            }
+            _ => {
+                self.shape(node, "a step such as `filter: EXPR` or `distinct`");
+                return None;
+            }
+        };
+        let span = node.span;
+        let no_arg = Node { value: Value::Null, span: key_span };
+        let arg = arg.unwrap_or(&no_arg);
+        let op = match op_name.as_str() {
+            "filter" => Operator::Filter { predicate: self.expr(arg)? },
+            "select" => Operator::Select { columns: self.names_of(arg) },
+            "drop" => Operator::Drop { columns: self.names_of(arg) },
+            "distinct" => Operator::Distinct { columns: self.optional_names(arg) },
+            "drop_null" => Operator::DropNull { columns: self.optional_names(arg) },
+            "union" => Operator::Union { others: self.names_of(arg) },
+            "explode" => Operator::Explode { column: self.ident_of(arg) },
+            "derive" => Operator::Derive { columns: self.assignments(arg) },
+            "rename" => Operator::Rename {
+                pairs: self
+                    .entries(arg, "a mapping of old: new")
+                    .iter()
+                    .map(|(k, v)| RenamePair { from: self.ident_of(k), to: self.ident_of(v) })
+                    .collect(),
+            },
+            "cast" => Operator::Cast {
+                pairs: self
+                    .entries(arg, "a mapping of column: type")
+                    .iter()
+                    .filter_map(|(k, v)| Some(CastPair { column: self.ident_of(k), ty: self.type_ref(v)? }))
+                    .collect(),
+            },
+            "fill_null" => Operator::FillNull {
+                spec: match &arg.value {
+                    Value::Map(entries) => {
+                        FillSpec::Columns(entries.iter().map(|(k, v)| (self.ident_of(k), self.fill_value(v))).collect())
+                    }
+                    _ => FillSpec::All(self.fill_value(arg)),
+                },
+            },
+            "group" => {
+                let mut keys = Vec::new();
+                let mut aggregates = Vec::new();
+                for (k, v) in self.entries(arg, "a mapping with `by` and `agg`") {
+                    match self.key_name(k).as_str() {
+                        "by" => keys = self.names_of(v),
+                        "agg" => aggregates = self.assignments(v),
+                        other => self.unknown_key(k, other, &["by", "agg"], "group"),
+                    }
+                }
+                Operator::Group { keys, aggregates }
+            }
+            "sort" => {
+                let items: Vec<Node> = match &arg.value {
+                    Value::Seq(items) => items.clone(),
+                    _ => vec![arg.clone()],
+                };
+                let mut keys = Vec::new();
+                for item in &items {
+                    let Value::Str(s) = &item.value else {
+                        self.shape(item, "a sort key such as `Magnitude desc`");
+                        continue;
+                    };
+                    let offset = self.value_offset(item, s, 0);
+                    match dsl::parse_sort_key(s, offset) {
+                        Ok(k) => keys.push(k),
+                        Err(d) => self.diagnostics.push(d),
+                    }
+                }
+                Operator::Sort { keys }
+            }
+            "take" => Operator::Take { count: self.value_expr(arg) },
+            "join" => {
+                let mut kind = JoinKind::Inner;
+                let mut right = None;
+                let mut on = Vec::new();
+                for (k, v) in self.entries(arg, "a mapping with `with`, `kind` and `on`") {
+                    match self.key_name(k).as_str() {
+                        "with" => right = Some(self.ident_of(v)),
+                        "kind" => {
+                            let name = self.key_name(v);
+                            match JoinKind::from_name(&name) {
+                                Some(k) => kind = k,
+                                None => self.diagnostics.push(
+                                    Diagnostic::error(Code::SyntaxError, format!("unknown join kind `{name}`"), v.span, "not a join kind")
+                                        .with_help("join kinds are inner, left, right, full, semi and anti"),
+                                ),
+                            }
+                        }
+                        "on" => {
+                            let items: Vec<Node> = match &v.value {
+                                Value::Seq(items) => items.clone(),
+                                _ => vec![v.clone()],
+                            };
+                            for item in &items {
+                                let Value::Str(s) = &item.value else {
+                                    self.shape(item, "a join key such as `id` or `a == b`");
+                                    continue;
+                                };
+                                let offset = self.value_offset(item, s, 0);
+                                match dsl::parse_join_key(s, offset) {
+                                    Ok(key) => on.push(key),
+                                    Err(d) => self.diagnostics.push(d),
+                                }
+                            }
+                        }
+                        other => self.unknown_key(k, other, &["with", "kind", "on"], "join"),
+                    }
+                }
+                let Some(right) = right else {
+                    self.shape(arg, "a `with: RELATION` entry");
+                    return None;
+                };
+                Operator::Join { kind, right, on }
+            }
+            "sample" => match &arg.value {
+                Value::Map(entries) => {
+                    let mut fraction = None;
+                    let mut seed = None;
+                    for (k, v) in entries {
+                        match self.key_name(k).as_str() {
+                            "fraction" => fraction = Some(self.value_expr(v)),
+                            "seed" => seed = Some(self.value_expr(v)),
+                            other => self.unknown_key(k, other, &["fraction", "seed"], "sample"),
+                        }
+                    }
+                    Operator::Sample { fraction: fraction?, seed }
+                }
+                _ => Operator::Sample { fraction: self.value_expr(arg), seed: None },
+            },
+            "split" => {
+                let mut fractions = Vec::new();
+                let mut seed = None;
+                let mut stratify = None;
+                for (k, v) in self.entries(arg, "a mapping with `fractions`, `seed` and `stratify`") {
+                    match self.key_name(k).as_str() {
+                        "fractions" => match &v.value {
+                            Value::Seq(items) => fractions = items.iter().map(|n| self.value_expr(n)).collect(),
+                            _ => self.shape(v, "a list of fractions"),
+                        },
+                        "seed" => seed = Some(self.value_expr(v)),
+                        "stratify" => stratify = Some(self.ident_of(v)),
+                        other => self.unknown_key(k, other, &["fractions", "seed", "stratify"], "split"),
+                    }
+                }
+                Operator::Split { fractions, seed, stratify }
+            }
+            "repartition" => Operator::Repartition { scheme: self.expr(arg)? },
+            other => {
+                let mut d = Diagnostic::error(Code::UnknownOperator, format!("unknown operator `{other}`"), key_span, "not an operator");
+                d.help = did_you_mean(other, OPERATOR_KEYWORDS.iter().copied())
+                    .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        Some(Step { op, keyword: key_span, span })
+    }
+
+    fn optional_names(&mut self, node: &Node) -> Vec<Ident> {
+        match &node.value {
+            Value::Null | Value::Bool(true) => Vec::new(),
+            _ => self.names_of(node),
+        }
+    }
+
+    fn assignments(&mut self, node: &Node) -> Vec<Assignment> {
+        let entries = self.entries(node, "a mapping of name: expression");
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let name = self.ident_of(k);
+            if let Some(value) = self.expr(v) {
+                out.push(Assignment { name, value });
+            }
+        }
+        out
+    }
+
+    fn fill_value(&mut self, node: &Node) -> FillValue {
+        if let Value::Str(s) = &node.value
+            && matches!(s.as_str(), "mean" | "median" | "mode")
+        {
+            return FillValue::Strategy(Ident::new(s.clone(), self.inner_span(node)));
+        }
+        FillValue::Constant(self.value_expr(node))
+    }
+
+    fn sink(&mut self, node: &Node) -> Option<SinkDecl> {
+        let mut input = None;
+        let mut format = None;
+        let mut args = Vec::new();
+        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "json", "console"];
+        for (k, v) in self.entries(node, "a mapping such as {from: rel, csv: path}") {
+            let key_name = self.key_name(k);
+            if key_name == "from" {
+                input = Some(self.ident_of(v));
+            } else if formats.contains(&key_name.as_str()) && format.is_none() {
+                format = Some(Ident::new(key_name, k.span));
+                if !matches!(v.value, Value::Null) {
+                    args.insert(0, Arg { name: None, value: self.value_expr(v) });
+                }
+            } else {
+                args.push(Arg { name: Some(Ident::new(key_name, k.span)), value: self.value_expr(v) });
+            }
+        }
+        let (Some(input), Some(format)) = (input, format) else {
+            self.shape(node, "a sink with `from` and a format key (csv, tsv, jsonl, parquet, arrow, json, console)");
+            return None;
+        };
+        Some(SinkDecl { input, format, args, span: node.span })
+    }
+}
+
+#[allow(dead_code)]
+fn type_of_value(v: &Value) -> Option<DataType> {
+    match v {
+        Value::Bool(_) => Some(DataType::Bool),
+        Value::Int(_) => Some(DataType::Int64),
+        Value::Float(_) => Some(DataType::Float64),
+        Value::Str(_) => Some(DataType::String),
+        _ => None,
+    }
+}
