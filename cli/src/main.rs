@@ -1,1 +1,37 @@
-fn main(){}
+//! `sluice`: check, explain and format pipeline files.
+//!
+//! Exit codes: 0 success; 1 the pipeline has errors (or `fmt --check` found a file to
+//! reformat); 2 the command itself failed (a missing file, a bad flag).
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "sluice", version, about = "Sluice: declarative data and ML pipelines, checked and compiled")]
+#[command(after_help = "Exit codes: 0 success; 1 the pipeline has errors (or fmt --check would change a file); 2 the command failed.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check pipeline files: parse, resolve names, infer schemas, type-check.
+    Check(commands::check::Args),
+    /// Show the typed logical plan of a pipeline.
+    Explain(commands::explain::Args),
+    /// Format a pipeline in the canonical DSL layout (YAML input is converted to DSL).
+    Fmt(commands::fmt::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => commands::check::run(a),
+        Command::Explain(a) => commands::explain::run(a),
+        Command::Fmt(a) => commands::fmt::run(a),
+    };
+    ExitCode::from(code)
+}

@@ -1,1 +1,298 @@
-pub fn x(){}
+//! The formatter: one canonical DSL layout for any AST (from the DSL or from YAML).
+//!
+//! Layout: the `pipeline` header, then declarations separated by a blank line (runs of
+//! params and of sinks stay together); each pipe step on its own line indented by two
+//! spaces; blocks (`{ ... }`) on one line when it fits in [`WIDTH`] columns, else one
+//! item per line with a trailing comma. Expressions get the fewest parentheses that
+//! keep their meaning. Every `#` comment of the source is kept: a comment on its own
+//! line goes before the declaration or step that follows it, a comment after code stays
+//! at the end of that line. Formatting is idempotent and keeps the AST unchanged.
+
+mod expr;
+
+pub use expr::expr as format_expr;
+
+use crate::syntax::ast::*;
+use crate::syntax::comments::{self, Comment};
+use sluice_stdlib::types::display_name;
+use std::collections::VecDeque;
+
+/// Lines longer than this are broken up.
+pub const WIDTH: usize = 100;
+
+/// Formats a pipeline; `source` (the DSL text it was parsed from) supplies comments.
+pub fn format(pipeline: &Pipeline, source: Option<&str>) -> String {
+    let comments: VecDeque<Comment> = source.map(comments::extract).unwrap_or_default().into();
+    let mut f = Formatter { out: String::new(), comments, source: source.unwrap_or(""), last_end: None };
+    f.pipeline(pipeline);
+    f.finish()
+}
+
+struct Formatter<'s> {
+    out: String,
+    comments: VecDeque<Comment>,
+    source: &'s str,
+    /// The source offset where the last emitted unit ended.
+    last_end: Option<usize>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len())).map_or(0, |s| s.matches('\n').count())
+}
+
+impl Formatter<'_> {
+    /// Emits the comments before a unit starting at `start`, then notes where it ends.
+    fn comments_before(&mut self, start: usize, indent: &str) {
+        while let Some(c) = self.comments.front() {
+            if c.start >= start {
+                break;
+            }
+            let c = self.comments.pop_front().expect("front exists");
+            let same_line = self.last_end.is_some_and(|end| line_of(self.source, end) == line_of(self.source, c.start));
+            if c.trailing && same_line && !self.out.is_empty() {
+                if self.out.ends_with('\n') {
+                    self.out.pop();
+                }
+                self.out.push_str("  ");
+                self.out.push_str(&c.text);
+                self.out.push('\n');
+            } else {
+                self.out.push_str(indent);
+                self.out.push_str(&c.text);
+                self.out.push('\n');
+            }
+        }
+    }
+
+    fn unit(&mut self, span: Span, indent: &str, text: &str) {
+        self.comments_before(span.start, indent);
+        for line in text.lines() {
+            if line.is_empty() {
+                self.out.push('\n');
+            } else {
+                self.out.push_str(indent);
+                self.out.push_str(line);
+                self.out.push('\n');
+            }
+        }
+        self.last_end = Some(span.end);
+    }
+
+    fn finish(mut self) -> String {
+        self.comments_before(usize::MAX, "");
+        while self.out.ends_with("\n\n") {
+            self.out.pop();
+        }
+        self.out
+    }
+
+    fn blank(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+    }
+
+    fn pipeline(&mut self, p: &Pipeline) {
+        if let Some(name) = &p.name {
+            self.unit(name.span, "", &format!("pipeline {}", display_name(&name.name)));
+        }
+        let mut previous: Option<&Item> = None;
+        for item in &p.items {
+            let together = matches!((previous, item), (Some(Item::Param(_)), Item::Param(_)) | (Some(Item::Sink(_)), Item::Sink(_)));
+            if !together {
+                self.blank();
+            }
+            match item {
+                Item::Param(d) => self.unit(d.span, "", &param(d)),
+                Item::Source(d) => self.unit(d.span, "", &source(d)),
+                Item::Sink(d) => self.unit(d.span, "", &sink(d)),
+                Item::Let(d) => self.let_decl(d),
+            }
+            previous = Some(item);
+        }
+    }
+
+    fn let_decl(&mut self, d: &LetDecl) {
+        let names: Vec<String> = d.names.iter().map(|n| display_name(&n.name)).collect();
+        let head_end = d.steps.first().map_or(d.span.end, |s| s.span.start);
+        self.unit(Span::new(d.span.start, head_end), "", &format!("let {} = {}", names.join(", "), display_name(&d.input.name)));
+        for s in &d.steps {
+            self.unit(s.span, "  ", &format!("| {}", step(&s.op)));
+        }
+        if !d.hints.is_empty() {
+            let start = d.hints[0].span.start;
+            let end = d.hints.last().map_or(start, |h| h.span.end);
+            self.unit(Span::new(start, end), "  ", &hints(&d.hints));
+        }
+    }
+}
+
+fn param(d: &ParamDecl) -> String {
+    let mut s = format!("param {}", display_name(&d.name.name));
+    if let Some(t) = &d.ty {
+        s.push_str(&format!(": {}", type_ref(t)));
+    }
+    if let Some(e) = &d.default {
+        s.push_str(&format!(" = {}", format_expr(e)));
+    }
+    s
+}
+
+pub(crate) fn type_ref(t: &TypeRef) -> String {
+    format!("{}{}", t.data_type, if t.nullable { "?" } else { "" })
+}
+
+fn args(args: &[Arg]) -> String {
+    args.iter()
+        .map(|a| match &a.name {
+            Some(n) => format!("{} = {}", display_name(&n.name), format_expr(&a.value)),
+            None => format_expr(&a.value),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hints(hs: &[Hint]) -> String {
+    hs.iter()
+        .map(|h| {
+            if h.args.is_empty() { format!("@{}", h.name.name) } else { format!("@{}({})", h.name.name, args(&h.args)) }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn source(d: &SourceDecl) -> String {
+    let mut s = format!("source {} = {}({})", display_name(&d.name.name), d.format.name, args(&d.args));
+    if let Some(fields) = &d.schema {
+        let items: Vec<String> = fields.iter().map(|f| format!("{}: {}", display_name(&f.name.name), type_ref(&f.ty))).collect();
+        s.push_str(" {\n");
+        for i in items {
+            s.push_str(&format!("  {i},\n"));
+        }
+        s.push('}');
+    }
+    if !d.hints.is_empty() {
+        s.push(' ');
+        s.push_str(&hints(&d.hints));
+    }
+    s
+}
+
+fn sink(d: &SinkDecl) -> String {
+    let target = if d.args.is_empty() { d.format.name.clone() } else { format!("{}({})", d.format.name, args(&d.args)) };
+    format!("sink {} -> {target}", display_name(&d.input.name))
+}
+
+fn names(ns: &[Ident]) -> String {
+    ns.iter().map(|n| display_name(&n.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// `{ a, b }` on one line when it fits, else one item per line (continuation lines are
+/// indented relative to the step's `| `).
+fn block(head: &str, items: &[String], bare_single: bool) -> String {
+    if bare_single && items.len() == 1 {
+        return format!("{head} {}", items[0]);
+    }
+    let inline = format!("{head} {{ {} }}", items.join(", "));
+    if inline.len() + 4 <= WIDTH && !inline.contains('\n') {
+        return inline;
+    }
+    let mut s = format!("{head} {{\n");
+    for i in items {
+        s.push_str(&format!("    {i},\n"));
+    }
+    s.push_str("  }");
+    s
+}
+
+fn fill_value(v: &FillValue) -> String {
+    match v {
+        FillValue::Strategy(s) => s.name.clone(),
+        FillValue::Constant(e) => format_expr(e),
+    }
+}
+
+fn step(op: &Operator) -> String {
+    match op {
+        Operator::Filter { predicate } => format!("filter {}", format_expr(predicate)),
+        Operator::Select { columns } => format!("select {}", names(columns)),
+        Operator::Drop { columns } => format!("drop {}", names(columns)),
+        Operator::Distinct { columns } if columns.is_empty() => "distinct".into(),
+        Operator::Distinct { columns } => format!("distinct {}", names(columns)),
+        Operator::DropNull { columns } if columns.is_empty() => "drop_null".into(),
+        Operator::DropNull { columns } => format!("drop_null {}", names(columns)),
+        Operator::Derive { columns } => {
+            let items: Vec<String> = columns.iter().map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value))).collect();
+            block("derive", &items, true)
+        }
+        Operator::Rename { pairs } => {
+            let items: Vec<String> = pairs.iter().map(|p| format!("{} -> {}", display_name(&p.from.name), display_name(&p.to.name))).collect();
+            block("rename", &items, true)
+        }
+        Operator::Cast { pairs } => {
+            let items: Vec<String> = pairs.iter().map(|p| format!("{}: {}", display_name(&p.column.name), type_ref(&p.ty))).collect();
+            block("cast", &items, true)
+        }
+        Operator::FillNull { spec: FillSpec::All(v) } => format!("fill_null {}", fill_value(v)),
+        Operator::FillNull { spec: FillSpec::Columns(cols) } => {
+            let items: Vec<String> = cols.iter().map(|(c, v)| format!("{} = {}", display_name(&c.name), fill_value(v))).collect();
+            block("fill_null", &items, false)
+        }
+        Operator::Group { keys, aggregates } => {
+            let head = if keys.is_empty() { "group".to_string() } else { format!("group {}", names(keys)) };
+            let items: Vec<String> = aggregates.iter().map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value))).collect();
+            if items.is_empty() { format!("{head} {{}}") } else { block(&head, &items, false) }
+        }
+        Operator::Sort { keys } => {
+            let ks: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let mut s = display_name(&k.column.name);
+                    if k.descending {
+                        s.push_str(" desc");
+                    }
+                    if let Some(first) = k.nulls_first {
+                        s.push_str(if first { " nulls first" } else { " nulls last" });
+                    }
+                    s
+                })
+                .collect();
+            format!("sort {}", ks.join(", "))
+        }
+        Operator::Take { count } => format!("take {}", format_expr(count)),
+        Operator::Join { kind, right, on } => {
+            let kind = if *kind == JoinKind::Inner { String::new() } else { format!("{} ", kind.name()) };
+            let keys: Vec<String> = on
+                .iter()
+                .map(|k| {
+                    if k.left.name == k.right.name {
+                        display_name(&k.left.name)
+                    } else {
+                        format!("{} == {}", display_name(&k.left.name), display_name(&k.right.name))
+                    }
+                })
+                .collect();
+            format!("join {kind}{} on {}", display_name(&right.name), keys.join(", "))
+        }
+        Operator::Union { others } => format!("union {}", names(others)),
+        Operator::Sample { fraction, seed } => {
+            let mut s = format!("sample {}", format_expr(fraction));
+            if let Some(seed) = seed {
+                s.push_str(&format!(" seed {}", format_expr(seed)));
+            }
+            s
+        }
+        Operator::Split { fractions, seed, stratify } => {
+            let mut s = format!("split {}", fractions.iter().map(format_expr).collect::<Vec<_>>().join(", "));
+            if let Some(seed) = seed {
+                s.push_str(&format!(" seed {}", format_expr(seed)));
+            }
+            if let Some(c) = stratify {
+                s.push_str(&format!(" stratify {}", display_name(&c.name)));
+            }
+            s
+        }
+        Operator::Explode { column } => format!("explode {}", display_name(&column.name)),
+        Operator::Repartition { scheme } => format!("repartition {}", format_expr(scheme)),
+    }
+}
