@@ -9,8 +9,14 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "sluice", version, about = "Sluice: declarative data and ML pipelines, checked and compiled")]
-#[command(after_help = "Exit codes: 0 success; 1 the pipeline has errors (or fmt --check would change a file); 2 the command failed.")]
+#[command(
+    name = "sluice",
+    version,
+    about = "Sluice: declarative data and ML pipelines, checked and compiled"
+)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 the pipeline has errors (or fmt --check would change a file); 2 the command failed."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

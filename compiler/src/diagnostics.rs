@@ -104,10 +104,19 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn error(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
-            severity: if code.as_str().starts_with('W') { Severity::Warning } else { Severity::Error },
+            severity: if code.as_str().starts_with('W') {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
             message: message.into(),
             primary: Label {
                 span,
@@ -157,10 +166,13 @@ impl Diagnostics {
     }
     /// Sorts by position, then code, and drops exact repeats.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
-        self.items
-            .sort_by(|a, b| (a.primary.span.start, a.code.as_str()).cmp(&(b.primary.span.start, b.code.as_str())));
+        self.items.sort_by(|a, b| {
+            (a.primary.span.start, a.code.as_str()).cmp(&(b.primary.span.start, b.code.as_str()))
+        });
         self.items.dedup_by(|a, b| {
-            a.code == b.code && a.message == b.message && a.primary.span.start == b.primary.span.start
+            a.code == b.code
+                && a.message == b.message
+                && a.primary.span.start == b.primary.span.start
         });
         self.items
     }
@@ -191,7 +203,10 @@ pub fn suggest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 }
 
 /// A help line with a suggestion, when there is one.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     suggest(wanted, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
@@ -223,7 +238,10 @@ impl miette::Diagnostic for Report<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -240,7 +258,8 @@ impl miette::Diagnostic for Report<'_> {
             }
         };
         Some(Box::new(
-            std::iter::once(to_miette(&d.primary, true)).chain(d.secondary.iter().map(move |l| to_miette(l, false))),
+            std::iter::once(to_miette(&d.primary, true))
+                .chain(d.secondary.iter().map(move |l| to_miette(l, false))),
         ))
     }
 }
@@ -285,7 +304,11 @@ pub fn render(diagnostic: &Diagnostic, file: &SourceFile, style: RenderStyle) ->
         let (line, col) = file.line_col(diagnostic.primary.span.start);
         out = format!(
             "{}[{}]: {}\n  at {}:{line}:{col}\n",
-            if diagnostic.is_error() { "error" } else { "warning" },
+            if diagnostic.is_error() {
+                "error"
+            } else {
+                "warning"
+            },
             diagnostic.code,
             diagnostic.message,
             file.name
@@ -297,8 +320,15 @@ pub fn render(diagnostic: &Diagnostic, file: &SourceFile, style: RenderStyle) ->
 /// `file:line:col: error[E0200]: message` — one line, for `--format short` and tools.
 pub fn render_short(diagnostic: &Diagnostic, file: &SourceFile) -> String {
     let (line, col) = file.line_col(diagnostic.primary.span.start);
-    let kind = if diagnostic.is_error() { "error" } else { "warning" };
-    let mut s = format!("{}:{line}:{col}: {kind}[{}]: {}", file.name, diagnostic.code, diagnostic.message);
+    let kind = if diagnostic.is_error() {
+        "error"
+    } else {
+        "warning"
+    };
+    let mut s = format!(
+        "{}:{line}:{col}: {kind}[{}]: {}",
+        file.name, diagnostic.code, diagnostic.message
+    );
     if let Some(help) = &diagnostic.help {
         s.push_str(&format!(" (help: {help})"));
     }

@@ -30,14 +30,20 @@ pub struct Compiled {
 /// warnings, in source order).
 pub fn compile(file: &SourceFile, options: &ResolveOptions) -> Result<Compiled, Vec<Diagnostic>> {
     let (ast, mut diagnostics) = syntax::parse(file);
-    let Some(ast) = ast else { return Err(diagnostics) };
+    let Some(ast) = ast else {
+        return Err(diagnostics);
+    };
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
     let (plan, resolved) = resolve::resolve(&ast, options);
     diagnostics.extend(resolved);
     match plan {
-        Some(plan) => Ok(Compiled { ast, plan, warnings: diagnostics }),
+        Some(plan) => Ok(Compiled {
+            ast,
+            plan,
+            warnings: diagnostics,
+        }),
         None => Err(diagnostics),
     }
 }

@@ -6,27 +6,47 @@ use std::path::{Path, PathBuf};
 
 /// The repository root (examples' default paths are relative to it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Reads a file and names it by its path relative to the root, for stable snapshots.
 pub fn load(path: &Path) -> SourceFile {
     let text = std::fs::read_to_string(path).expect("readable");
-    let name = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     SourceFile::new(name, text)
 }
 
 pub fn options() -> ResolveOptions {
-    ResolveOptions { params: vec![], base_dir: Some(root()) }
+    ResolveOptions {
+        params: vec![],
+        base_dir: Some(root()),
+    }
 }
 
 /// Every example pipeline file, sorted.
 pub fn examples() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in std::fs::read_dir(root().join("examples")).expect("examples/").flatten() {
-        for f in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+    for dir in std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .flatten()
+    {
+        for f in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let p = f.path();
-            if matches!(p.extension().and_then(|e| e.to_str()), Some("sluice" | "yaml" | "yml")) {
+            if matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("sluice" | "yaml" | "yml")
+            ) {
                 out.push(p);
             }
         }
@@ -36,17 +56,27 @@ pub fn examples() -> Vec<PathBuf> {
 }
 
 pub fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind))
-        .expect("fixtures")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(kind),
+    )
+    .expect("fixtures")
+    .flatten()
+    .map(|e| e.path())
+    .collect();
     out.sort();
     out
 }
 
 /// `examples/earthquakes/pipeline.sluice` → `earthquakes__pipeline.sluice`
 pub fn snapshot_name(path: &Path) -> String {
-    let rel = path.strip_prefix(root()).unwrap_or(path).display().to_string();
-    rel.trim_start_matches("examples/").trim_start_matches("compiler/tests/fixtures/").replace('/', "__")
+    let rel = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    rel.trim_start_matches("examples/")
+        .trim_start_matches("compiler/tests/fixtures/")
+        .replace('/', "__")
 }

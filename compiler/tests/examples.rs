@@ -9,11 +9,20 @@ use sluice_compiler::plan::text;
 #[test]
 fn every_example_compiles_and_matches_its_snapshots() {
     let examples = examples();
-    assert!(examples.len() >= 4, "expected DSL and YAML forms of two examples");
+    assert!(
+        examples.len() >= 4,
+        "expected DSL and YAML forms of two examples"
+    );
     for path in examples {
         let file = load(&path);
-        let compiled = sluice_compiler::compile(&file, &options()).unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
-        assert!(compiled.warnings.is_empty(), "{}: {:?}", file.name, compiled.warnings);
+        let compiled = sluice_compiler::compile(&file, &options())
+            .unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
+        assert!(
+            compiled.warnings.is_empty(),
+            "{}: {:?}",
+            file.name,
+            compiled.warnings
+        );
         let name = snapshot_name(&path);
         insta::with_settings!({ snapshot_path => "../../snapshots/ast", prepend_module_to_snapshot => false }, {
             insta::assert_yaml_snapshot!(name.clone(), compiled.ast);
@@ -28,7 +37,10 @@ fn every_example_compiles_and_matches_its_snapshots() {
 fn dsl_and_yaml_forms_give_the_same_ast_and_plan() {
     let examples = examples();
     let mut pairs = 0;
-    for dsl in examples.iter().filter(|p| p.extension().is_some_and(|e| e == "sluice")) {
+    for dsl in examples
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sluice"))
+    {
         let yaml = dsl.with_extension("yaml");
         if !yaml.exists() {
             continue;
@@ -38,7 +50,10 @@ fn dsl_and_yaml_forms_give_the_same_ast_and_plan() {
         let b = sluice_compiler::compile(&load(&yaml), &options()).expect("yaml compiles");
         assert_eq!(a.ast, b.ast, "{} and its YAML differ", dsl.display());
         assert_eq!(text::render(&a.plan, true), text::render(&b.plan, true));
-        assert_eq!(sluice_compiler::plan::json::render(&a.plan), sluice_compiler::plan::json::render(&b.plan));
+        assert_eq!(
+            sluice_compiler::plan::json::render(&a.plan),
+            sluice_compiler::plan::json::render(&b.plan)
+        );
     }
     assert!(pairs >= 2);
 }
@@ -50,7 +65,10 @@ fn formatting_is_idempotent_and_round_trips() {
     files.extend(fixtures("err").into_iter().filter(|p| {
         // err fixtures that still parse (their errors are semantic) are formatted too
         let file = load(p);
-        sluice_compiler::syntax::parse(&file).1.iter().all(|d| !d.is_error())
+        sluice_compiler::syntax::parse(&file)
+            .1
+            .iter()
+            .all(|d| !d.is_error())
     }));
     for path in files {
         let file = load(&path);
@@ -59,7 +77,12 @@ fn formatting_is_idempotent_and_round_trips() {
         let is_dsl = file.syntax() == sluice_compiler::source::Syntax::Dsl;
         let once = sluice_compiler::format::format(&ast, is_dsl.then_some(file.text.as_str()));
         let (again, d) = sluice_compiler::syntax::dsl::parse(&once);
-        assert_eq!(again.as_ref(), Some(&ast), "{}: formatting changed the AST ({d:?}):\n{once}", file.name);
+        assert_eq!(
+            again.as_ref(),
+            Some(&ast),
+            "{}: formatting changed the AST ({d:?}):\n{once}",
+            file.name
+        );
         let twice = sluice_compiler::format::format(again.as_ref().expect("parsed"), Some(&once));
         assert_eq!(once, twice, "{}: formatting is not idempotent", file.name);
         if is_dsl {
@@ -88,17 +111,34 @@ fn schema_inference_on_the_real_data() {
     )
     .expect("earthquakes infer");
     assert_eq!(quakes.len(), 21);
-    assert_eq!(quakes.field("Latitude").unwrap().to_string(), "Latitude: float64");
+    assert_eq!(
+        quakes.field("Latitude").unwrap().to_string(),
+        "Latitude: float64"
+    );
     assert_eq!(quakes.field("Date").unwrap().to_string(), "Date: string");
-    assert_eq!(quakes.field("Depth Seismic Stations").unwrap().to_string(), "`Depth Seismic Stations`: int64?");
-    for (example, input) in [("earthquakes", "earthquakes/database.csv"), ("credit", "credit/cs-training.csv")] {
+    assert_eq!(
+        quakes.field("Depth Seismic Stations").unwrap().to_string(),
+        "`Depth Seismic Stations`: int64?"
+    );
+    for (example, input) in [
+        ("earthquakes", "earthquakes/database.csv"),
+        ("credit", "credit/cs-training.csv"),
+    ] {
         for ext in ["sluice", "yaml"] {
             let path = root().join(format!("examples/{example}/pipeline.{ext}"));
             let mut opts = options();
-            opts.params.push(("input".into(), data.join(input).display().to_string()));
-            let compiled = sluice_compiler::compile(&load(&path), &opts).expect("compiles on the real data");
+            opts.params
+                .push(("input".into(), data.join(input).display().to_string()));
+            let compiled =
+                sluice_compiler::compile(&load(&path), &opts).expect("compiles on the real data");
             let plan = text::render(&compiled.plan, true);
-            let scan = plan.lines().skip_while(|l| !l.contains("Scan")).nth(1).expect("scan schema").trim().to_string();
+            let scan = plan
+                .lines()
+                .skip_while(|l| !l.contains("Scan"))
+                .nth(1)
+                .expect("scan schema")
+                .trim()
+                .to_string();
             insta::with_settings!({ snapshot_path => "../../snapshots/inferred", prepend_module_to_snapshot => false }, {
                 insta::assert_snapshot!(format!("{example}_real_data"), scan);
             });

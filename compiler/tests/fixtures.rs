@@ -13,7 +13,13 @@ fn ok_fixtures_compile_cleanly() {
         let file = load(&path);
         match sluice_compiler::compile(&file, &options()) {
             Ok(c) => assert!(c.warnings.is_empty(), "{}: {:?}", file.name, c.warnings),
-            Err(d) => panic!("{}: {}", file.name, d.iter().map(|d| render(d, &file, RenderStyle::plain())).collect::<String>()),
+            Err(d) => panic!(
+                "{}: {}",
+                file.name,
+                d.iter()
+                    .map(|d| render(d, &file, RenderStyle::plain()))
+                    .collect::<String>()
+            ),
         }
     }
 }
@@ -24,7 +30,14 @@ fn err_fixtures_report_their_expected_code() {
     assert!(fixtures.len() >= 15);
     for path in fixtures {
         let file = load(&path);
-        let expected = file.text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("first line names the code").trim().to_string();
+        let expected = file
+            .text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .expect("first line names the code")
+            .trim()
+            .to_string();
         let diagnostics = match sluice_compiler::compile(&file, &options()) {
             Ok(c) => c.warnings,
             Err(d) => d,
@@ -33,9 +46,16 @@ fn err_fixtures_report_their_expected_code() {
             diagnostics.iter().any(|d| d.code.as_str() == expected),
             "{}: expected {expected}, got {:?}",
             file.name,
-            diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()
+            diagnostics
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>()
         );
-        let rendered: String = diagnostics.iter().map(|d| render(d, &file, RenderStyle::plain())).collect::<Vec<_>>().join("\n");
+        let rendered: String = diagnostics
+            .iter()
+            .map(|d| render(d, &file, RenderStyle::plain()))
+            .collect::<Vec<_>>()
+            .join("\n");
         insta::with_settings!({ snapshot_path => "../../snapshots/diagnostics", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(snapshot_name(&path), rendered);
         });
@@ -44,7 +64,12 @@ fn err_fixtures_report_their_expected_code() {
 
 #[test]
 fn every_error_of_a_file_is_reported() {
-    let file = load(&fixtures("err").into_iter().find(|p| p.ends_with("many_errors.sluice")).expect("fixture"));
+    let file = load(
+        &fixtures("err")
+            .into_iter()
+            .find(|p| p.ends_with("many_errors.sluice"))
+            .expect("fixture"),
+    );
     let diagnostics = sluice_compiler::compile(&file, &options()).expect_err("has errors");
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["E0200", "E0300", "E0200"]);
@@ -52,11 +77,21 @@ fn every_error_of_a_file_is_reported() {
 
 #[test]
 fn the_misspelt_column_is_located_with_a_suggestion() {
-    let file = load(&fixtures("err").into_iter().find(|p| p.ends_with("unknown_column.sluice")).expect("fixture"));
+    let file = load(
+        &fixtures("err")
+            .into_iter()
+            .find(|p| p.ends_with("unknown_column.sluice"))
+            .expect("fixture"),
+    );
     let d = sluice_compiler::compile(&file, &options()).expect_err("error");
     assert_eq!(file.line_col(d[0].primary.span.start), (3, 20));
     assert_eq!(d[0].help.as_deref(), Some("did you mean `Magnitude`?"));
-    let yaml = load(&fixtures("err").into_iter().find(|p| p.ends_with("yaml_unknown_column.yaml")).expect("fixture"));
+    let yaml = load(
+        &fixtures("err")
+            .into_iter()
+            .find(|p| p.ends_with("yaml_unknown_column.yaml"))
+            .expect("fixture"),
+    );
     let d = sluice_compiler::compile(&yaml, &options()).expect_err("error");
     assert_eq!(yaml.line_col(d[0].primary.span.start), (8, 17));
     assert_eq!(yaml.slice(d[0].primary.span), "Magnitdue");

@@ -12,13 +12,27 @@ fn check(text: &str) {
         if let Some(ast) = ast {
             let _ = sluice_compiler::format::format(&ast, Some(text));
         }
-        let _ = sluice_compiler::compile(&file, &ResolveOptions { params: vec![], base_dir: Some("/nonexistent".into()) });
+        let _ = sluice_compiler::compile(
+            &file,
+            &ResolveOptions {
+                params: vec![],
+                base_dir: Some("/nonexistent".into()),
+            },
+        );
     }
 }
 
 fn seeds() -> Vec<String> {
-    let mut out: Vec<String> = common::examples().iter().map(|p| std::fs::read_to_string(p).expect("read")).collect();
-    out.extend(common::fixtures("ok").iter().chain(common::fixtures("err").iter()).map(|p| std::fs::read_to_string(p).expect("read")));
+    let mut out: Vec<String> = common::examples()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect();
+    out.extend(
+        common::fixtures("ok")
+            .iter()
+            .chain(common::fixtures("err").iter())
+            .map(|p| std::fs::read_to_string(p).expect("read")),
+    );
     out
 }
 

@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(DataType::common_supertype(&Int64, &Float64), Some(Float64));
         assert_eq!(DataType::common_supertype(&Float64, &Int64), Some(Float64));
         assert_eq!(DataType::common_supertype(&Null, &String), Some(String));
-        assert_eq!(DataType::common_supertype(&Date, &Timestamp), Some(Timestamp));
+        assert_eq!(
+            DataType::common_supertype(&Date, &Timestamp),
+            Some(Timestamp)
+        );
         assert_eq!(DataType::common_supertype(&String, &Int64), None);
         assert!(Float64.accepts(&Int64));
         assert!(!Int64.accepts(&Float64));

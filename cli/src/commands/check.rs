@@ -29,12 +29,20 @@ pub fn run(args: Args) -> u8 {
         match sluice_compiler::compile(&file, &options) {
             Ok(compiled) => {
                 print_diagnostics(&file, &compiled.warnings, args.diagnostics);
-                eprintln!("{}: ok ({} sinks)", path.display(), compiled.plan.sinks.len());
+                eprintln!(
+                    "{}: ok ({} sinks)",
+                    path.display(),
+                    compiled.plan.sinks.len()
+                );
             }
             Err(diagnostics) => {
                 print_diagnostics(&file, &diagnostics, args.diagnostics);
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                eprintln!("{}: {errors} error{}", path.display(), if errors == 1 { "" } else { "s" });
+                eprintln!(
+                    "{}: {errors} error{}",
+                    path.display(),
+                    if errors == 1 { "" } else { "s" }
+                );
                 code = code.max(ERRORS);
             }
         }

@@ -44,16 +44,24 @@ pub fn run(args: Args) -> u8 {
         if is_dsl && formatted == file.text {
             return OK;
         }
-        eprintln!("{}: not formatted (run `sluice fmt --write {}`)", args.file.display(), args.file.display());
+        eprintln!(
+            "{}: not formatted (run `sluice fmt --write {}`)",
+            args.file.display(),
+            args.file.display()
+        );
         return ERRORS;
     }
     if args.write {
         if !is_dsl {
-            eprintln!("error: --write rewrites DSL files only; redirect the DSL of a YAML file to a .sluice file");
+            eprintln!(
+                "error: --write rewrites DSL files only; redirect the DSL of a YAML file to a .sluice file"
+            );
             return FAILED;
         }
         let tmp = args.file.with_extension("sluice.fmt.tmp");
-        if let Err(e) = std::fs::write(&tmp, &formatted).and_then(|_| std::fs::rename(&tmp, &args.file)) {
+        if let Err(e) =
+            std::fs::write(&tmp, &formatted).and_then(|_| std::fs::rename(&tmp, &args.file))
+        {
             eprintln!("error: cannot write `{}`: {e}", args.file.display());
             let _ = std::fs::remove_file(&tmp);
             return FAILED;

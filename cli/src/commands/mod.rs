@@ -31,7 +31,10 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
 
 impl ParamArgs {
     pub fn options(&self) -> ResolveOptions {
-        ResolveOptions { params: self.params.clone(), base_dir: None }
+        ResolveOptions {
+            params: self.params.clone(),
+            base_dir: None,
+        }
     }
 }
 
@@ -56,7 +59,18 @@ pub fn print_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], format: 
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in diagnostics {
         match format {
-            DiagnosticFormat::Rich => eprint!("{}", render(d, file, RenderStyle { color, unicode: true, width: 100 })),
+            DiagnosticFormat::Rich => eprint!(
+                "{}",
+                render(
+                    d,
+                    file,
+                    RenderStyle {
+                        color,
+                        unicode: true,
+                        width: 100
+                    }
+                )
+            ),
             DiagnosticFormat::Short => eprintln!("{}", render_short(d, file)),
         }
     }

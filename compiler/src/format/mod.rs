@@ -23,24 +23,23 @@ pub const WIDTH: usize = 100;
 /// Formats a pipeline; `source` (the DSL text it was parsed from) supplies comments.
 pub fn format(pipeline: &Pipeline, source: Option<&str>) -> String {
     let comments: VecDeque<Comment> = source.map(comments::extract).unwrap_or_default().into();
-    let mut f = Formatter { out: String::new(), comments, source: source.unwrap_or(""), last_end: None };
+    let mut f = Formatter {
+        out: String::new(),
+        comments,
+        last_end: None,
+    };
     f.pipeline(pipeline);
     f.finish()
 }
 
-struct Formatter<'s> {
+struct Formatter {
     out: String,
     comments: VecDeque<Comment>,
-    source: &'s str,
     /// The source offset where the last emitted unit ended.
     last_end: Option<usize>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len())).map_or(0, |s| s.matches('\n').count())
-}
-
-impl Formatter<'_> {
+impl Formatter {
     /// Emits the comments before a unit starting at `start`, then notes where it ends.
     fn comments_before(&mut self, start: usize, indent: &str) {
         while let Some(c) = self.comments.front() {
@@ -48,8 +47,9 @@ impl Formatter<'_> {
                 break;
             }
             let c = self.comments.pop_front().expect("front exists");
-            let same_line = self.last_end.is_some_and(|end| line_of(self.source, end) == line_of(self.source, c.start));
-            if c.trailing && same_line && !self.out.is_empty() {
+            // Code precedes a trailing comment on its line: the last unit emitted (pest
+            // spans run on over trailing comments, so their ends cannot tell).
+            if c.trailing && self.last_end.is_some() && !self.out.is_empty() {
                 if self.out.ends_with('\n') {
                     self.out.pop();
                 }
@@ -94,11 +94,18 @@ impl Formatter<'_> {
 
     fn pipeline(&mut self, p: &Pipeline) {
         if let Some(name) = &p.name {
-            self.unit(name.span, "", &format!("pipeline {}", display_name(&name.name)));
+            self.unit(
+                name.span,
+                "",
+                &format!("pipeline {}", display_name(&name.name)),
+            );
         }
         let mut previous: Option<&Item> = None;
         for item in &p.items {
-            let together = matches!((previous, item), (Some(Item::Param(_)), Item::Param(_)) | (Some(Item::Sink(_)), Item::Sink(_)));
+            let together = matches!(
+                (previous, item),
+                (Some(Item::Param(_)), Item::Param(_)) | (Some(Item::Sink(_)), Item::Sink(_))
+            );
             if !together {
                 self.blank();
             }
@@ -115,7 +122,11 @@ impl Formatter<'_> {
     fn let_decl(&mut self, d: &LetDecl) {
         let names: Vec<String> = d.names.iter().map(|n| display_name(&n.name)).collect();
         let head_end = d.steps.first().map_or(d.span.end, |s| s.span.start);
-        self.unit(Span::new(d.span.start, head_end), "", &format!("let {} = {}", names.join(", "), display_name(&d.input.name)));
+        self.unit(
+            Span::new(d.span.start, head_end),
+            "",
+            &format!("let {} = {}", names.join(", "), display_name(&d.input.name)),
+        );
         for s in &d.steps {
             self.unit(s.span, "  ", &format!("| {}", step(&s.op)));
         }
@@ -155,16 +166,28 @@ fn args(args: &[Arg]) -> String {
 fn hints(hs: &[Hint]) -> String {
     hs.iter()
         .map(|h| {
-            if h.args.is_empty() { format!("@{}", h.name.name) } else { format!("@{}({})", h.name.name, args(&h.args)) }
+            if h.args.is_empty() {
+                format!("@{}", h.name.name)
+            } else {
+                format!("@{}({})", h.name.name, args(&h.args))
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 fn source(d: &SourceDecl) -> String {
-    let mut s = format!("source {} = {}({})", display_name(&d.name.name), d.format.name, args(&d.args));
+    let mut s = format!(
+        "source {} = {}({})",
+        display_name(&d.name.name),
+        d.format.name,
+        args(&d.args)
+    );
     if let Some(fields) = &d.schema {
-        let items: Vec<String> = fields.iter().map(|f| format!("{}: {}", display_name(&f.name.name), type_ref(&f.ty))).collect();
+        let items: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{}: {}", display_name(&f.name.name), type_ref(&f.ty)))
+            .collect();
         s.push_str(" {\n");
         for i in items {
             s.push_str(&format!("  {i},\n"));
@@ -179,12 +202,19 @@ fn source(d: &SourceDecl) -> String {
 }
 
 fn sink(d: &SinkDecl) -> String {
-    let target = if d.args.is_empty() { d.format.name.clone() } else { format!("{}({})", d.format.name, args(&d.args)) };
+    let target = if d.args.is_empty() {
+        d.format.name.clone()
+    } else {
+        format!("{}({})", d.format.name, args(&d.args))
+    };
     format!("sink {} -> {target}", display_name(&d.input.name))
 }
 
 fn names(ns: &[Ident]) -> String {
-    ns.iter().map(|n| display_name(&n.name)).collect::<Vec<_>>().join(", ")
+    ns.iter()
+        .map(|n| display_name(&n.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `{ a, b }` on one line when it fits, else one item per line (continuation lines are
@@ -222,26 +252,59 @@ fn step(op: &Operator) -> String {
         Operator::DropNull { columns } if columns.is_empty() => "drop_null".into(),
         Operator::DropNull { columns } => format!("drop_null {}", names(columns)),
         Operator::Derive { columns } => {
-            let items: Vec<String> = columns.iter().map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value))).collect();
+            let items: Vec<String> = columns
+                .iter()
+                .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
+                .collect();
             block("derive", &items, true)
         }
         Operator::Rename { pairs } => {
-            let items: Vec<String> = pairs.iter().map(|p| format!("{} -> {}", display_name(&p.from.name), display_name(&p.to.name))).collect();
+            let items: Vec<String> = pairs
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} -> {}",
+                        display_name(&p.from.name),
+                        display_name(&p.to.name)
+                    )
+                })
+                .collect();
             block("rename", &items, true)
         }
         Operator::Cast { pairs } => {
-            let items: Vec<String> = pairs.iter().map(|p| format!("{}: {}", display_name(&p.column.name), type_ref(&p.ty))).collect();
+            let items: Vec<String> = pairs
+                .iter()
+                .map(|p| format!("{}: {}", display_name(&p.column.name), type_ref(&p.ty)))
+                .collect();
             block("cast", &items, true)
         }
-        Operator::FillNull { spec: FillSpec::All(v) } => format!("fill_null {}", fill_value(v)),
-        Operator::FillNull { spec: FillSpec::Columns(cols) } => {
-            let items: Vec<String> = cols.iter().map(|(c, v)| format!("{} = {}", display_name(&c.name), fill_value(v))).collect();
+        Operator::FillNull {
+            spec: FillSpec::All(v),
+        } => format!("fill_null {}", fill_value(v)),
+        Operator::FillNull {
+            spec: FillSpec::Columns(cols),
+        } => {
+            let items: Vec<String> = cols
+                .iter()
+                .map(|(c, v)| format!("{} = {}", display_name(&c.name), fill_value(v)))
+                .collect();
             block("fill_null", &items, false)
         }
         Operator::Group { keys, aggregates } => {
-            let head = if keys.is_empty() { "group".to_string() } else { format!("group {}", names(keys)) };
-            let items: Vec<String> = aggregates.iter().map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value))).collect();
-            if items.is_empty() { format!("{head} {{}}") } else { block(&head, &items, false) }
+            let head = if keys.is_empty() {
+                "group".to_string()
+            } else {
+                format!("group {}", names(keys))
+            };
+            let items: Vec<String> = aggregates
+                .iter()
+                .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
+                .collect();
+            if items.is_empty() {
+                format!("{head} {{}}")
+            } else {
+                block(&head, &items, false)
+            }
         }
         Operator::Sort { keys } => {
             let ks: Vec<String> = keys
@@ -261,18 +324,30 @@ fn step(op: &Operator) -> String {
         }
         Operator::Take { count } => format!("take {}", format_expr(count)),
         Operator::Join { kind, right, on } => {
-            let kind = if *kind == JoinKind::Inner { String::new() } else { format!("{} ", kind.name()) };
+            let kind = if *kind == JoinKind::Inner {
+                String::new()
+            } else {
+                format!("{} ", kind.name())
+            };
             let keys: Vec<String> = on
                 .iter()
                 .map(|k| {
                     if k.left.name == k.right.name {
                         display_name(&k.left.name)
                     } else {
-                        format!("{} == {}", display_name(&k.left.name), display_name(&k.right.name))
+                        format!(
+                            "{} == {}",
+                            display_name(&k.left.name),
+                            display_name(&k.right.name)
+                        )
                     }
                 })
                 .collect();
-            format!("join {kind}{} on {}", display_name(&right.name), keys.join(", "))
+            format!(
+                "join {kind}{} on {}",
+                display_name(&right.name),
+                keys.join(", ")
+            )
         }
         Operator::Union { others } => format!("union {}", names(others)),
         Operator::Sample { fraction, seed } => {
@@ -282,8 +357,19 @@ fn step(op: &Operator) -> String {
             }
             s
         }
-        Operator::Split { fractions, seed, stratify } => {
-            let mut s = format!("split {}", fractions.iter().map(format_expr).collect::<Vec<_>>().join(", "));
+        Operator::Split {
+            fractions,
+            seed,
+            stratify,
+        } => {
+            let mut s = format!(
+                "split {}",
+                fractions
+                    .iter()
+                    .map(format_expr)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             if let Some(seed) = seed {
                 s.push_str(&format!(" seed {}", format_expr(seed)));
             }

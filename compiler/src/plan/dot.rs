@@ -8,7 +8,9 @@ use std::fmt::Write;
 pub fn render(plan: &LogicalPlan) -> String {
     let order = plan.topological();
     let ids: HashMap<_, _> = order.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut out = String::from("digraph sluice {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
+    let mut out = String::from(
+        "digraph sluice {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n",
+    );
     for n in &order {
         let node = &plan.graph[*n];
         let mut label = node.op.to_string();
@@ -17,18 +19,31 @@ pub fn render(plan: &LogicalPlan) -> String {
         } else {
             label = escape(&label);
         }
-        let fields: Vec<String> = node.schema.fields.iter().map(|f| escape(&f.to_string())).collect();
+        let fields: Vec<String> = node
+            .schema
+            .fields
+            .iter()
+            .map(|f| escape(&f.to_string()))
+            .collect();
         if !fields.is_empty() && !matches!(node.op, super::PlanOp::Sink { .. }) {
             label.push_str("\\l");
             label.push_str(&fields.join("\\l"));
             label.push_str("\\l");
         }
-        let style = if matches!(node.op, super::PlanOp::Sink { .. }) { ", style=bold" } else { "" };
+        let style = if matches!(node.op, super::PlanOp::Sink { .. }) {
+            ", style=bold"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "  n{} [label=\"{label}\"{style}];", ids[n]);
     }
     for n in &order {
         for (slot, input) in plan.inputs(*n).iter().enumerate() {
-            let label = if plan.inputs(*n).len() > 1 { format!(" [label=\"{slot}\"]") } else { String::new() };
+            let label = if plan.inputs(*n).len() > 1 {
+                format!(" [label=\"{slot}\"]")
+            } else {
+                String::new()
+            };
             let _ = writeln!(out, "  n{} -> n{}{label};", ids[input], ids[n]);
         }
     }
@@ -37,5 +52,9 @@ pub fn render(plan: &LogicalPlan) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('{', "\\{").replace('}', "\\}")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+        .replace('{', "\\{")
+        .replace('}', "\\}")
 }

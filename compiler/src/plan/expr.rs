@@ -86,19 +86,43 @@ pub struct TypedExpr {
 pub enum TypedExprKind {
     Column(String),
     Literal(ConstValue),
-    Unary { op: UnaryOp, operand: Box<TypedExpr> },
-    Binary { op: BinaryOp, left: Box<TypedExpr>, right: Box<TypedExpr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<TypedExpr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<TypedExpr>,
+        right: Box<TypedExpr>,
+    },
     /// A scalar or aggregate function of the stdlib catalogue, arguments in parameter order.
-    Call { function: String, args: Vec<TypedExpr> },
+    Call {
+        function: String,
+        args: Vec<TypedExpr>,
+    },
     List(Vec<TypedExpr>),
-    Case { branches: Vec<(TypedExpr, TypedExpr)>, otherwise: Option<Box<TypedExpr>> },
-    Cast { operand: Box<TypedExpr>, to: DataType },
-    InList { operand: Box<TypedExpr>, list: Vec<TypedExpr>, negated: bool },
+    Case {
+        branches: Vec<(TypedExpr, TypedExpr)>,
+        otherwise: Option<Box<TypedExpr>>,
+    },
+    Cast {
+        operand: Box<TypedExpr>,
+        to: DataType,
+    },
+    InList {
+        operand: Box<TypedExpr>,
+        list: Vec<TypedExpr>,
+        negated: bool,
+    },
 }
 
 impl TypedExpr {
     pub fn literal(value: ConstValue) -> TypedExpr {
-        TypedExpr { data_type: value.data_type(), nullable: value == ConstValue::Null, kind: TypedExprKind::Literal(value) }
+        TypedExpr {
+            data_type: value.data_type(),
+            nullable: value == ConstValue::Null,
+            kind: TypedExprKind::Literal(value),
+        }
     }
 
     /// Every column the expression reads.
@@ -110,13 +134,20 @@ impl TypedExpr {
                 }
             }
             TypedExprKind::Literal(_) => {}
-            TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => operand.columns(out),
+            TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
+                operand.columns(out)
+            }
             TypedExprKind::Binary { left, right, .. } => {
                 left.columns(out);
                 right.columns(out);
             }
-            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => args.iter().for_each(|a| a.columns(out)),
-            TypedExprKind::Case { branches, otherwise } => {
+            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
+                args.iter().for_each(|a| a.columns(out))
+            }
+            TypedExprKind::Case {
+                branches,
+                otherwise,
+            } => {
                 for (c, v) in branches {
                     c.columns(out);
                     v.columns(out);
@@ -136,8 +167,12 @@ impl TypedExpr {
         use crate::syntax::ast::{CAST_PRECEDENCE, IN_PRECEDENCE, NEG_PRECEDENCE, NOT_PRECEDENCE};
         match &self.kind {
             TypedExprKind::Binary { op, .. } => op.precedence(),
-            TypedExprKind::Unary { op: UnaryOp::Not, .. } => NOT_PRECEDENCE,
-            TypedExprKind::Unary { op: UnaryOp::Neg, .. } => NEG_PRECEDENCE,
+            TypedExprKind::Unary {
+                op: UnaryOp::Not, ..
+            } => NOT_PRECEDENCE,
+            TypedExprKind::Unary {
+                op: UnaryOp::Neg, ..
+            } => NEG_PRECEDENCE,
             TypedExprKind::InList { .. } => IN_PRECEDENCE,
             TypedExprKind::Cast { .. } => CAST_PRECEDENCE,
             TypedExprKind::Literal(ConstValue::Int(i)) if *i < 0 => NEG_PRECEDENCE,
@@ -147,7 +182,11 @@ impl TypedExpr {
     }
 
     fn fmt_child(&self, f: &mut fmt::Formatter<'_>, min: u8) -> fmt::Result {
-        if self.precedence() < min { write!(f, "({self})") } else { write!(f, "{self}") }
+        if self.precedence() < min {
+            write!(f, "({self})")
+        } else {
+            write!(f, "{self}")
+        }
     }
 }
 
@@ -156,11 +195,17 @@ impl fmt::Display for TypedExpr {
         match &self.kind {
             TypedExprKind::Column(c) => f.write_str(&display_name(c)),
             TypedExprKind::Literal(v) => write!(f, "{v}"),
-            TypedExprKind::Unary { op: UnaryOp::Neg, operand } => {
+            TypedExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
                 f.write_str("-")?;
                 operand.fmt_child(f, crate::syntax::ast::NEG_PRECEDENCE)
             }
-            TypedExprKind::Unary { op: UnaryOp::Not, operand } => {
+            TypedExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
                 f.write_str("not ")?;
                 operand.fmt_child(f, crate::syntax::ast::NOT_PRECEDENCE)
             }
@@ -190,7 +235,10 @@ impl fmt::Display for TypedExpr {
                 }
                 f.write_str("]")
             }
-            TypedExprKind::Case { branches, otherwise } => {
+            TypedExprKind::Case {
+                branches,
+                otherwise,
+            } => {
                 f.write_str("case")?;
                 for (c, v) in branches {
                     write!(f, " when {c} then {v}")?;
@@ -204,7 +252,11 @@ impl fmt::Display for TypedExpr {
                 operand.fmt_child(f, crate::syntax::ast::CAST_PRECEDENCE)?;
                 write!(f, " as {to}")
             }
-            TypedExprKind::InList { operand, list, negated } => {
+            TypedExprKind::InList {
+                operand,
+                list,
+                negated,
+            } => {
                 operand.fmt_child(f, crate::syntax::ast::IN_PRECEDENCE + 1)?;
                 f.write_str(if *negated { " not in [" } else { " in [" })?;
                 for (i, a) in list.iter().enumerate() {

@@ -50,9 +50,17 @@ pub struct SortKey {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "scheme")]
 pub enum Partitioning {
-    RoundRobin { partitions: u64 },
-    Hash { columns: Vec<String>, partitions: u64 },
-    Range { columns: Vec<String>, partitions: u64 },
+    RoundRobin {
+        partitions: u64,
+    },
+    Hash {
+        columns: Vec<String>,
+        partitions: u64,
+    },
+    Range {
+        columns: Vec<String>,
+        partitions: u64,
+    },
 }
 
 /// Where a cached relation is kept.
@@ -94,32 +102,80 @@ impl Hints {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "op")]
 pub enum PlanOp {
-    Scan { source: String, format: Format, path: String, options: Vec<(String, ConstValue)>, schema_declared: bool },
-    Filter { predicate: TypedExpr },
+    Scan {
+        source: String,
+        format: Format,
+        path: String,
+        options: Vec<(String, ConstValue)>,
+        schema_declared: bool,
+    },
+    Filter {
+        predicate: TypedExpr,
+    },
     /// Keeps these columns, in this order (`select`, and `drop` of the others).
-    Project { columns: Vec<String> },
+    Project {
+        columns: Vec<String>,
+    },
     /// Adds or replaces columns, each seeing the ones before it.
-    Derive { columns: Vec<(String, TypedExpr)> },
-    Rename { pairs: Vec<(String, String)> },
-    Cast { columns: Vec<(String, DataType)> },
+    Derive {
+        columns: Vec<(String, TypedExpr)>,
+    },
+    Rename {
+        pairs: Vec<(String, String)>,
+    },
+    Cast {
+        columns: Vec<(String, DataType)>,
+    },
     /// Keeps the first row of each distinct combination of `columns` (all when empty).
-    Distinct { columns: Vec<String> },
-    FillNull { fills: Vec<(String, Fill)> },
+    Distinct {
+        columns: Vec<String>,
+    },
+    FillNull {
+        fills: Vec<(String, Fill)>,
+    },
     /// Drops rows with a null in any of `columns`.
-    DropNull { columns: Vec<String> },
-    Aggregate { keys: Vec<String>, aggregates: Vec<AggregateExpr> },
-    Sort { keys: Vec<SortKey> },
-    Limit { count: u64 },
+    DropNull {
+        columns: Vec<String>,
+    },
+    Aggregate {
+        keys: Vec<String>,
+        aggregates: Vec<AggregateExpr>,
+    },
+    Sort {
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        count: u64,
+    },
     /// Inputs: 0 = left, 1 = right.
-    Join { kind: JoinKind, on: Vec<(String, String)> },
+    Join {
+        kind: JoinKind,
+        on: Vec<(String, String)>,
+    },
     /// Rows of every input, by column name; inputs in order.
     Union,
-    Sample { fraction: f64, seed: u64 },
+    Sample {
+        fraction: f64,
+        seed: u64,
+    },
     /// Part `index` of a seeded split of the input by `fractions`.
-    SplitPart { fractions: Vec<f64>, index: usize, seed: u64, stratify: Option<String> },
-    Explode { column: String },
-    Repartition { partitioning: Partitioning },
-    Sink { format: Format, path: Option<String>, options: Vec<(String, ConstValue)> },
+    SplitPart {
+        fractions: Vec<f64>,
+        index: usize,
+        seed: u64,
+        stratify: Option<String>,
+    },
+    Explode {
+        column: String,
+    },
+    Repartition {
+        partitioning: Partitioning,
+    },
+    Sink {
+        format: Format,
+        path: Option<String>,
+        options: Vec<(String, ConstValue)>,
+    },
 }
 
 impl PlanOp {
@@ -150,7 +206,11 @@ impl PlanOp {
 }
 
 fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn name(n: &str) -> String {
@@ -165,8 +225,22 @@ impl fmt::Display for Partitioning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Partitioning::RoundRobin { partitions } => write!(f, "round_robin({partitions})"),
-            Partitioning::Hash { columns, partitions } => write!(f, "hash({}, {partitions})", list(columns.iter().map(|c| name(c)))),
-            Partitioning::Range { columns, partitions } => write!(f, "range({}, {partitions})", list(columns.iter().map(|c| name(c)))),
+            Partitioning::Hash {
+                columns,
+                partitions,
+            } => write!(
+                f,
+                "hash({}, {partitions})",
+                list(columns.iter().map(|c| name(c)))
+            ),
+            Partitioning::Range {
+                columns,
+                partitions,
+            } => write!(
+                f,
+                "range({}, {partitions})",
+                list(columns.iter().map(|c| name(c)))
+            ),
         }
     }
 }
@@ -176,8 +250,19 @@ impl fmt::Display for PlanOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.name())?;
         match self {
-            PlanOp::Scan { source, format, path, options: opts, schema_declared } => {
-                write!(f, " {source}: {format}(\"{}\"{})", crate::syntax::dsl::escape(path), options(opts))?;
+            PlanOp::Scan {
+                source,
+                format,
+                path,
+                options: opts,
+                schema_declared,
+            } => {
+                write!(
+                    f,
+                    " {source}: {format}(\"{}\"{})",
+                    crate::syntax::dsl::escape(path),
+                    options(opts)
+                )?;
                 if *schema_declared {
                     f.write_str(" [declared schema]")?;
                 }
@@ -185,11 +270,29 @@ impl fmt::Display for PlanOp {
             }
             PlanOp::Filter { predicate } => write!(f, " {predicate}"),
             PlanOp::Project { columns } => write!(f, " {}", list(columns.iter().map(|c| name(c)))),
-            PlanOp::Derive { columns } => write!(f, " {}", list(columns.iter().map(|(n, e)| format!("{} = {e}", name(n))))),
-            PlanOp::Rename { pairs } => write!(f, " {}", list(pairs.iter().map(|(a, b)| format!("{} -> {}", name(a), name(b))))),
-            PlanOp::Cast { columns } => write!(f, " {}", list(columns.iter().map(|(n, t)| format!("{}: {t}", name(n))))),
+            PlanOp::Derive { columns } => write!(
+                f,
+                " {}",
+                list(columns.iter().map(|(n, e)| format!("{} = {e}", name(n))))
+            ),
+            PlanOp::Rename { pairs } => write!(
+                f,
+                " {}",
+                list(
+                    pairs
+                        .iter()
+                        .map(|(a, b)| format!("{} -> {}", name(a), name(b)))
+                )
+            ),
+            PlanOp::Cast { columns } => write!(
+                f,
+                " {}",
+                list(columns.iter().map(|(n, t)| format!("{}: {t}", name(n))))
+            ),
             PlanOp::Distinct { columns } if columns.is_empty() => f.write_str(" (all columns)"),
-            PlanOp::Distinct { columns } | PlanOp::DropNull { columns } => write!(f, " {}", list(columns.iter().map(|c| name(c)))),
+            PlanOp::Distinct { columns } | PlanOp::DropNull { columns } => {
+                write!(f, " {}", list(columns.iter().map(|c| name(c))))
+            }
             PlanOp::FillNull { fills } => write!(
                 f,
                 " {}",
@@ -207,7 +310,12 @@ impl fmt::Display for PlanOp {
                 write!(
                     f,
                     " {{ {} }}",
-                    list(aggregates.iter().map(|a| format!("{} = {}({})", name(&a.name), a.function, list(&a.args))))
+                    list(aggregates.iter().map(|a| format!(
+                        "{} = {}({})",
+                        name(&a.name),
+                        a.function,
+                        list(&a.args)
+                    )))
                 )
             }
             PlanOp::Sort { keys } => write!(
@@ -225,12 +333,24 @@ impl fmt::Display for PlanOp {
                 f,
                 " {} on {}",
                 kind.name(),
-                list(on.iter().map(|(l, r)| format!("{} == {}", name(l), name(r))))
+                list(
+                    on.iter()
+                        .map(|(l, r)| format!("{} == {}", name(l), name(r)))
+                )
             ),
             PlanOp::Union => Ok(()),
             PlanOp::Sample { fraction, seed } => write!(f, " {fraction:?} seed {seed}"),
-            PlanOp::SplitPart { fractions, index, seed, stratify } => {
-                write!(f, " {index} of [{}] seed {seed}", list(fractions.iter().map(|x| format!("{x:?}"))))?;
+            PlanOp::SplitPart {
+                fractions,
+                index,
+                seed,
+                stratify,
+            } => {
+                write!(
+                    f,
+                    " {index} of [{}] seed {seed}",
+                    list(fractions.iter().map(|x| format!("{x:?}")))
+                )?;
                 if let Some(s) = stratify {
                     write!(f, " stratify {}", name(s))?;
                 }
@@ -238,8 +358,17 @@ impl fmt::Display for PlanOp {
             }
             PlanOp::Explode { column } => write!(f, " {}", name(column)),
             PlanOp::Repartition { partitioning } => write!(f, " {partitioning}"),
-            PlanOp::Sink { format, path, options: opts } => match path {
-                Some(p) => write!(f, " {format}(\"{}\"{})", crate::syntax::dsl::escape(p), options(opts)),
+            PlanOp::Sink {
+                format,
+                path,
+                options: opts,
+            } => match path {
+                Some(p) => write!(
+                    f,
+                    " {format}(\"{}\"{})",
+                    crate::syntax::dsl::escape(p),
+                    options(opts)
+                ),
                 None => write!(f, " {format}({})", options(opts).trim_start_matches(", ")),
             },
         }
@@ -296,7 +425,12 @@ impl LogicalPlan {
     pub fn topological(&self) -> Vec<NodeIndex> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        fn visit(plan: &LogicalPlan, n: NodeIndex, seen: &mut std::collections::HashSet<NodeIndex>, out: &mut Vec<NodeIndex>) {
+        fn visit(
+            plan: &LogicalPlan,
+            n: NodeIndex,
+            seen: &mut std::collections::HashSet<NodeIndex>,
+            out: &mut Vec<NodeIndex>,
+        ) {
             if !seen.insert(n) {
                 return;
             }

@@ -9,7 +9,13 @@ use std::fmt::Write;
 
 /// Renders the plan; `schemas` adds each node's output schema under it.
 pub fn render(plan: &LogicalPlan, schemas: bool) -> String {
-    let mut printer = Printer { plan, out: String::new(), labels: HashMap::new(), next_label: 1, schemas };
+    let mut printer = Printer {
+        plan,
+        out: String::new(),
+        labels: HashMap::new(),
+        next_label: 1,
+        schemas,
+    };
     for (i, sink) in plan.sinks.iter().enumerate() {
         if i > 0 {
             printer.out.push('\n');
@@ -52,7 +58,13 @@ impl Printer<'_> {
             }
         }
         if let Some(c) = node.hints.cache {
-            tags.push(format!("@cache({})", serde_json::to_value(c).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()));
+            tags.push(format!(
+                "@cache({})",
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            ));
         }
         if let Some(p) = &node.hints.partition {
             tags.push(format!("@partition({p})"));
@@ -60,7 +72,11 @@ impl Printer<'_> {
         if node.hints.materialize {
             tags.push("@materialize".into());
         }
-        let tag_text = if tags.is_empty() { String::new() } else { format!("  {}", tags.join(" ")) };
+        let tag_text = if tags.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", tags.join(" "))
+        };
         let _ = writeln!(self.out, "{indent}{}{tag_text}", node.op);
         if self.schemas && !matches!(node.op, PlanOp::Sink { .. }) {
             let _ = writeln!(self.out, "{indent}    ⇒ {}", node.schema);

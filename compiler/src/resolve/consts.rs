@@ -33,14 +33,27 @@ impl Resolver<'_> {
                     p.value.clone()
                 }
                 None => {
-                    let mut d = Diagnostic::error(Code::UnknownParam, format!("no param named `{n}`"), expr.span, "not a param");
+                    let mut d = Diagnostic::error(
+                        Code::UnknownParam,
+                        format!("no param named `{n}`"),
+                        expr.span,
+                        "not a param",
+                    );
                     d.help = crate::diagnostics::did_you_mean(n, self.params.keys().map(String::as_str))
                         .or_else(|| Some("declare it with `param NAME: TYPE = DEFAULT`, or write a string in quotes".into()));
                     return Err(Some(d));
                 }
             },
-            ExprKind::List(items) => ConstValue::List(items.iter().map(|i| self.try_constant(i)).collect::<Result<_, _>>()?),
-            ExprKind::Unary { op: UnaryOp::Neg, operand } => match self.try_constant(operand)? {
+            ExprKind::List(items) => ConstValue::List(
+                items
+                    .iter()
+                    .map(|i| self.try_constant(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => match self.try_constant(operand)? {
                 ConstValue::Int(i) => ConstValue::Int(i.checked_neg().ok_or(None)?),
                 ConstValue::Float(f) => ConstValue::Float(-f),
                 _ => return Err(None),
@@ -49,16 +62,22 @@ impl Resolver<'_> {
                 let l = self.try_constant(left)?;
                 let r = self.try_constant(right)?;
                 match (op, l, r) {
-                    (BinaryOp::Add, ConstValue::String(a), ConstValue::String(b)) => ConstValue::String(a + &b),
-                    (op, ConstValue::Int(a), ConstValue::Int(b)) => ConstValue::Int(match op {
-                        BinaryOp::Add => a.checked_add(b),
-                        BinaryOp::Sub => a.checked_sub(b),
-                        BinaryOp::Mul => a.checked_mul(b),
-                        _ => None,
+                    (BinaryOp::Add, ConstValue::String(a), ConstValue::String(b)) => {
+                        ConstValue::String(a + &b)
                     }
-                    .ok_or(None)?),
+                    (op, ConstValue::Int(a), ConstValue::Int(b)) => ConstValue::Int(
+                        match op {
+                            BinaryOp::Add => a.checked_add(b),
+                            BinaryOp::Sub => a.checked_sub(b),
+                            BinaryOp::Mul => a.checked_mul(b),
+                            _ => None,
+                        }
+                        .ok_or(None)?,
+                    ),
                     (op, a, b) => {
-                        let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else { return Err(None) };
+                        let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
+                            return Err(None);
+                        };
                         ConstValue::Float(match op {
                             BinaryOp::Add => x + y,
                             BinaryOp::Sub => x - y,
@@ -82,6 +101,8 @@ pub(crate) fn literal(l: &Literal) -> ConstValue {
         Literal::String(s) => ConstValue::String(s.clone()),
         Literal::Bool(b) => ConstValue::Bool(*b),
         Literal::Null => ConstValue::Null,
-        Literal::Duration { amount, unit } => ConstValue::Duration(amount.saturating_mul(unit.micros())),
+        Literal::Duration { amount, unit } => {
+            ConstValue::Duration(amount.saturating_mul(unit.micros()))
+        }
     }
 }

@@ -19,9 +19,23 @@ pub(crate) enum Context {
 
 impl Resolver<'_> {
     pub(crate) fn unknown_column(&mut self, name: &str, span: Span, schema: &Schema) {
-        let mut d = Diagnostic::error(Code::UnknownColumn, format!("unknown column `{name}`"), span, "no such column");
-        d.help = did_you_mean(name, schema.names().chain(self.params.keys().map(String::as_str))).or_else(|| {
-            let names: Vec<String> = schema.fields.iter().take(12).map(|f| sluice_stdlib::types::display_name(&f.name)).collect();
+        let mut d = Diagnostic::error(
+            Code::UnknownColumn,
+            format!("unknown column `{name}`"),
+            span,
+            "no such column",
+        );
+        d.help = did_you_mean(
+            name,
+            schema.names().chain(self.params.keys().map(String::as_str)),
+        )
+        .or_else(|| {
+            let names: Vec<String> = schema
+                .fields
+                .iter()
+                .take(12)
+                .map(|f| sluice_stdlib::types::display_name(&f.name))
+                .collect();
             let more = if schema.len() > 12 { ", ..." } else { "" };
             Some(format!("columns here: {}{more}", names.join(", ")))
         });
@@ -29,7 +43,11 @@ impl Resolver<'_> {
     }
 
     /// Checks that `name` is a column of `schema`, reporting it otherwise.
-    pub(crate) fn column<'s>(&mut self, name: &Ident, schema: &'s Schema) -> Option<&'s sluice_stdlib::Field> {
+    pub(crate) fn column<'s>(
+        &mut self,
+        name: &Ident,
+        schema: &'s Schema,
+    ) -> Option<&'s sluice_stdlib::Field> {
         let f = schema.field(&name.name);
         if f.is_none() {
             self.unknown_column(&name.name, name.span, schema);
@@ -37,12 +55,21 @@ impl Resolver<'_> {
         f
     }
 
-    pub(crate) fn type_expr(&mut self, expr: &Expr, schema: &Schema, context: Context) -> Option<TypedExpr> {
+    pub(crate) fn type_expr(
+        &mut self,
+        expr: &Expr,
+        schema: &Schema,
+        context: Context,
+    ) -> Option<TypedExpr> {
         match &expr.kind {
             ExprKind::Literal(l) => Some(TypedExpr::literal(super::consts::literal(l))),
             ExprKind::Name(n) => {
                 if let Some(f) = schema.field(n) {
-                    return Some(TypedExpr { kind: TypedExprKind::Column(n.clone()), data_type: f.data_type.clone(), nullable: f.nullable });
+                    return Some(TypedExpr {
+                        kind: TypedExprKind::Column(n.clone()),
+                        data_type: f.data_type.clone(),
+                        nullable: f.nullable,
+                    });
                 }
                 if let Some(p) = self.params.get(n) {
                     p.used.set(true);
@@ -52,7 +79,10 @@ impl Resolver<'_> {
                 None
             }
             ExprKind::List(items) => {
-                let typed: Vec<TypedExpr> = items.iter().map(|i| self.type_expr(i, schema, Context::Row)).collect::<Option<_>>()?;
+                let typed: Vec<TypedExpr> = items
+                    .iter()
+                    .map(|i| self.type_expr(i, schema, Context::Row))
+                    .collect::<Option<_>>()?;
                 let mut item = DataType::Null;
                 for (t, e) in typed.iter().zip(items) {
                     match DataType::common_supertype(&item, &t.data_type) {
@@ -60,7 +90,10 @@ impl Resolver<'_> {
                         None => {
                             self.diags.push(Diagnostic::error(
                                 Code::TypeMismatch,
-                                format!("list items must have one type: {item} and {}", t.data_type),
+                                format!(
+                                    "list items must have one type: {item} and {}",
+                                    t.data_type
+                                ),
                                 e.span,
                                 format!("this is {}", t.data_type),
                             ));
@@ -68,7 +101,11 @@ impl Resolver<'_> {
                         }
                     }
                 }
-                Some(TypedExpr { kind: TypedExprKind::List(typed), data_type: DataType::List(Box::new(item)), nullable: false })
+                Some(TypedExpr {
+                    kind: TypedExprKind::List(typed),
+                    data_type: DataType::List(Box::new(item)),
+                    nullable: false,
+                })
             }
             ExprKind::Unary { op, operand } => {
                 let t = self.type_expr(operand, schema, Context::Row)?;
@@ -77,7 +114,11 @@ impl Resolver<'_> {
                     UnaryOp::Not => matches!(t.data_type, DataType::Bool | DataType::Null),
                 };
                 if !ok {
-                    let (what, expected) = if *op == UnaryOp::Neg { ("negate", "a number") } else { ("apply `not` to", "a bool") };
+                    let (what, expected) = if *op == UnaryOp::Neg {
+                        ("negate", "a number")
+                    } else {
+                        ("apply `not` to", "a bool")
+                    };
                     self.diags.push(Diagnostic::error(
                         Code::TypeMismatch,
                         format!("cannot {what} {}: expected {expected}", t.data_type),
@@ -86,9 +127,20 @@ impl Resolver<'_> {
                     ));
                     return None;
                 }
-                let data_type = if *op == UnaryOp::Not { DataType::Bool } else { t.data_type.clone() };
+                let data_type = if *op == UnaryOp::Not {
+                    DataType::Bool
+                } else {
+                    t.data_type.clone()
+                };
                 let nullable = t.nullable;
-                Some(TypedExpr { kind: TypedExprKind::Unary { op: *op, operand: Box::new(t) }, data_type, nullable })
+                Some(TypedExpr {
+                    kind: TypedExprKind::Unary {
+                        op: *op,
+                        operand: Box::new(t),
+                    },
+                    data_type,
+                    nullable,
+                })
             }
             ExprKind::Binary { op, left, right } => {
                 let l = self.type_expr(left, schema, Context::Row);
@@ -96,8 +148,13 @@ impl Resolver<'_> {
                 let (l, r) = (l?, r?);
                 self.binary(*op, l, r, left.span, right.span)
             }
-            ExprKind::Call { function, args } => self.call(function, args, expr.span, schema, context),
-            ExprKind::Case { branches, otherwise } => {
+            ExprKind::Call { function, args } => {
+                self.call(function, args, expr.span, schema, context)
+            }
+            ExprKind::Case {
+                branches,
+                otherwise,
+            } => {
                 let mut typed = Vec::new();
                 let mut result = DataType::Null;
                 let mut nullable = otherwise.is_none();
@@ -129,7 +186,14 @@ impl Resolver<'_> {
                 if failed {
                     return None;
                 }
-                Some(TypedExpr { kind: TypedExprKind::Case { branches: typed, otherwise }, data_type: result, nullable })
+                Some(TypedExpr {
+                    kind: TypedExprKind::Case {
+                        branches: typed,
+                        otherwise,
+                    },
+                    data_type: result,
+                    nullable,
+                })
             }
             ExprKind::Cast { operand, ty } => {
                 let t = self.type_expr(operand, schema, Context::Row)?;
@@ -146,10 +210,23 @@ impl Resolver<'_> {
                     return None;
                 }
                 // Parsing text can fail (null); narrowing a float can overflow (null).
-                let nullable = t.nullable || (t.data_type == DataType::String && ty.data_type != DataType::String) || (t.data_type == DataType::Float64 && ty.data_type == DataType::Int64);
-                Some(TypedExpr { kind: TypedExprKind::Cast { operand: Box::new(t), to: ty.data_type.clone() }, data_type: ty.data_type.clone(), nullable })
+                let nullable = t.nullable
+                    || (t.data_type == DataType::String && ty.data_type != DataType::String)
+                    || (t.data_type == DataType::Float64 && ty.data_type == DataType::Int64);
+                Some(TypedExpr {
+                    kind: TypedExprKind::Cast {
+                        operand: Box::new(t),
+                        to: ty.data_type.clone(),
+                    },
+                    data_type: ty.data_type.clone(),
+                    nullable,
+                })
             }
-            ExprKind::InList { operand, list, negated } => {
+            ExprKind::InList {
+                operand,
+                list,
+                negated,
+            } => {
                 let t = self.type_expr(operand, schema, Context::Row)?;
                 let mut items = Vec::new();
                 let mut common = t.data_type.clone();
@@ -162,7 +239,15 @@ impl Resolver<'_> {
                     nullable |= it.nullable;
                     items.push(it);
                 }
-                Some(TypedExpr { kind: TypedExprKind::InList { operand: Box::new(t), list: items, negated: *negated }, data_type: DataType::Bool, nullable })
+                Some(TypedExpr {
+                    kind: TypedExprKind::InList {
+                        operand: Box::new(t),
+                        list: items,
+                        negated: *negated,
+                    },
+                    data_type: DataType::Bool,
+                    nullable,
+                })
             }
         }
     }
@@ -187,22 +272,42 @@ impl Resolver<'_> {
 
     pub(crate) fn not_bool(&mut self, t: &TypedExpr, span: Span, what: &str) {
         self.diags.push(
-            Diagnostic::error(Code::NotBoolean, format!("{what} must be a bool, found {}", t.data_type), span, format!("this is {}", t.data_type))
-                .with_help("compare it with something: `x > 0`, `name == \"a\"`, `is_null(x)`"),
+            Diagnostic::error(
+                Code::NotBoolean,
+                format!("{what} must be a bool, found {}", t.data_type),
+                span,
+                format!("this is {}", t.data_type),
+            )
+            .with_help("compare it with something: `x > 0`, `name == \"a\"`, `is_null(x)`"),
         );
     }
 
-    fn binary(&mut self, op: BinaryOp, l: TypedExpr, r: TypedExpr, ls: Span, rs: Span) -> Option<TypedExpr> {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        l: TypedExpr,
+        r: TypedExpr,
+        ls: Span,
+        rs: Span,
+    ) -> Option<TypedExpr> {
         use DataType::*;
         let (a, b) = (&l.data_type, &r.data_type);
         let nullable = l.nullable || r.nullable;
         let result = match op {
             BinaryOp::And | BinaryOp::Or => {
-                if matches!(a, Bool | Null) && matches!(b, Bool | Null) { Some((Bool, nullable)) } else { None }
+                if matches!(a, Bool | Null) && matches!(b, Bool | Null) {
+                    Some((Bool, nullable))
+                } else {
+                    None
+                }
             }
-            BinaryOp::Eq | BinaryOp::NotEq => DataType::common_supertype(a, b).map(|_| (Bool, nullable)),
+            BinaryOp::Eq | BinaryOp::NotEq => {
+                DataType::common_supertype(a, b).map(|_| (Bool, nullable))
+            }
             BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
-                DataType::common_supertype(a, b).filter(DataType::is_ordered).map(|_| (Bool, nullable))
+                DataType::common_supertype(a, b)
+                    .filter(DataType::is_ordered)
+                    .map(|_| (Bool, nullable))
             }
             BinaryOp::Add => match (a, b) {
                 (String, String) | (String, Null) | (Null, String) => Some((String, nullable)),
@@ -226,13 +331,26 @@ impl Resolver<'_> {
             },
             // Division is true division; x / 0 is null, as is x % 0.
             BinaryOp::Div => (a.is_numeric() && b.is_numeric()).then_some((Float64, true)),
-            BinaryOp::Rem => (a.is_numeric() && b.is_numeric()).then(|| (numeric(a, b).map_or(Float64, |t| t.0), true)),
+            BinaryOp::Rem => (a.is_numeric() && b.is_numeric())
+                .then(|| (numeric(a, b).map_or(Float64, |t| t.0), true)),
         };
         // Integer arithmetic that overflows gives null (documented in the stdlib).
-        let Some((data_type, nullable)) = result.map(|(t, n)| (t, n || (l.data_type == Int64 && r.data_type == Int64 && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)))) else {
+        let Some((data_type, nullable)) = result.map(|(t, n)| {
+            (
+                t,
+                n || (l.data_type == Int64
+                    && r.data_type == Int64
+                    && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)),
+            )
+        }) else {
             let verb = match op {
                 BinaryOp::And | BinaryOp::Or => format!("apply `{}` to", op.symbol()),
-                BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => "compare".to_string(),
+                BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq => "compare".to_string(),
                 BinaryOp::Add => "add".into(),
                 BinaryOp::Sub => "subtract".into(),
                 BinaryOp::Mul => "multiply".into(),
@@ -242,7 +360,11 @@ impl Resolver<'_> {
             let joiner = if op.is_comparison() { "with" } else { "and" };
             let mut d = Diagnostic::error(
                 Code::TypeMismatch,
-                format!("cannot {verb} {} {joiner} {}", type_name(a, l.nullable), type_name(b, r.nullable)),
+                format!(
+                    "cannot {verb} {} {joiner} {}",
+                    type_name(a, l.nullable),
+                    type_name(b, r.nullable)
+                ),
                 ls,
                 format!("this is {}", type_name(a, l.nullable)),
             )
@@ -255,24 +377,50 @@ impl Resolver<'_> {
             self.diags.push(d);
             return None;
         };
-        Some(TypedExpr { kind: TypedExprKind::Binary { op, left: Box::new(l), right: Box::new(r) }, data_type, nullable })
+        Some(TypedExpr {
+            kind: TypedExprKind::Binary {
+                op,
+                left: Box::new(l),
+                right: Box::new(r),
+            },
+            data_type,
+            nullable,
+        })
     }
 
-    fn call(&mut self, function: &Ident, args: &[Arg], span: Span, schema: &Schema, context: Context) -> Option<TypedExpr> {
+    fn call(
+        &mut self,
+        function: &Ident,
+        args: &[Arg],
+        span: Span,
+        schema: &Schema,
+        context: Context,
+    ) -> Option<TypedExpr> {
         let name = function.name.as_str();
         let sig = match (functions::scalar(name), functions::aggregate(name)) {
             (Some(s), _) => s,
             (None, Some(a)) if context == Context::Aggregate => a,
             (None, Some(_)) => {
                 self.diags.push(
-                    Diagnostic::error(Code::AggregateMisuse, format!("`{name}` is an aggregate; it can only be used in a `group`"), function.span, "aggregate here")
-                        .with_help(format!("write `| group KEYS {{ result = {name}(...) }}`")),
+                    Diagnostic::error(
+                        Code::AggregateMisuse,
+                        format!("`{name}` is an aggregate; it can only be used in a `group`"),
+                        function.span,
+                        "aggregate here",
+                    )
+                    .with_help(format!("write `| group KEYS {{ result = {name}(...) }}`")),
                 );
                 return None;
             }
             (None, None) => {
-                let mut d = Diagnostic::error(Code::UnknownFunction, format!("unknown function `{name}`"), function.span, "no such function");
-                d.help = did_you_mean(name, functions::all_names()).or_else(|| Some("see docs/functions.md for the functions Sluice has".into()));
+                let mut d = Diagnostic::error(
+                    Code::UnknownFunction,
+                    format!("unknown function `{name}`"),
+                    function.span,
+                    "no such function",
+                );
+                d.help = did_you_mean(name, functions::all_names())
+                    .or_else(|| Some("see docs/functions.md for the functions Sluice has".into()));
                 self.diags.push(d);
                 return None;
             }
@@ -291,8 +439,13 @@ impl Resolver<'_> {
                         extra.push(arg);
                     } else {
                         self.diags.push(
-                            Diagnostic::error(Code::ArgumentCount, format!("`{name}` takes at most {} arguments", sig.params.len()), arg.span(), "extra argument")
-                                .with_help(format!("signature: {}", sig.display_signature())),
+                            Diagnostic::error(
+                                Code::ArgumentCount,
+                                format!("`{name}` takes at most {} arguments", sig.params.len()),
+                                arg.span(),
+                                "extra argument",
+                            )
+                            .with_help(format!("signature: {}", sig.display_signature())),
                         );
                         ok = false;
                     }
@@ -301,12 +454,23 @@ impl Resolver<'_> {
                 Some(n) => match sig.params.iter().position(|p| p.name == n.name) {
                     Some(i) if bound[i].is_none() => bound[i] = Some(arg),
                     Some(_) => {
-                        self.diags.push(Diagnostic::error(Code::ArgumentCount, format!("`{}` is given twice", n.name), n.span, "given again"));
+                        self.diags.push(Diagnostic::error(
+                            Code::ArgumentCount,
+                            format!("`{}` is given twice", n.name),
+                            n.span,
+                            "given again",
+                        ));
                         ok = false;
                     }
                     None => {
-                        let mut d = Diagnostic::error(Code::UnknownArgument, format!("`{name}` has no parameter `{}`", n.name), n.span, "unknown parameter");
-                        d.help = did_you_mean(&n.name, sig.params.iter().map(|p| p.name)).or_else(|| Some(format!("signature: {}", sig.display_signature())));
+                        let mut d = Diagnostic::error(
+                            Code::UnknownArgument,
+                            format!("`{name}` has no parameter `{}`", n.name),
+                            n.span,
+                            "unknown parameter",
+                        );
+                        d.help = did_you_mean(&n.name, sig.params.iter().map(|p| p.name))
+                            .or_else(|| Some(format!("signature: {}", sig.display_signature())));
                         self.diags.push(d);
                         ok = false;
                     }
@@ -314,17 +478,36 @@ impl Resolver<'_> {
             }
         }
         let present = bound.iter().take_while(|b| b.is_some()).count();
-        if let Some(missing) = sig.params.iter().zip(&bound).find(|(p, b)| !p.optional && b.is_none()) {
+        if let Some(missing) = sig
+            .params
+            .iter()
+            .zip(&bound)
+            .find(|(p, b)| !p.optional && b.is_none())
+        {
             self.diags.push(
-                Diagnostic::error(Code::ArgumentCount, format!("`{name}` needs its `{}` argument", missing.0.name), span, "missing argument")
-                    .with_help(format!("signature: {}  e.g. {}", sig.display_signature(), sig.example)),
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    format!("`{name}` needs its `{}` argument", missing.0.name),
+                    span,
+                    "missing argument",
+                )
+                .with_help(format!(
+                    "signature: {}  e.g. {}",
+                    sig.display_signature(),
+                    sig.example
+                )),
             );
             return None;
         }
         if bound.iter().skip(present).any(Option::is_some) {
             self.diags.push(
-                Diagnostic::error(Code::ArgumentCount, format!("`{name}` is missing an argument before a later one"), span, "gap in the arguments")
-                    .with_help(format!("signature: {}", sig.display_signature())),
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    format!("`{name}` is missing an argument before a later one"),
+                    span,
+                    "gap in the arguments",
+                )
+                .with_help(format!("signature: {}", sig.display_signature())),
             );
             return None;
         }
@@ -343,18 +526,30 @@ impl Resolver<'_> {
             if let Some(check) = param.constant {
                 let result = match &t.kind {
                     TypedExprKind::Literal(ConstValue::String(s)) => check.check_string(s),
-                    TypedExprKind::Literal(v) if v.as_f64().is_some() => check.check_number(v.as_f64().unwrap_or_default()),
+                    TypedExprKind::Literal(v) if v.as_f64().is_some() => {
+                        check.check_number(v.as_f64().unwrap_or_default())
+                    }
                     _ => {
                         self.diags.push(
-                            Diagnostic::error(Code::NotConstant, format!("`{}` of `{name}` must be a constant", param.name), arg.value.span, "not a constant")
-                                .with_help("write a literal or a param here"),
+                            Diagnostic::error(
+                                Code::NotConstant,
+                                format!("`{}` of `{name}` must be a constant", param.name),
+                                arg.value.span,
+                                "not a constant",
+                            )
+                            .with_help("write a literal or a param here"),
                         );
                         ok = false;
                         continue;
                     }
                 };
                 if let Err(message) = result {
-                    self.diags.push(Diagnostic::error(Code::InvalidConstant, message, arg.value.span, "invalid"));
+                    self.diags.push(Diagnostic::error(
+                        Code::InvalidConstant,
+                        message,
+                        arg.value.span,
+                        "invalid",
+                    ));
                     ok = false;
                 }
             }
@@ -363,21 +558,51 @@ impl Resolver<'_> {
         if !ok {
             return None;
         }
-        let arg_types: Vec<ArgType> = typed.iter().map(|t| ArgType { data_type: t.data_type.clone(), nullable: t.nullable }).collect();
+        let arg_types: Vec<ArgType> = typed
+            .iter()
+            .map(|t| ArgType {
+                data_type: t.data_type.clone(),
+                nullable: t.nullable,
+            })
+            .collect();
         match sig.return_type(&arg_types) {
-            Ok(ret) => Some(TypedExpr { kind: TypedExprKind::Call { function: name.to_string(), args: typed }, data_type: ret.data_type, nullable: ret.nullable }),
-            Err(SignatureError::ArgumentType { index, param, expected, found }) => {
+            Ok(ret) => Some(TypedExpr {
+                kind: TypedExprKind::Call {
+                    function: name.to_string(),
+                    args: typed,
+                },
+                data_type: ret.data_type,
+                nullable: ret.nullable,
+            }),
+            Err(SignatureError::ArgumentType {
+                index,
+                param,
+                expected,
+                found,
+            }) => {
                 let at = given.get(index).map_or(span, |a| a.value.span);
                 self.diags.push(
-                    Diagnostic::error(Code::ArgumentType, format!("`{name}` expects {expected} for `{param}`, found {found}"), at, format!("this is {found}"))
-                        .with_help(format!("signature: {}", sig.display_signature())),
+                    Diagnostic::error(
+                        Code::ArgumentType,
+                        format!("`{name}` expects {expected} for `{param}`, found {found}"),
+                        at,
+                        format!("this is {found}"),
+                    )
+                    .with_help(format!("signature: {}", sig.display_signature())),
                 );
                 None
             }
             Err(SignatureError::NoCommonType { types, .. }) => {
                 self.diags.push(Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("the arguments of `{name}` must have one type, found {}", types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "the arguments of `{name}` must have one type, found {}",
+                        types
+                            .iter()
+                            .map(|t| t.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     span,
                     "mixed types",
                 ));
@@ -390,7 +615,14 @@ impl Resolver<'_> {
 
 fn numeric(a: &DataType, b: &DataType) -> Option<(DataType, bool)> {
     let t = DataType::common_supertype(a, b)?;
-    Some((if t == DataType::Null { DataType::Int64 } else { t }, false))
+    Some((
+        if t == DataType::Null {
+            DataType::Int64
+        } else {
+            t
+        },
+        false,
+    ))
 }
 
 /// Whether `as` converts `from` to `to`.
@@ -401,5 +633,13 @@ pub(crate) fn can_cast(from: &DataType, to: &DataType) -> bool {
         || *to == String
         || (*from == String && !matches!(to, List(_)))
         || (from.is_numeric() && to.is_numeric())
-        || matches!((from, to), (Bool, Int64) | (Int64, Bool) | (Date, Timestamp) | (Timestamp, Date) | (Int64, Duration) | (Duration, Int64))
+        || matches!(
+            (from, to),
+            (Bool, Int64)
+                | (Int64, Bool)
+                | (Date, Timestamp)
+                | (Timestamp, Date)
+                | (Int64, Duration)
+                | (Duration, Int64)
+        )
 }

@@ -27,23 +27,46 @@ impl Resolver<'_> {
                     match level {
                         Some(l) => out.cache = Some(l),
                         None => self.diags.push(
-                            Diagnostic::error(Code::InvalidHint, "`@cache` takes one level", hint.span, "invalid level")
-                                .with_help("write @cache(memory), @cache(disk) or @cache(memory_and_disk)"),
+                            Diagnostic::error(
+                                Code::InvalidHint,
+                                "`@cache` takes one level",
+                                hint.span,
+                                "invalid level",
+                            )
+                            .with_help(
+                                "write @cache(memory), @cache(disk) or @cache(memory_and_disk)",
+                            ),
                         ),
                     }
                 }
                 "partition" => match hint.args.as_slice() {
                     [arg] => out.partition = self.partitioning(&arg.value, node),
                     _ => self.diags.push(
-                        Diagnostic::error(Code::InvalidHint, "`@partition` takes one scheme", hint.span, "invalid scheme")
-                            .with_help("write @partition(hash(key, 8)) or @partition(range(key, 8))"),
+                        Diagnostic::error(
+                            Code::InvalidHint,
+                            "`@partition` takes one scheme",
+                            hint.span,
+                            "invalid scheme",
+                        )
+                        .with_help("write @partition(hash(key, 8)) or @partition(range(key, 8))"),
                     ),
                 },
                 "materialize" if hint.args.is_empty() => out.materialize = true,
-                "materialize" => self.diags.push(Diagnostic::error(Code::InvalidHint, "`@materialize` takes no arguments", hint.span, "")),
+                "materialize" => self.diags.push(Diagnostic::error(
+                    Code::InvalidHint,
+                    "`@materialize` takes no arguments",
+                    hint.span,
+                    "",
+                )),
                 other => {
-                    let mut d = Diagnostic::error(Code::InvalidHint, format!("unknown hint `@{other}`"), hint.name.span, "not a hint");
-                    d.help = did_you_mean(other, HINTS.iter().copied()).or_else(|| Some("hints are @cache, @partition and @materialize".into()));
+                    let mut d = Diagnostic::error(
+                        Code::InvalidHint,
+                        format!("unknown hint `@{other}`"),
+                        hint.name.span,
+                        "not a hint",
+                    );
+                    d.help = did_you_mean(other, HINTS.iter().copied())
+                        .or_else(|| Some("hints are @cache, @partition and @materialize".into()));
                     self.diags.push(d);
                 }
             }
@@ -52,28 +75,50 @@ impl Resolver<'_> {
     }
 
     /// `8`, `hash(a, b, 8)` or `range(a, 8)`.
-    pub(crate) fn partitioning(&mut self, expr: &Expr, node: Option<NodeIndex>) -> Option<Partitioning> {
+    pub(crate) fn partitioning(
+        &mut self,
+        expr: &Expr,
+        node: Option<NodeIndex>,
+    ) -> Option<Partitioning> {
         let help = "write a partition count (8), hash(column, ..., 8) or range(column, ..., 8)";
         if let ExprKind::Call { function, args } = &expr.kind {
             let is_hash = match function.name.as_str() {
                 "hash" => true,
                 "range" => false,
                 other => {
-                    let mut d = Diagnostic::error(Code::InvalidHint, format!("unknown partitioning `{other}`"), function.span, "not a scheme");
+                    let mut d = Diagnostic::error(
+                        Code::InvalidHint,
+                        format!("unknown partitioning `{other}`"),
+                        function.span,
+                        "not a scheme",
+                    );
                     d.help = did_you_mean(other, ["hash", "range"]).or_else(|| Some(help.into()));
                     self.diags.push(d);
                     return None;
                 }
             };
             let Some((count, columns)) = args.split_last() else {
-                self.diags.push(Diagnostic::error(Code::InvalidHint, "a partitioning needs columns and a count", expr.span, "").with_help(help));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidHint,
+                        "a partitioning needs columns and a count",
+                        expr.span,
+                        "",
+                    )
+                    .with_help(help),
+                );
                 return None;
             };
             let partitions = self.partition_count(&count.value)?;
             let mut names = Vec::new();
             for c in columns {
                 let ExprKind::Name(n) = &c.value.kind else {
-                    self.diags.push(Diagnostic::error(Code::InvalidHint, "partition keys must be column names", c.value.span, "not a column"));
+                    self.diags.push(Diagnostic::error(
+                        Code::InvalidHint,
+                        "partition keys must be column names",
+                        c.value.span,
+                        "not a column",
+                    ));
                     return None;
                 };
                 if let Some(node) = node {
@@ -86,13 +131,27 @@ impl Resolver<'_> {
                 names.push(n.clone());
             }
             if names.is_empty() {
-                self.diags.push(Diagnostic::error(Code::InvalidHint, "a partitioning needs at least one column", expr.span, "").with_help(help));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidHint,
+                        "a partitioning needs at least one column",
+                        expr.span,
+                        "",
+                    )
+                    .with_help(help),
+                );
                 return None;
             }
             return Some(if is_hash {
-                Partitioning::Hash { columns: names, partitions }
+                Partitioning::Hash {
+                    columns: names,
+                    partitions,
+                }
             } else {
-                Partitioning::Range { columns: names, partitions }
+                Partitioning::Range {
+                    columns: names,
+                    partitions,
+                }
             });
         }
         let partitions = self.partition_count(expr)?;

@@ -64,7 +64,10 @@ pub(crate) struct Resolver<'o> {
 
 /// Resolves a parsed pipeline to its logical plan. Warnings come back with the plan;
 /// errors (with any warnings) come back instead of it.
-pub fn resolve(pipeline: &Pipeline, options: &ResolveOptions) -> (Option<LogicalPlan>, Vec<Diagnostic>) {
+pub fn resolve(
+    pipeline: &Pipeline,
+    options: &ResolveOptions,
+) -> (Option<LogicalPlan>, Vec<Diagnostic>) {
     let mut r = Resolver {
         diags: Diagnostics::default(),
         params: indexmap::IndexMap::new(),
@@ -77,7 +80,9 @@ pub fn resolve(pipeline: &Pipeline, options: &ResolveOptions) -> (Option<Logical
     for item in &pipeline.items {
         match item {
             Item::Source(s) => {
-                r.declared_later.entry(s.name.name.clone()).or_insert(s.name.span);
+                r.declared_later
+                    .entry(s.name.name.clone())
+                    .or_insert(s.name.span);
             }
             Item::Let(l) => {
                 for n in &l.names {
@@ -99,7 +104,11 @@ pub fn resolve(pipeline: &Pipeline, options: &ResolveOptions) -> (Option<Logical
     r.unused();
     let has_errors = r.diags.has_errors();
     let diagnostics = r.diags.sorted();
-    if has_errors { (None, diagnostics) } else { (Some(r.plan), diagnostics) }
+    if has_errors {
+        (None, diagnostics)
+    } else {
+        (Some(r.plan), diagnostics)
+    }
 }
 
 impl Resolver<'_> {
@@ -108,23 +117,44 @@ impl Resolver<'_> {
     }
 
     /// Declares a relation name, reporting a duplicate.
-    pub(crate) fn declare(&mut self, name: &crate::syntax::ast::Ident, node: Option<NodeIndex>, is_source: bool) {
+    pub(crate) fn declare(
+        &mut self,
+        name: &crate::syntax::ast::Ident,
+        node: Option<NodeIndex>,
+        is_source: bool,
+    ) {
         if let Some(prev) = self.relations.get(&name.name) {
             let prev_span = prev.span;
             self.diags.push(
-                Diagnostic::error(Code::DuplicateName, format!("`{}` is declared twice", name.name), name.span, "declared again here")
-                    .with_label(prev_span, "first declared here")
-                    .with_help("give the second one another name"),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("`{}` is declared twice", name.name),
+                    name.span,
+                    "declared again here",
+                )
+                .with_label(prev_span, "first declared here")
+                .with_help("give the second one another name"),
             );
             return;
         }
         self.relation_order.push(name.name.clone());
-        self.relations.insert(name.name.clone(), RelationInfo { node, span: name.span, used: Cell::new(false), is_source });
+        self.relations.insert(
+            name.name.clone(),
+            RelationInfo {
+                node,
+                span: name.span,
+                used: Cell::new(false),
+                is_source,
+            },
+        );
     }
 
     /// Looks a relation up for use. `Err(())` means an error was reported; `Ok(None)`
     /// means the relation exists but had errors of its own.
-    pub(crate) fn lookup(&mut self, name: &crate::syntax::ast::Ident) -> Result<Option<NodeIndex>, ()> {
+    pub(crate) fn lookup(
+        &mut self,
+        name: &crate::syntax::ast::Ident,
+    ) -> Result<Option<NodeIndex>, ()> {
         if let Some(info) = self.relations.get(&name.name) {
             info.used.set(true);
             return Ok(info.node);
@@ -142,9 +172,15 @@ impl Resolver<'_> {
             );
             return Err(());
         }
-        let mut d = Diagnostic::error(Code::UnknownRelation, format!("unknown relation `{}`", name.name), name.span, "not declared");
-        d.help = did_you_mean(&name.name, self.relation_order.iter().map(String::as_str))
-            .or_else(|| Some("declare it with `source NAME = ...` or `let NAME = ...` first".into()));
+        let mut d = Diagnostic::error(
+            Code::UnknownRelation,
+            format!("unknown relation `{}`", name.name),
+            name.span,
+            "not declared",
+        );
+        d.help = did_you_mean(&name.name, self.relation_order.iter().map(String::as_str)).or_else(
+            || Some("declare it with `source NAME = ...` or `let NAME = ...` first".into()),
+        );
         self.diags.push(d);
         Err(())
     }
@@ -155,13 +191,23 @@ impl Resolver<'_> {
             Ok(Some(n)) => Some(n),
             _ => None,
         };
-        let split_at = decl.steps.iter().position(|s| matches!(s.op, crate::syntax::ast::Operator::Split { .. }));
+        let split_at = decl
+            .steps
+            .iter()
+            .position(|s| matches!(s.op, crate::syntax::ast::Operator::Split { .. }));
         if let Some(i) = split_at
             && i + 1 != decl.steps.len()
         {
             self.diags.push(
-                Diagnostic::error(Code::InvalidSplit, "`split` must be the last step of its chain", decl.steps[i].keyword, "not last")
-                    .with_help("split into named relations first, then continue each one with its own `let`"),
+                Diagnostic::error(
+                    Code::InvalidSplit,
+                    "`split` must be the last step of its chain",
+                    decl.steps[i].keyword,
+                    "not last",
+                )
+                .with_help(
+                    "split into named relations first, then continue each one with its own `let`",
+                ),
             );
             current = None;
         }
@@ -180,14 +226,29 @@ impl Resolver<'_> {
         let mut parts = None;
         for step in &decl.steps {
             let Some(node) = current else { break };
-            if let crate::syntax::ast::Operator::Split { fractions, seed, stratify } = &step.op {
-                parts = self.split(node, step, fractions, seed.as_ref(), stratify.as_ref(), &decl.names);
+            if let crate::syntax::ast::Operator::Split {
+                fractions,
+                seed,
+                stratify,
+            } = &step.op
+            {
+                parts = self.split(
+                    node,
+                    step,
+                    fractions,
+                    seed.as_ref(),
+                    stratify.as_ref(),
+                    &decl.names,
+                );
                 current = None;
                 break;
             }
             current = self.step(node, step);
         }
-        let hints = self.hints(&decl.hints, current.or(parts.as_ref().and_then(|p| p.first().copied())));
+        let hints = self.hints(
+            &decl.hints,
+            current.or(parts.as_ref().and_then(|p| p.first().copied())),
+        );
         match parts {
             Some(nodes) => {
                 for (name, node) in decl.names.iter().zip(nodes) {
@@ -217,26 +278,52 @@ impl Resolver<'_> {
     }
 
     fn sink(&mut self, decl: &SinkDecl) {
-        let Ok(input) = self.lookup(&decl.input) else { return };
+        let Ok(input) = self.lookup(&decl.input) else {
+            return;
+        };
         let format_name = decl.format.name.as_str();
         let Some(format) = Format::from_name(format_name) else {
             let names: Vec<&str> = Format::SINKS.iter().map(|f| f.name()).collect();
-            let mut d = Diagnostic::error(Code::UnknownFormat, format!("unknown sink format `{format_name}`"), decl.format.span, "not a format");
-            d.help = did_you_mean(format_name, names.iter().copied()).or_else(|| Some(format!("sink formats are {}", names.join(", "))));
+            let mut d = Diagnostic::error(
+                Code::UnknownFormat,
+                format!("unknown sink format `{format_name}`"),
+                decl.format.span,
+                "not a format",
+            );
+            d.help = did_you_mean(format_name, names.iter().copied())
+                .or_else(|| Some(format!("sink formats are {}", names.join(", "))));
             self.diags.push(d);
             return;
         };
         let (path, options) = self.io_args(format, true, &decl.args, decl.format.span);
         if format != Format::Console && path.is_none() {
             self.diags.push(
-                Diagnostic::error(Code::ArgumentCount, format!("a `{format}` sink needs a path"), decl.format.span, "no path")
-                    .with_help(format!("write `sink {} -> {format}(\"out/file.{format}\")`", decl.input.name)),
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    format!("a `{format}` sink needs a path"),
+                    decl.format.span,
+                    "no path",
+                )
+                .with_help(format!(
+                    "write `sink {} -> {format}(\"out/file.{format}\")`",
+                    decl.input.name
+                )),
             );
             return;
         }
         let Some(input) = input else { return };
         let schema = self.schema(input).clone();
-        let node = PlanNode { op: PlanOp::Sink { format, path, options }, schema, relation: None, hints: Default::default(), span: decl.span };
+        let node = PlanNode {
+            op: PlanOp::Sink {
+                format,
+                path,
+                options,
+            },
+            schema,
+            relation: None,
+            hints: Default::default(),
+            span: decl.span,
+        };
         let id = self.plan.add(node, &[input]);
         self.plan.sinks.push(id);
     }
@@ -252,8 +339,13 @@ impl Resolver<'_> {
         for (span, name, is_source) in unused {
             let kind = if is_source { "source" } else { "relation" };
             self.diags.push(
-                Diagnostic::error(Code::UnusedRelation, format!("{kind} `{name}` is never used"), span, "declared here")
-                    .with_help("send it to a sink, use it in another relation, or remove it"),
+                Diagnostic::error(
+                    Code::UnusedRelation,
+                    format!("{kind} `{name}` is never used"),
+                    span,
+                    "declared here",
+                )
+                .with_help("send it to a sink, use it in another relation, or remove it"),
             );
         }
     }
@@ -261,5 +353,9 @@ impl Resolver<'_> {
 
 /// A type name for messages: `int64?` for nullable.
 pub(crate) fn type_name(t: &DataType, nullable: bool) -> String {
-    if nullable { format!("{t}?") } else { t.to_string() }
+    if nullable {
+        format!("{t}?")
+    } else {
+        t.to_string()
+    }
 }

@@ -8,8 +8,17 @@ use sluice_stdlib::DataType;
 
 impl Resolver<'_> {
     pub(crate) fn params(&mut self, pipeline: &Pipeline) {
-        let declared: Vec<&str> =
-            pipeline.items.iter().filter_map(|i| if let Item::Param(p) = i { Some(p.name.name.as_str()) } else { None }).collect();
+        let declared: Vec<&str> = pipeline
+            .items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Param(p) = i {
+                    Some(p.name.name.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
         for (name, _) in &self.options.params {
             if !declared.contains(&name.as_str()) {
                 let mut d = Diagnostic::error(
@@ -18,8 +27,16 @@ impl Resolver<'_> {
                     Span::new(0, 0),
                     "params are declared in this file",
                 );
-                d.help = did_you_mean(name, declared.iter().copied())
-                    .or_else(|| Some(format!("declared params: {}", if declared.is_empty() { "none".into() } else { declared.join(", ") })));
+                d.help = did_you_mean(name, declared.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "declared params: {}",
+                        if declared.is_empty() {
+                            "none".into()
+                        } else {
+                            declared.join(", ")
+                        }
+                    ))
+                });
                 self.diags.push(d);
             }
         }
@@ -39,19 +56,32 @@ impl Resolver<'_> {
                 Some(e) => self.constant(e, "a param's default"),
                 None => None,
             };
-            let ty = declared_type.clone().or_else(|| default.as_ref().map(ConstValue::data_type)).unwrap_or(DataType::String);
+            let ty = declared_type
+                .clone()
+                .or_else(|| default.as_ref().map(ConstValue::data_type))
+                .unwrap_or(DataType::String);
             if let (Some(t), Some(v), Some(e)) = (&declared_type, &default, &p.default)
                 && !t.accepts(&v.data_type())
             {
                 self.diags.push(Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("param `{}` is declared {t} but its default is {}", p.name.name, v.data_type()),
+                    format!(
+                        "param `{}` is declared {t} but its default is {}",
+                        p.name.name,
+                        v.data_type()
+                    ),
                     e.span,
                     format!("this is {}", v.data_type()),
                 ));
                 continue;
             }
-            let overridden = self.options.params.iter().rev().find(|(n, _)| *n == p.name.name).map(|(_, v)| v.clone());
+            let overridden = self
+                .options
+                .params
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == p.name.name)
+                .map(|(_, v)| v.clone());
             let value = match overridden {
                 Some(text) => match parse_param(&text, &ty) {
                     Ok(v) => v,
@@ -72,14 +102,28 @@ impl Resolver<'_> {
                     Some(v) => widen(v, &ty),
                     None => {
                         self.diags.push(
-                            Diagnostic::error(Code::MissingParam, format!("param `{}` has no value", p.name.name), p.name.span, "no default")
-                                .with_help(format!("pass --param {}=VALUE, or give it a default", p.name.name)),
+                            Diagnostic::error(
+                                Code::MissingParam,
+                                format!("param `{}` has no value", p.name.name),
+                                p.name.span,
+                                "no default",
+                            )
+                            .with_help(format!(
+                                "pass --param {}=VALUE, or give it a default",
+                                p.name.name
+                            )),
                         );
                         continue;
                     }
                 },
             };
-            self.params.insert(p.name.name.clone(), ParamInfo { value, used: Default::default() });
+            self.params.insert(
+                p.name.name.clone(),
+                ParamInfo {
+                    value,
+                    used: Default::default(),
+                },
+            );
         }
     }
 }
@@ -95,8 +139,16 @@ fn widen(v: ConstValue, ty: &DataType) -> ConstValue {
 fn parse_param(text: &str, ty: &DataType) -> Result<ConstValue, &'static str> {
     match ty {
         DataType::String => Ok(ConstValue::String(text.to_string())),
-        DataType::Int64 => text.trim().parse().map(ConstValue::Int).map_err(|_| "an integer"),
-        DataType::Float64 => text.trim().parse().map(ConstValue::Float).map_err(|_| "a number"),
+        DataType::Int64 => text
+            .trim()
+            .parse()
+            .map(ConstValue::Int)
+            .map_err(|_| "an integer"),
+        DataType::Float64 => text
+            .trim()
+            .parse()
+            .map(ConstValue::Float)
+            .map_err(|_| "a number"),
         DataType::Bool => match text.trim() {
             "true" => Ok(ConstValue::Bool(true)),
             "false" => Ok(ConstValue::Bool(false)),

@@ -11,10 +11,20 @@ use sluice_stdlib::{Field, Schema};
 impl Resolver<'_> {
     pub(crate) fn source(&mut self, decl: &SourceDecl) {
         let format_name = decl.format.name.as_str();
-        let Some(format) = Format::SOURCES.iter().copied().find(|f| f.name() == format_name) else {
+        let Some(format) = Format::SOURCES
+            .iter()
+            .copied()
+            .find(|f| f.name() == format_name)
+        else {
             let names: Vec<&str> = Format::SOURCES.iter().map(|f| f.name()).collect();
-            let mut d = Diagnostic::error(Code::UnknownFormat, format!("unknown source format `{format_name}`"), decl.format.span, "not a source format");
-            d.help = did_you_mean(format_name, names.iter().copied()).or_else(|| Some(format!("source formats are {}", names.join(", "))));
+            let mut d = Diagnostic::error(
+                Code::UnknownFormat,
+                format!("unknown source format `{format_name}`"),
+                decl.format.span,
+                "not a source format",
+            );
+            d.help = did_you_mean(format_name, names.iter().copied())
+                .or_else(|| Some(format!("source formats are {}", names.join(", "))));
             self.diags.push(d);
             self.declare(&decl.name, None, true);
             return;
@@ -22,8 +32,16 @@ impl Resolver<'_> {
         let (path, options) = self.io_args(format, false, &decl.args, decl.format.span);
         let Some(path) = path else {
             self.diags.push(
-                Diagnostic::error(Code::ArgumentCount, format!("a `{format}` source needs a path"), decl.format.span, "no path")
-                    .with_help(format!("write `source {} = {format}(\"data/file.{format}\")`", decl.name.name)),
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    format!("a `{format}` source needs a path"),
+                    decl.format.span,
+                    "no path",
+                )
+                .with_help(format!(
+                    "write `source {} = {format}(\"data/file.{format}\")`",
+                    decl.name.name
+                )),
             );
             self.declare(&decl.name, None, true);
             return;
@@ -34,29 +52,57 @@ impl Resolver<'_> {
             None => std::path::PathBuf::from(&path),
         };
         let declared: Option<Vec<Field>> = decl.schema.as_ref().map(|fields| {
-            fields.iter().map(|f| Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable)).collect()
+            fields
+                .iter()
+                .map(|f| Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable))
+                .collect()
         });
-        let path_span = decl.args.first().map(|a| a.value.span).unwrap_or(decl.format.span);
+        let path_span = decl
+            .args
+            .first()
+            .map(|a| a.value.span)
+            .unwrap_or(decl.format.span);
         let schema = match io::infer(format, &full_path, &csv) {
             Ok(inferred) => self.apply_declared(inferred, decl, &csv),
             Err(e) => match &declared {
                 Some(fields) => Some(Schema::new(fields.clone())),
                 None => {
-                    let mut message = format!("cannot infer the schema of source `{}`: {}", decl.name.name, e.message);
+                    let mut message = format!(
+                        "cannot infer the schema of source `{}`: {}",
+                        decl.name.name, e.message
+                    );
                     if let Some(line) = e.line {
                         message.push_str(&format!(" (data line {line})"));
                     }
-                    let mut d = Diagnostic::error(Code::SourceUnreadable, message, path_span, "this file");
-                    d.help = e.help.clone().or_else(|| Some("declare the schema: `source s = csv(path) { a: int64, b: string }`".into()));
+                    let mut d =
+                        Diagnostic::error(Code::SourceUnreadable, message, path_span, "this file");
+                    d.help = e.help.clone().or_else(|| {
+                        Some(
+                            "declare the schema: `source s = csv(path) { a: int64, b: string }`"
+                                .into(),
+                        )
+                    });
                     self.diags.push(d);
                     None
                 }
             },
         };
         let node = schema.map(|schema| {
-            let op = PlanOp::Scan { source: decl.name.name.clone(), format, path, options, schema_declared: declared.is_some() };
+            let op = PlanOp::Scan {
+                source: decl.name.name.clone(),
+                format,
+                path,
+                options,
+                schema_declared: declared.is_some(),
+            };
             let hints = self.hints(&decl.hints, None).unwrap_or_default();
-            let node = PlanNode { op, schema, relation: Some(decl.name.name.clone()), hints, span: decl.span };
+            let node = PlanNode {
+                op,
+                schema,
+                relation: Some(decl.name.name.clone()),
+                hints,
+                span: decl.span,
+            };
             self.plan.add(node, &[])
         });
         self.declare(&decl.name, node, true);
@@ -71,8 +117,15 @@ impl Resolver<'_> {
     }
 
     /// Declared columns replace inferred ones by name (or by position without a header).
-    fn apply_declared(&mut self, inferred: Schema, decl: &SourceDecl, csv: &CsvOptions) -> Option<Schema> {
-        let Some(fields) = &decl.schema else { return Some(inferred) };
+    fn apply_declared(
+        &mut self,
+        inferred: Schema,
+        decl: &SourceDecl,
+        csv: &CsvOptions,
+    ) -> Option<Schema> {
+        let Some(fields) = &decl.schema else {
+            return Some(inferred);
+        };
         let mut schema = inferred;
         let positional = !csv.header && matches!(decl.format.name.as_str(), "csv" | "tsv");
         if positional {
@@ -88,13 +141,21 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            schema = Schema::new(fields.iter().map(|f| Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable)).collect());
+            schema = Schema::new(
+                fields
+                    .iter()
+                    .map(|f| Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable))
+                    .collect(),
+            );
             return Some(schema);
         }
         let mut ok = true;
         for f in fields {
             match schema.index_of(&f.name.name) {
-                Some(i) => schema.fields[i] = Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable),
+                Some(i) => {
+                    schema.fields[i] =
+                        Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable)
+                }
                 None => {
                     let mut d = Diagnostic::error(
                         Code::SchemaMismatch,
@@ -102,7 +163,12 @@ impl Resolver<'_> {
                         f.name.span,
                         "not in the file's header",
                     );
-                    d.help = did_you_mean(&f.name.name, schema.names()).or_else(|| Some(format!("the file's columns: {}", schema.names().collect::<Vec<_>>().join(", "))));
+                    d.help = did_you_mean(&f.name.name, schema.names()).or_else(|| {
+                        Some(format!(
+                            "the file's columns: {}",
+                            schema.names().collect::<Vec<_>>().join(", ")
+                        ))
+                    });
                     self.diags.push(d);
                     ok = false;
                 }
@@ -113,12 +179,20 @@ impl Resolver<'_> {
 
     /// A source's or sink's arguments: the path (first positional) and named options,
     /// checked against what the format accepts.
-    pub(crate) fn io_args(&mut self, format: Format, for_sink: bool, args: &[Arg], at: Span) -> (Option<String>, Vec<(String, ConstValue)>) {
+    pub(crate) fn io_args(
+        &mut self,
+        format: Format,
+        for_sink: bool,
+        args: &[Arg],
+        at: Span,
+    ) -> (Option<String>, Vec<(String, ConstValue)>) {
         let allowed = format.options(for_sink);
         let mut path = None;
         let mut options = Vec::new();
         for (i, arg) in args.iter().enumerate() {
-            let Some(value) = self.constant(&arg.value, "an option") else { continue };
+            let Some(value) = self.constant(&arg.value, "an option") else {
+                continue;
+            };
             match &arg.name {
                 None if i == 0 => match value {
                     ConstValue::String(s) => path = Some(s),
@@ -130,19 +204,38 @@ impl Resolver<'_> {
                     )),
                 },
                 None => self.diags.push(
-                    Diagnostic::error(Code::ArgumentCount, "only the path is positional", arg.value.span, "extra argument")
-                        .with_help("name options: `header = true`"),
+                    Diagnostic::error(
+                        Code::ArgumentCount,
+                        "only the path is positional",
+                        arg.value.span,
+                        "extra argument",
+                    )
+                    .with_help("name options: `header = true`"),
                 ),
                 Some(name) => {
                     if !allowed.iter().any(|(n, _)| *n == name.name) {
-                        let mut d = Diagnostic::error(Code::UnknownOption, format!("`{format}` has no option `{}`", name.name), name.span, "unknown option");
-                        d.help = did_you_mean(&name.name, allowed.iter().map(|(n, _)| *n)).or_else(|| {
-                            Some(if allowed.is_empty() {
-                                format!("`{format}` takes no options")
-                            } else {
-                                format!("options: {}", allowed.iter().map(|(n, d)| format!("{n} ({d})")).collect::<Vec<_>>().join("; "))
-                            })
-                        });
+                        let mut d = Diagnostic::error(
+                            Code::UnknownOption,
+                            format!("`{format}` has no option `{}`", name.name),
+                            name.span,
+                            "unknown option",
+                        );
+                        d.help = did_you_mean(&name.name, allowed.iter().map(|(n, _)| *n)).or_else(
+                            || {
+                                Some(if allowed.is_empty() {
+                                    format!("`{format}` takes no options")
+                                } else {
+                                    format!(
+                                        "options: {}",
+                                        allowed
+                                            .iter()
+                                            .map(|(n, d)| format!("{n} ({d})"))
+                                            .collect::<Vec<_>>()
+                                            .join("; ")
+                                    )
+                                })
+                            },
+                        );
                         self.diags.push(d);
                         continue;
                     }
@@ -168,11 +261,20 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
     let ok = match name {
         "header" => matches!(value, ConstValue::Bool(_)),
         "delimiter" => matches!(value, ConstValue::String(s) if s.len() == 1),
-        "quote" => matches!(value, ConstValue::String(s) if s.len() <= 1 || s == "none") || *value == ConstValue::Null,
-        "nulls" => matches!(value, ConstValue::List(items) if items.iter().all(|i| matches!(i, ConstValue::String(_)))),
-        "mode" => matches!(value, ConstValue::String(s) if ["permissive", "drop_malformed", "fail_fast"].contains(&s.as_str())),
+        "quote" => {
+            matches!(value, ConstValue::String(s) if s.len() <= 1 || s == "none")
+                || *value == ConstValue::Null
+        }
+        "nulls" => {
+            matches!(value, ConstValue::List(items) if items.iter().all(|i| matches!(i, ConstValue::String(_))))
+        }
+        "mode" => {
+            matches!(value, ConstValue::String(s) if ["permissive", "drop_malformed", "fail_fast"].contains(&s.as_str()))
+        }
         "infer_rows" | "limit" => matches!(value, ConstValue::Int(i) if *i > 0),
-        "compression" => matches!(value, ConstValue::String(s) if ["snappy", "zstd", "none"].contains(&s.as_str())),
+        "compression" => {
+            matches!(value, ConstValue::String(s) if ["snappy", "zstd", "none"].contains(&s.as_str()))
+        }
         "bad_rows" => matches!(value, ConstValue::String(_)),
         _ => true,
     };
@@ -193,16 +295,31 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
 
 /// The reading options inference needs, from checked option values.
 fn csv_options(format: Format, options: &[(String, ConstValue)]) -> CsvOptions {
-    let mut csv = if format == Format::Tsv { CsvOptions::tsv() } else { CsvOptions::default() };
+    let mut csv = if format == Format::Tsv {
+        CsvOptions::tsv()
+    } else {
+        CsvOptions::default()
+    };
     for (name, value) in options {
         match (name.as_str(), value) {
             ("header", ConstValue::Bool(b)) => csv.header = *b,
-            ("delimiter", ConstValue::String(s)) => csv.delimiter = s.as_bytes().first().copied().unwrap_or(b','),
+            ("delimiter", ConstValue::String(s)) => {
+                csv.delimiter = s.as_bytes().first().copied().unwrap_or(b',')
+            }
             ("quote", ConstValue::String(s)) if s == "none" || s.is_empty() => csv.quote = None,
             ("quote", ConstValue::Null) => csv.quote = None,
             ("quote", ConstValue::String(s)) => csv.quote = s.as_bytes().first().copied(),
             ("nulls", ConstValue::List(items)) => {
-                csv.nulls = items.iter().filter_map(|i| if let ConstValue::String(s) = i { Some(s.clone()) } else { None }).collect()
+                csv.nulls = items
+                    .iter()
+                    .filter_map(|i| {
+                        if let ConstValue::String(s) = i {
+                            Some(s.clone())
+                        } else {
+                            None
+                        }
+                    })
+                    .collect()
             }
             ("infer_rows", ConstValue::Int(n)) => csv.sample_rows = Some(*n as u64),
             _ => {}

@@ -10,18 +10,39 @@ use petgraph::stable_graph::NodeIndex;
 use sluice_stdlib::{DataType, Field, Schema};
 
 impl Resolver<'_> {
-    fn add_step(&mut self, input: NodeIndex, op: PlanOp, schema: Schema, step: &Step, extra: &[NodeIndex]) -> NodeIndex {
+    fn add_step(
+        &mut self,
+        input: NodeIndex,
+        op: PlanOp,
+        schema: Schema,
+        step: &Step,
+        extra: &[NodeIndex],
+    ) -> NodeIndex {
         let mut inputs = vec![input];
         inputs.extend_from_slice(extra);
-        self.plan.add(PlanNode { op, schema, relation: None, hints: Default::default(), span: step.span }, &inputs)
+        self.plan.add(
+            PlanNode {
+                op,
+                schema,
+                relation: None,
+                hints: Default::default(),
+                span: step.span,
+            },
+            &inputs,
+        )
     }
 
     fn no_duplicates(&mut self, names: &[Ident]) -> bool {
         for (i, n) in names.iter().enumerate() {
             if let Some(prev) = names[..i].iter().find(|p| p.name == n.name) {
                 self.diags.push(
-                    Diagnostic::error(Code::DuplicateColumn, format!("column `{}` is named twice", n.name), n.span, "named again")
-                        .with_label(prev.span, "first here"),
+                    Diagnostic::error(
+                        Code::DuplicateColumn,
+                        format!("column `{}` is named twice", n.name),
+                        n.span,
+                        "named again",
+                    )
+                    .with_label(prev.span, "first here"),
                 );
                 return false;
             }
@@ -53,15 +74,35 @@ impl Resolver<'_> {
                 if !self.columns_exist(columns, &schema) || !self.no_duplicates(columns) {
                     return None;
                 }
-                let fields = columns.iter().filter_map(|c| schema.field(&c.name).cloned()).collect();
-                (PlanOp::Project { columns: columns.iter().map(|c| c.name.clone()).collect() }, Schema::new(fields), vec![])
+                let fields = columns
+                    .iter()
+                    .filter_map(|c| schema.field(&c.name).cloned())
+                    .collect();
+                (
+                    PlanOp::Project {
+                        columns: columns.iter().map(|c| c.name.clone()).collect(),
+                    },
+                    Schema::new(fields),
+                    vec![],
+                )
             }
             Operator::Drop { columns } => {
                 if !self.columns_exist(columns, &schema) {
                     return None;
                 }
-                let fields: Vec<Field> = schema.fields.iter().filter(|f| !columns.iter().any(|c| c.name == f.name)).cloned().collect();
-                (PlanOp::Project { columns: fields.iter().map(|f| f.name.clone()).collect() }, Schema::new(fields), vec![])
+                let fields: Vec<Field> = schema
+                    .fields
+                    .iter()
+                    .filter(|f| !columns.iter().any(|c| c.name == f.name))
+                    .cloned()
+                    .collect();
+                (
+                    PlanOp::Project {
+                        columns: fields.iter().map(|f| f.name.clone()).collect(),
+                    },
+                    Schema::new(fields),
+                    vec![],
+                )
             }
             Operator::Derive { columns } => {
                 let mut out = schema.clone();
@@ -70,7 +111,11 @@ impl Resolver<'_> {
                 for a in columns {
                     match self.type_expr(&a.value, &out, Context::Row) {
                         Some(t) => {
-                            out.upsert(Field::new(a.name.name.clone(), t.data_type.clone(), t.nullable));
+                            out.upsert(Field::new(
+                                a.name.name.clone(),
+                                t.data_type.clone(),
+                                t.nullable,
+                            ));
                             derived.push((a.name.name.clone(), t));
                         }
                         None => ok = false,
@@ -93,14 +138,28 @@ impl Resolver<'_> {
                     };
                     if p.to.name != p.from.name && out.field(&p.to.name).is_some() {
                         self.diags.push(
-                            Diagnostic::error(Code::DuplicateColumn, format!("a column `{}` already exists", p.to.name), p.to.span, "name taken")
-                                .with_help("drop or rename that column first"),
+                            Diagnostic::error(
+                                Code::DuplicateColumn,
+                                format!("a column `{}` already exists", p.to.name),
+                                p.to.span,
+                                "name taken",
+                            )
+                            .with_help("drop or rename that column first"),
                         );
                         return None;
                     }
                     out.fields[i].name = p.to.name.clone();
                 }
-                (PlanOp::Rename { pairs: pairs.iter().map(|p| (p.from.name.clone(), p.to.name.clone())).collect() }, out, vec![])
+                (
+                    PlanOp::Rename {
+                        pairs: pairs
+                            .iter()
+                            .map(|p| (p.from.name.clone(), p.to.name.clone()))
+                            .collect(),
+                    },
+                    out,
+                    vec![],
+                )
             }
             Operator::Cast { pairs } => {
                 let mut out = schema.clone();
@@ -109,29 +168,53 @@ impl Resolver<'_> {
                     if !can_cast(&f.data_type, &p.ty.data_type) {
                         self.diags.push(Diagnostic::error(
                             Code::InvalidCast,
-                            format!("cannot cast `{}` from {} to {}", p.column.name, f.data_type, p.ty.data_type),
+                            format!(
+                                "cannot cast `{}` from {} to {}",
+                                p.column.name, f.data_type, p.ty.data_type
+                            ),
                             p.ty.span,
                             "invalid cast",
                         ));
                         return None;
                     }
-                    let nullable = f.nullable || f.data_type == DataType::String && p.ty.data_type != DataType::String;
+                    let nullable = f.nullable
+                        || f.data_type == DataType::String && p.ty.data_type != DataType::String;
                     out.upsert(Field::new(f.name.clone(), p.ty.data_type.clone(), nullable));
                 }
-                (PlanOp::Cast { columns: pairs.iter().map(|p| (p.column.name.clone(), p.ty.data_type.clone())).collect() }, out, vec![])
+                (
+                    PlanOp::Cast {
+                        columns: pairs
+                            .iter()
+                            .map(|p| (p.column.name.clone(), p.ty.data_type.clone()))
+                            .collect(),
+                    },
+                    out,
+                    vec![],
+                )
             }
             Operator::Distinct { columns } => {
                 if !self.columns_exist(columns, &schema) {
                     return None;
                 }
-                (PlanOp::Distinct { columns: columns.iter().map(|c| c.name.clone()).collect() }, schema, vec![])
+                (
+                    PlanOp::Distinct {
+                        columns: columns.iter().map(|c| c.name.clone()).collect(),
+                    },
+                    schema,
+                    vec![],
+                )
             }
             Operator::DropNull { columns } => {
                 if !self.columns_exist(columns, &schema) {
                     return None;
                 }
                 let names: Vec<String> = if columns.is_empty() {
-                    schema.fields.iter().filter(|f| f.nullable).map(|f| f.name.clone()).collect()
+                    schema
+                        .fields
+                        .iter()
+                        .filter(|f| f.nullable)
+                        .map(|f| f.name.clone())
+                        .collect()
                 } else {
                     columns.iter().map(|c| c.name.clone()).collect()
                 };
@@ -151,7 +234,11 @@ impl Resolver<'_> {
                 if !self.columns_exist(keys, &schema) || !self.no_duplicates(keys) {
                     return None;
                 }
-                let mut out = Schema::new(keys.iter().filter_map(|k| schema.field(&k.name).cloned()).collect());
+                let mut out = Schema::new(
+                    keys.iter()
+                        .filter_map(|k| schema.field(&k.name).cloned())
+                        .collect(),
+                );
                 let mut aggs = Vec::new();
                 let mut ok = true;
                 for a in aggregates {
@@ -160,7 +247,9 @@ impl Resolver<'_> {
                         ok = false;
                         continue;
                     };
-                    if sluice_stdlib::functions::aggregate(&function.name).is_none() && sluice_stdlib::functions::scalar(&function.name).is_some() {
+                    if sluice_stdlib::functions::aggregate(&function.name).is_none()
+                        && sluice_stdlib::functions::scalar(&function.name).is_some()
+                    {
                         self.not_aggregate(&a.value);
                         ok = false;
                         continue;
@@ -170,28 +259,62 @@ impl Resolver<'_> {
                         continue;
                     };
                     if out.field(&a.name.name).is_some() {
-                        self.diags.push(Diagnostic::error(Code::DuplicateColumn, format!("column `{}` is named twice", a.name.name), a.name.span, "name taken"));
+                        self.diags.push(Diagnostic::error(
+                            Code::DuplicateColumn,
+                            format!("column `{}` is named twice", a.name.name),
+                            a.name.span,
+                            "name taken",
+                        ));
                         ok = false;
                         continue;
                     }
-                    out.fields.push(Field::new(a.name.name.clone(), t.data_type.clone(), t.nullable));
-                    let TypedExprKind::Call { function, args } = t.kind else { continue };
-                    aggs.push(AggregateExpr { name: a.name.name.clone(), function, args });
+                    out.fields.push(Field::new(
+                        a.name.name.clone(),
+                        t.data_type.clone(),
+                        t.nullable,
+                    ));
+                    let TypedExprKind::Call { function, args } = t.kind else {
+                        continue;
+                    };
+                    aggs.push(AggregateExpr {
+                        name: a.name.name.clone(),
+                        function,
+                        args,
+                    });
                 }
                 if !ok {
                     return None;
                 }
-                (PlanOp::Aggregate { keys: keys.iter().map(|k| k.name.clone()).collect(), aggregates: aggs }, out, vec![])
+                (
+                    PlanOp::Aggregate {
+                        keys: keys.iter().map(|k| k.name.clone()).collect(),
+                        aggregates: aggs,
+                    },
+                    out,
+                    vec![],
+                )
             }
             Operator::Sort { keys } => {
                 let mut plan_keys = Vec::new();
                 for k in keys {
                     let f = self.column(&k.column, &schema)?;
                     if !f.data_type.is_ordered() {
-                        self.diags.push(Diagnostic::error(Code::TypeMismatch, format!("cannot sort by `{}`: {} has no order", k.column.name, f.data_type), k.column.span, "not sortable"));
+                        self.diags.push(Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!(
+                                "cannot sort by `{}`: {} has no order",
+                                k.column.name, f.data_type
+                            ),
+                            k.column.span,
+                            "not sortable",
+                        ));
                         return None;
                     }
-                    plan_keys.push(SortKey { column: k.column.name.clone(), descending: k.descending, nulls_first: k.nulls_first.unwrap_or(false) });
+                    plan_keys.push(SortKey {
+                        column: k.column.name.clone(),
+                        descending: k.descending,
+                        nulls_first: k.nulls_first.unwrap_or(false),
+                    });
                 }
                 (PlanOp::Sort { keys: plan_keys }, schema, vec![])
             }
@@ -203,7 +326,14 @@ impl Resolver<'_> {
                 let right_node = self.lookup(right).ok()??;
                 let right_schema = self.schema(right_node).clone();
                 let (pairs, out) = self.join(*kind, on, &schema, &right_schema)?;
-                (PlanOp::Join { kind: *kind, on: pairs }, out, vec![right_node])
+                (
+                    PlanOp::Join {
+                        kind: *kind,
+                        on: pairs,
+                    },
+                    out,
+                    vec![right_node],
+                )
             }
             Operator::Union { others } => {
                 let mut nodes = Vec::new();
@@ -211,8 +341,14 @@ impl Resolver<'_> {
                 for o in others {
                     let node = self.lookup(o).ok()??;
                     let other = self.schema(node).clone();
-                    let missing: Vec<&str> = schema.names().filter(|n| other.field(n).is_none()).collect();
-                    let extra: Vec<&str> = other.names().filter(|n| schema.field(n).is_none()).collect();
+                    let missing: Vec<&str> = schema
+                        .names()
+                        .filter(|n| other.field(n).is_none())
+                        .collect();
+                    let extra: Vec<&str> = other
+                        .names()
+                        .filter(|n| schema.field(n).is_none())
+                        .collect();
                     if !missing.is_empty() || !extra.is_empty() {
                         let mut parts = Vec::new();
                         if !missing.is_empty() {
@@ -237,7 +373,10 @@ impl Resolver<'_> {
                             None => {
                                 self.diags.push(Diagnostic::error(
                                     Code::UnionMismatch,
-                                    format!("column `{}` is {} here but {} in `{}`", f.name, f.data_type, g.data_type, o.name),
+                                    format!(
+                                        "column `{}` is {} here but {} in `{}`",
+                                        f.name, f.data_type, g.data_type, o.name
+                                    ),
                                     o.span,
                                     "type differs",
                                 ));
@@ -261,14 +400,28 @@ impl Resolver<'_> {
                 let f = self.column(column, &schema)?.clone();
                 let DataType::List(item) = &f.data_type else {
                     self.diags.push(
-                        Diagnostic::error(Code::NotAList, format!("cannot explode `{}`: it is {}, not a list", column.name, f.data_type), column.span, "not a list")
-                            .with_help("make a list first, e.g. `derive words = split(text, \" \")`"),
+                        Diagnostic::error(
+                            Code::NotAList,
+                            format!(
+                                "cannot explode `{}`: it is {}, not a list",
+                                column.name, f.data_type
+                            ),
+                            column.span,
+                            "not a list",
+                        )
+                        .with_help("make a list first, e.g. `derive words = split(text, \" \")`"),
                     );
                     return None;
                 };
                 let mut out = schema.clone();
                 out.upsert(Field::new(f.name.clone(), (**item).clone(), true));
-                (PlanOp::Explode { column: column.name.clone() }, out, vec![])
+                (
+                    PlanOp::Explode {
+                        column: column.name.clone(),
+                    },
+                    out,
+                    vec![],
+                )
             }
             Operator::Repartition { scheme } => {
                 let partitioning = self.partitioning(scheme, Some(input))?;
@@ -281,8 +434,15 @@ impl Resolver<'_> {
 
     fn not_aggregate(&mut self, e: &Expr) {
         self.diags.push(
-            Diagnostic::error(Code::AggregateMisuse, "each item of a `group` must be one aggregate call", e.span, "not an aggregate call")
-                .with_help("write `name = mean(x)`; compute other expressions with `derive` after the group"),
+            Diagnostic::error(
+                Code::AggregateMisuse,
+                "each item of a `group` must be one aggregate call",
+                e.span,
+                "not an aggregate call",
+            )
+            .with_help(
+                "write `name = mean(x)`; compute other expressions with `derive` after the group",
+            ),
         );
     }
 
@@ -290,7 +450,12 @@ impl Resolver<'_> {
         match self.constant(e, what)? {
             ConstValue::Int(n) if n >= 0 => Some(n as u64),
             other => {
-                self.diags.push(Diagnostic::error(Code::InvalidConstant, format!("{what} must be a non-negative integer, found {other}"), e.span, "invalid"));
+                self.diags.push(Diagnostic::error(
+                    Code::InvalidConstant,
+                    format!("{what} must be a non-negative integer, found {other}"),
+                    e.span,
+                    "invalid",
+                ));
                 None
             }
         }
@@ -301,13 +466,22 @@ impl Resolver<'_> {
         match v.as_f64() {
             Some(f) if (0.0..=1.0).contains(&f) => Some(f),
             _ => {
-                self.diags.push(Diagnostic::error(Code::InvalidConstant, format!("a fraction must be a number between 0 and 1, found {v}"), e.span, "invalid"));
+                self.diags.push(Diagnostic::error(
+                    Code::InvalidConstant,
+                    format!("a fraction must be a number between 0 and 1, found {v}"),
+                    e.span,
+                    "invalid",
+                ));
                 None
             }
         }
     }
 
-    fn fill_null(&mut self, spec: &FillSpec, schema: &Schema) -> Option<(Vec<(String, Fill)>, Schema)> {
+    fn fill_null(
+        &mut self,
+        spec: &FillSpec,
+        schema: &Schema,
+    ) -> Option<(Vec<(String, Fill)>, Schema)> {
         let mut out = schema.clone();
         let mut fills = Vec::new();
         let targets: Vec<(Option<&Ident>, &FillValue)> = match spec {
@@ -338,7 +512,9 @@ impl Resolver<'_> {
                     .filter(|f| f.nullable)
                     .filter(|f| match &value_type {
                         _ if numeric_only => f.data_type.is_numeric(),
-                        Some(t) => DataType::common_supertype(&f.data_type, t).is_some_and(|c| c == f.data_type || (f.data_type.is_numeric() && c.is_numeric())),
+                        Some(t) => DataType::common_supertype(&f.data_type, t).is_some_and(|c| {
+                            c == f.data_type || (f.data_type.is_numeric() && c.is_numeric())
+                        }),
                         None => true,
                     })
                     .cloned()
@@ -348,29 +524,44 @@ impl Resolver<'_> {
                 let new_type = match (&fill, &value_type) {
                     (Fill::Mean | Fill::Median, _) if !f.data_type.is_numeric() => {
                         let span = column.map_or(Default::default(), |c| c.span);
-                        self.diags.push(Diagnostic::error(
-                            Code::ArgumentType,
-                            format!("cannot fill `{}` with its {}: it is {}, not a number", f.name, if fill == Fill::Mean { "mean" } else { "median" }, f.data_type),
-                            span,
-                            "not numeric",
-                        ).with_help("use `mode` or a constant for non-numeric columns"));
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::ArgumentType,
+                                format!(
+                                    "cannot fill `{}` with its {}: it is {}, not a number",
+                                    f.name,
+                                    if fill == Fill::Mean { "mean" } else { "median" },
+                                    f.data_type
+                                ),
+                                span,
+                                "not numeric",
+                            )
+                            .with_help("use `mode` or a constant for non-numeric columns"),
+                        );
                         return None;
                     }
                     // A mean or median of integers is fractional: the column becomes float64.
                     (Fill::Mean | Fill::Median, _) => DataType::Float64,
-                    (Fill::Constant(_), Some(t)) => match DataType::common_supertype(&f.data_type, t) {
-                        Some(c) => c,
-                        None => {
-                            let span = column.map_or(Default::default(), |c| c.span);
-                            self.diags.push(Diagnostic::error(
-                                Code::TypeMismatch,
-                                format!("cannot fill `{}` ({}) with a {}", f.name, type_name(&f.data_type, true), t),
-                                span,
-                                "type differs",
-                            ));
-                            return None;
+                    (Fill::Constant(_), Some(t)) => {
+                        match DataType::common_supertype(&f.data_type, t) {
+                            Some(c) => c,
+                            None => {
+                                let span = column.map_or(Default::default(), |c| c.span);
+                                self.diags.push(Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    format!(
+                                        "cannot fill `{}` ({}) with a {}",
+                                        f.name,
+                                        type_name(&f.data_type, true),
+                                        t
+                                    ),
+                                    span,
+                                    "type differs",
+                                ));
+                                return None;
+                            }
                         }
-                    },
+                    }
                     _ => f.data_type.clone(),
                 };
                 out.upsert(Field::new(f.name.clone(), new_type, false));
@@ -380,7 +571,13 @@ impl Resolver<'_> {
         Some((fills, out))
     }
 
-    fn join(&mut self, kind: JoinKind, on: &[crate::syntax::ast::JoinKey], left: &Schema, right: &Schema) -> Option<(Vec<(String, String)>, Schema)> {
+    fn join(
+        &mut self,
+        kind: JoinKind,
+        on: &[crate::syntax::ast::JoinKey],
+        left: &Schema,
+        right: &Schema,
+    ) -> Option<(Vec<(String, String)>, Schema)> {
         let mut pairs = Vec::new();
         let mut ok = true;
         for k in on {
@@ -392,8 +589,13 @@ impl Resolver<'_> {
             };
             if DataType::common_supertype(&l.data_type, &r.data_type).is_none() {
                 self.diags.push(
-                    Diagnostic::error(Code::JoinKeyType, format!("cannot join {} with {}", l.data_type, r.data_type), k.left.span.to(k.right.span), "key types differ")
-                        .with_help("cast one key first with `cast`"),
+                    Diagnostic::error(
+                        Code::JoinKeyType,
+                        format!("cannot join {} with {}", l.data_type, r.data_type),
+                        k.left.span.to(k.right.span),
+                        "key types differ",
+                    )
+                    .with_help("cast one key first with `cast`"),
                 );
                 ok = false;
                 continue;
@@ -433,7 +635,11 @@ impl Resolver<'_> {
             if out.field(&name).is_some() {
                 name = format!("{name}_right");
             }
-            out.fields.push(Field::new(name, f.data_type.clone(), f.nullable || right_nullable));
+            out.fields.push(Field::new(
+                name,
+                f.data_type.clone(),
+                f.nullable || right_nullable,
+            ));
         }
         Some((pairs, out))
     }
@@ -447,7 +653,10 @@ impl Resolver<'_> {
         stratify: Option<&Ident>,
         names: &[Ident],
     ) -> Option<Vec<NodeIndex>> {
-        let values: Vec<f64> = fractions.iter().map(|f| self.fraction(f)).collect::<Option<_>>()?;
+        let values: Vec<f64> = fractions
+            .iter()
+            .map(|f| self.fraction(f))
+            .collect::<Option<_>>()?;
         if values.len() != names.len() {
             self.diags.push(
                 Diagnostic::error(
@@ -462,7 +671,12 @@ impl Resolver<'_> {
         }
         let total: f64 = values.iter().sum();
         if total <= 0.0 {
-            self.diags.push(Diagnostic::error(Code::InvalidSplit, "split fractions must not all be 0", step.keyword, "all zero"));
+            self.diags.push(Diagnostic::error(
+                Code::InvalidSplit,
+                "split fractions must not all be 0",
+                step.keyword,
+                "all zero",
+            ));
             return None;
         }
         // Fractions that do not add up to 1 are scaled, as Spark's randomSplit does.
@@ -477,7 +691,12 @@ impl Resolver<'_> {
         }
         let nodes = (0..fractions.len())
             .map(|index| {
-                let op = PlanOp::SplitPart { fractions: fractions.clone(), index, seed, stratify: stratify.map(|s| s.name.clone()) };
+                let op = PlanOp::SplitPart {
+                    fractions: fractions.clone(),
+                    index,
+                    seed,
+                    stratify: stratify.map(|s| s.name.clone()),
+                };
                 self.add_step(input, op, schema.clone(), step, &[])
             })
             .collect();

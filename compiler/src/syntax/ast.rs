@@ -9,7 +9,7 @@ use serde::Serialize;
 use sluice_stdlib::DataType;
 
 /// A byte range in a source file.
-#[derive(Clone, Copy, Debug, Default, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, Eq, PartialOrd, Ord)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -271,27 +271,69 @@ pub struct JoinKey {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operator {
-    Filter { predicate: Expr },
-    Select { columns: Vec<Ident> },
-    Drop { columns: Vec<Ident> },
-    Derive { columns: Vec<Assignment> },
-    Rename { pairs: Vec<RenamePair> },
-    Cast { pairs: Vec<CastPair> },
+    Filter {
+        predicate: Expr,
+    },
+    Select {
+        columns: Vec<Ident>,
+    },
+    Drop {
+        columns: Vec<Ident>,
+    },
+    Derive {
+        columns: Vec<Assignment>,
+    },
+    Rename {
+        pairs: Vec<RenamePair>,
+    },
+    Cast {
+        pairs: Vec<CastPair>,
+    },
     /// Distinct rows, or distinct on the named columns (the first row of each is kept).
-    Distinct { columns: Vec<Ident> },
-    FillNull { spec: FillSpec },
+    Distinct {
+        columns: Vec<Ident>,
+    },
+    FillNull {
+        spec: FillSpec,
+    },
     /// Drop rows with a null in any column, or in any of the named ones.
-    DropNull { columns: Vec<Ident> },
-    Group { keys: Vec<Ident>, aggregates: Vec<Assignment> },
-    Sort { keys: Vec<SortKey> },
-    Take { count: Expr },
-    Join { kind: JoinKind, right: Ident, on: Vec<JoinKey> },
-    Union { others: Vec<Ident> },
-    Sample { fraction: Expr, seed: Option<Expr> },
-    Split { fractions: Vec<Expr>, seed: Option<Expr>, stratify: Option<Ident> },
-    Explode { column: Ident },
+    DropNull {
+        columns: Vec<Ident>,
+    },
+    Group {
+        keys: Vec<Ident>,
+        aggregates: Vec<Assignment>,
+    },
+    Sort {
+        keys: Vec<SortKey>,
+    },
+    Take {
+        count: Expr,
+    },
+    Join {
+        kind: JoinKind,
+        right: Ident,
+        on: Vec<JoinKey>,
+    },
+    Union {
+        others: Vec<Ident>,
+    },
+    Sample {
+        fraction: Expr,
+        seed: Option<Expr>,
+    },
+    Split {
+        fractions: Vec<Expr>,
+        seed: Option<Expr>,
+        stratify: Option<Ident>,
+    },
+    Explode {
+        column: Ident,
+    },
     /// `repartition 8`, `repartition hash(Year, 8)`, `repartition range(Year, 8)`.
-    Repartition { scheme: Expr },
+    Repartition {
+        scheme: Expr,
+    },
 }
 
 impl Operator {

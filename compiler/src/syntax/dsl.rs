@@ -40,7 +40,10 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
     match SluiceParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let mut builder = Builder { offset: 0, diagnostics: Vec::new() };
+            let mut builder = Builder {
+                offset: 0,
+                diagnostics: Vec::new(),
+            };
             let file = pairs.next().expect("the file rule always yields one pair");
             let pipeline = builder.file(file);
             (Some(pipeline), builder.diagnostics)
@@ -79,10 +82,14 @@ fn statement_starts(text: &str) -> Vec<usize> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        let first_word: String =
-            trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if matches!(first_word.as_str(), "param" | "source" | "let" | "sink" | "pipeline")
-            && line.len() == trimmed.len()
+        let first_word: String = trimmed
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if matches!(
+            first_word.as_str(),
+            "param" | "source" | "let" | "sink" | "pipeline"
+        ) && line.len() == trimmed.len()
         {
             starts.push(offset);
         }
@@ -130,21 +137,42 @@ fn describe_expected(rules: &[Rule]) -> String {
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "the end of the file",
-        Rule::expr | Rule::prefix | Rule::primary | Rule::literal | Rule::name | Rule::neg
-        | Rule::not_op | Rule::paren | Rule::call | Rule::list | Rule::case_expr => "an expression",
+        Rule::expr
+        | Rule::prefix
+        | Rule::primary
+        | Rule::literal
+        | Rule::name
+        | Rule::neg
+        | Rule::not_op
+        | Rule::paren
+        | Rule::call
+        | Rule::list
+        | Rule::case_expr => "an expression",
         Rule::int | Rule::float | Rule::duration => "a number",
         Rule::string => "a string",
         Rule::ident | Rule::bare_ident | Rule::quoted_ident => "a name",
         Rule::step => "`|` and an operator",
         Rule::hint => "a hint such as `@cache(memory)`",
-        Rule::param_decl | Rule::source_decl | Rule::let_decl | Rule::sink_decl | Rule::bad_item => {
-            "a declaration (`param`, `source`, `let` or `sink`)"
-        }
+        Rule::param_decl
+        | Rule::source_decl
+        | Rule::let_decl
+        | Rule::sink_decl
+        | Rule::bad_item => "a declaration (`param`, `source`, `let` or `sink`)",
         Rule::kw_pipeline | Rule::header => "`pipeline NAME`",
-        Rule::infix | Rule::or_op | Rule::and_op | Rule::eq | Rule::ne | Rule::lt | Rule::le
-        | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => {
-            "an operator"
-        }
+        Rule::infix
+        | Rule::or_op
+        | Rule::and_op
+        | Rule::eq
+        | Rule::ne
+        | Rule::lt
+        | Rule::le
+        | Rule::gt
+        | Rule::ge
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem => "an operator",
         Rule::postfix | Rule::as_type | Rule::in_list | Rule::kw_as | Rule::kw_in => "`as` or `in`",
         Rule::type_ref | Rule::type_name => "a type such as `int64` or `string`",
         Rule::schema_block => "a schema block `{ column: type, ... }`",
@@ -163,7 +191,9 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::kw_on => "`on`",
         Rule::kw_seed => "`seed`",
         Rule::kw_stratify => "`stratify`",
-        Rule::kw_else | Rule::kw_end | Rule::case_branch | Rule::kw_when => "`when`, `else` or `end`",
+        Rule::kw_else | Rule::kw_end | Rule::case_branch | Rule::kw_when => {
+            "`when`, `else` or `end`"
+        }
         Rule::kw_then => "`then`",
         Rule::ident_list | Rule::opt_ident_list => "column names",
         _ => "another token",
@@ -172,12 +202,23 @@ fn rule_name(rule: Rule) -> &'static str {
 
 /// Parses one expression (a YAML value), with spans shifted by `offset`.
 pub fn parse_expr(text: &str, offset: usize) -> Result<Expr, Diagnostic> {
-    let mut pairs = SluiceParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, offset))?;
-    let mut b = Builder { offset, diagnostics: Vec::new() };
+    let mut pairs =
+        SluiceParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, offset))?;
+    let mut b = Builder {
+        offset,
+        diagnostics: Vec::new(),
+    };
     let inner = pairs.next().and_then(|p| p.into_inner().next());
     let expr = match inner {
         Some(p) => b.expr(p),
-        None => return Err(Diagnostic::error(Code::SyntaxError, "empty expression", Span::new(offset, offset), "")),
+        None => {
+            return Err(Diagnostic::error(
+                Code::SyntaxError,
+                "empty expression",
+                Span::new(offset, offset),
+                "",
+            ));
+        }
     };
     match b.diagnostics.into_iter().next() {
         Some(d) => Err(d),
@@ -193,10 +234,18 @@ fn parse_fragment<T>(
     build: impl FnOnce(&mut Builder, Pair<'_, Rule>) -> T,
 ) -> Result<T, Diagnostic> {
     let mut pairs = SluiceParser::parse(rule, text).map_err(|e| syntax_error(e, offset))?;
-    let mut b = Builder { offset, diagnostics: Vec::new() };
+    let mut b = Builder {
+        offset,
+        diagnostics: Vec::new(),
+    };
     let pair = pairs.next().and_then(|p| p.into_inner().next());
     let Some(pair) = pair else {
-        return Err(Diagnostic::error(Code::SyntaxError, "empty text", Span::new(offset, offset), ""));
+        return Err(Diagnostic::error(
+            Code::SyntaxError,
+            "empty text",
+            Span::new(offset, offset),
+            "",
+        ));
     };
     let value = build(&mut b, pair);
     match b.diagnostics.into_iter().next() {
@@ -247,7 +296,11 @@ impl Builder {
 
     fn bad_item(&mut self, p: Pair<'_, Rule>) {
         let span = self.span(&p);
-        let word = p.into_inner().next().map(|w| w.as_str().to_string()).unwrap_or_default();
+        let word = p
+            .into_inner()
+            .next()
+            .map(|w| w.as_str().to_string())
+            .unwrap_or_default();
         let keywords = ["param", "source", "let", "sink", "pipeline"];
         let word_span = Span::new(span.start, span.start + word.len());
         let mut d = Diagnostic::error(
@@ -257,7 +310,10 @@ impl Builder {
             "expected `param`, `source`, `let` or `sink`",
         );
         d.help = did_you_mean(&word, keywords).or_else(|| {
-            Some("a pipe step must follow `|` on a `let` chain; a new relation starts with `let`".into())
+            Some(
+                "a pipe step must follow `|` on a `let` chain; a new relation starts with `let`"
+                    .into(),
+            )
         });
         self.diagnostics.push(d);
     }
@@ -277,7 +333,10 @@ impl Builder {
     }
 
     fn idents(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect()
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect()
     }
 
     fn param(&mut self, pair: Pair<'_, Rule>) -> ParamDecl {
@@ -293,7 +352,12 @@ impl Builder {
                 _ => {}
             }
         }
-        ParamDecl { name: name.unwrap_or_else(|| Ident::new("", span)), ty, default, span }
+        ParamDecl {
+            name: name.unwrap_or_else(|| Ident::new("", span)),
+            ty,
+            default,
+            span,
+        }
     }
 
     fn type_ref(&mut self, pair: Pair<'_, Rule>) -> TypeRef {
@@ -324,7 +388,11 @@ impl Builder {
                 _ => {}
             }
         }
-        TypeRef { data_type, nullable, span }
+        TypeRef {
+            data_type,
+            nullable,
+            span,
+        }
     }
 
     fn args(&mut self, pair: Pair<'_, Rule>) -> Vec<Arg> {
@@ -339,7 +407,10 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Arg { name, value: value.unwrap_or_else(null_expr) }
+                Arg {
+                    name,
+                    value: value.unwrap_or_else(null_expr),
+                }
             })
             .collect()
     }
@@ -363,7 +434,11 @@ impl Builder {
                                 let ty = inner.next().map(|t| self.type_ref(t));
                                 SchemaField {
                                     name: name.unwrap_or_else(|| Ident::new("", span)),
-                                    ty: ty.unwrap_or(TypeRef { data_type: DataType::String, nullable: true, span }),
+                                    ty: ty.unwrap_or(TypeRef {
+                                        data_type: DataType::String,
+                                        nullable: true,
+                                        span,
+                                    }),
                                 }
                             })
                             .collect(),
@@ -376,7 +451,14 @@ impl Builder {
         let mut idents = idents.into_iter();
         let name = idents.next().unwrap_or_else(|| Ident::new("", span));
         let format = idents.next().unwrap_or_else(|| Ident::new("", span));
-        SourceDecl { name, format, args, schema, hints, span }
+        SourceDecl {
+            name,
+            format,
+            args,
+            schema,
+            hints,
+            span,
+        }
     }
 
     fn hint(&mut self, pair: Pair<'_, Rule>) -> Hint {
@@ -411,7 +493,13 @@ impl Builder {
             }
         }
         let input = idents.pop().unwrap_or_else(|| Ident::new("", span));
-        LetDecl { names: idents, input, steps, hints, span }
+        LetDecl {
+            names: idents,
+            input,
+            steps,
+            hints,
+            span,
+        }
     }
 
     fn sink(&mut self, pair: Pair<'_, Rule>) -> SinkDecl {
@@ -428,7 +516,12 @@ impl Builder {
         let mut idents = idents.into_iter();
         let input = idents.next().unwrap_or_else(|| Ident::new("", span));
         let format = idents.next().unwrap_or_else(|| Ident::new("", span));
-        SinkDecl { input, format, args, span }
+        SinkDecl {
+            input,
+            format,
+            args,
+            span,
+        }
     }
 
     fn step(&mut self, pair: Pair<'_, Rule>) -> Option<Step> {
@@ -437,7 +530,10 @@ impl Builder {
         let rule = op_pair.as_rule();
         let mut inner = op_pair.clone().into_inner().peekable();
         if rule == Rule::op_unknown {
-            let word = inner.next().map(|w| w.as_str().to_string()).unwrap_or_default();
+            let word = inner
+                .next()
+                .map(|w| w.as_str().to_string())
+                .unwrap_or_default();
             let start = self.span(&op_pair).start;
             let mut d = Diagnostic::error(
                 Code::UnknownOperator,
@@ -445,29 +541,48 @@ impl Builder {
                 Span::new(start, start + word.len()),
                 "not an operator",
             );
-            d.help = did_you_mean(&word, OPERATOR_KEYWORDS.iter().copied()).or_else(|| {
-                Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", ")))
-            });
+            d.help = did_you_mean(&word, OPERATOR_KEYWORDS.iter().copied())
+                .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
             self.diagnostics.push(d);
             return None;
         }
         let keyword = inner.next().map(|k| self.span(&k)).unwrap_or(span);
         let rest: Vec<Pair<'_, Rule>> = inner.collect();
         let op = match rule {
-            Rule::op_filter => Operator::Filter { predicate: self.first_expr(rest) },
-            Rule::op_select => Operator::Select { columns: self.ident_list(rest) },
-            Rule::op_drop => Operator::Drop { columns: self.ident_list(rest) },
-            Rule::op_distinct => Operator::Distinct { columns: self.ident_list(rest) },
-            Rule::op_drop_null => Operator::DropNull { columns: self.ident_list(rest) },
-            Rule::op_union => Operator::Union { others: self.ident_list(rest) },
-            Rule::op_derive => Operator::Derive { columns: self.assignments(rest) },
+            Rule::op_filter => Operator::Filter {
+                predicate: self.first_expr(rest),
+            },
+            Rule::op_select => Operator::Select {
+                columns: self.ident_list(rest),
+            },
+            Rule::op_drop => Operator::Drop {
+                columns: self.ident_list(rest),
+            },
+            Rule::op_distinct => Operator::Distinct {
+                columns: self.ident_list(rest),
+            },
+            Rule::op_drop_null => Operator::DropNull {
+                columns: self.ident_list(rest),
+            },
+            Rule::op_union => Operator::Union {
+                others: self.ident_list(rest),
+            },
+            Rule::op_derive => Operator::Derive {
+                columns: self.assignments(rest),
+            },
             Rule::op_rename => Operator::Rename {
                 pairs: rest
                     .into_iter()
                     .map(|p| {
                         let mut i = p.into_inner();
-                        let from = i.next().map(|x| self.ident(x)).unwrap_or_else(|| Ident::new("", span));
-                        let to = i.next().map(|x| self.ident(x)).unwrap_or_else(|| Ident::new("", span));
+                        let from = i
+                            .next()
+                            .map(|x| self.ident(x))
+                            .unwrap_or_else(|| Ident::new("", span));
+                        let to = i
+                            .next()
+                            .map(|x| self.ident(x))
+                            .unwrap_or_else(|| Ident::new("", span));
                         RenamePair { from, to }
                     })
                     .collect(),
@@ -477,7 +592,10 @@ impl Builder {
                     .into_iter()
                     .map(|p| {
                         let mut i = p.into_inner();
-                        let column = i.next().map(|x| self.ident(x)).unwrap_or_else(|| Ident::new("", span));
+                        let column = i
+                            .next()
+                            .map(|x| self.ident(x))
+                            .unwrap_or_else(|| Ident::new("", span));
                         let ty = i.next().map(|x| self.type_ref(x)).unwrap_or(TypeRef {
                             data_type: DataType::String,
                             nullable: true,
@@ -494,8 +612,14 @@ impl Builder {
                         p.into_inner()
                             .map(|pair| {
                                 let mut i = pair.into_inner();
-                                let col = i.next().map(|x| self.ident(x)).unwrap_or_else(|| Ident::new("", span));
-                                let value = i.next().map(|v| self.fill_value(v)).unwrap_or(FillValue::Constant(null_expr()));
+                                let col = i
+                                    .next()
+                                    .map(|x| self.ident(x))
+                                    .unwrap_or_else(|| Ident::new("", span));
+                                let value = i
+                                    .next()
+                                    .map(|v| self.fill_value(v))
+                                    .unwrap_or(FillValue::Constant(null_expr()));
                                 (col, value)
                             })
                             .collect(),
@@ -517,15 +641,21 @@ impl Builder {
                 }
                 Operator::Group { keys, aggregates }
             }
-            Rule::op_sort => Operator::Sort { keys: rest.into_iter().map(|p| self.sort_key(p)).collect() },
-            Rule::op_take => Operator::Take { count: self.first_expr(rest) },
+            Rule::op_sort => Operator::Sort {
+                keys: rest.into_iter().map(|p| self.sort_key(p)).collect(),
+            },
+            Rule::op_take => Operator::Take {
+                count: self.first_expr(rest),
+            },
             Rule::op_join => {
                 let mut kind = JoinKind::Inner;
                 let mut right = Ident::new("", span);
                 let mut on = Vec::new();
                 for p in rest {
                     match p.as_rule() {
-                        Rule::join_kind => kind = JoinKind::from_name(p.as_str()).unwrap_or(JoinKind::Inner),
+                        Rule::join_kind => {
+                            kind = JoinKind::from_name(p.as_str()).unwrap_or(JoinKind::Inner)
+                        }
                         Rule::ident => right = self.ident(p),
                         Rule::join_key => on.push(self.join_key(p)),
                         _ => {}
@@ -553,12 +683,22 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Operator::Split { fractions, seed, stratify }
+                Operator::Split {
+                    fractions,
+                    seed,
+                    stratify,
+                }
             }
             Rule::op_explode => Operator::Explode {
-                column: rest.into_iter().next().map(|p| self.ident(p)).unwrap_or_else(|| Ident::new("", span)),
+                column: rest
+                    .into_iter()
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| Ident::new("", span)),
             },
-            Rule::op_repartition => Operator::Repartition { scheme: self.first_expr(rest) },
+            Rule::op_repartition => Operator::Repartition {
+                scheme: self.first_expr(rest),
+            },
             _ => return None,
         };
         Some(Step { op, keyword, span })
@@ -594,7 +734,10 @@ impl Builder {
             for a in p.into_inner().filter(|a| a.as_rule() == Rule::assignment) {
                 let span = self.span(&a);
                 let mut i = a.into_inner();
-                let name = i.next().map(|x| self.ident(x)).unwrap_or_else(|| Ident::new("", span));
+                let name = i
+                    .next()
+                    .map(|x| self.ident(x))
+                    .unwrap_or_else(|| Ident::new("", span));
                 let value = i.next().map(|x| self.expr(x)).unwrap_or_else(null_expr);
                 out.push(Assignment { name, value });
             }
@@ -615,13 +758,20 @@ impl Builder {
 
     fn sort_key(&mut self, pair: Pair<'_, Rule>) -> SortKey {
         let span = self.span(&pair);
-        let mut key = SortKey { column: Ident::new("", span), descending: false, nulls_first: None };
+        let mut key = SortKey {
+            column: Ident::new("", span),
+            descending: false,
+            nulls_first: None,
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => key.column = self.ident(p),
                 Rule::sort_dir => key.descending = p.as_str() == "desc",
                 Rule::sort_nulls => {
-                    key.nulls_first = p.into_inner().find(|x| x.as_rule() == Rule::nulls_pos).map(|x| x.as_str() == "first")
+                    key.nulls_first = p
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::nulls_pos)
+                        .map(|x| x.as_str() == "first")
                 }
                 _ => {}
             }
@@ -631,7 +781,10 @@ impl Builder {
 
     fn join_key(&mut self, pair: Pair<'_, Rule>) -> JoinKey {
         let names = self.idents(pair);
-        let left = names.first().cloned().unwrap_or_else(|| Ident::new("", Span::default()));
+        let left = names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Ident::new("", Span::default()));
         let right = names.get(1).cloned().unwrap_or_else(|| left.clone());
         JoinKey { left, right }
     }
@@ -648,37 +801,74 @@ impl Builder {
         let diags = std::cell::RefCell::new(Vec::new());
         let expr = PRATT
             .map_primary(|p| {
-                let mut b = Builder { offset, diagnostics: Vec::new() };
+                let mut b = Builder {
+                    offset,
+                    diagnostics: Vec::new(),
+                };
                 let e = b.primary(p);
                 diags.borrow_mut().extend(b.diagnostics);
                 e
             })
             .map_prefix(|op, operand| {
                 let span = Span::new(offset + op.as_span().start(), operand.span.end);
-                let op = if op.as_rule() == Rule::neg { UnaryOp::Neg } else { UnaryOp::Not };
+                let op = if op.as_rule() == Rule::neg {
+                    UnaryOp::Neg
+                } else {
+                    UnaryOp::Not
+                };
                 // Fold `-` into a number literal so `-5` is the constant -5.
                 if op == UnaryOp::Neg
                     && let ExprKind::Literal(lit) = &operand.kind
                 {
                     match lit {
                         Literal::Int(i) if *i != i64::MIN => {
-                            return Expr { kind: ExprKind::Literal(Literal::Int(-i)), span };
+                            return Expr {
+                                kind: ExprKind::Literal(Literal::Int(-i)),
+                                span,
+                            };
                         }
-                        Literal::Float(f) => return Expr { kind: ExprKind::Literal(Literal::Float(-f)), span },
+                        Literal::Float(f) => {
+                            return Expr {
+                                kind: ExprKind::Literal(Literal::Float(-f)),
+                                span,
+                            };
+                        }
                         _ => {}
                     }
                 }
-                Expr { kind: ExprKind::Unary { op, operand: Box::new(operand) }, span }
+                Expr {
+                    kind: ExprKind::Unary {
+                        op,
+                        operand: Box::new(operand),
+                    },
+                    span,
+                }
             })
             .map_postfix(|operand, op| {
                 let span = Span::new(operand.span.start, offset + op.as_span().end());
                 match op.as_rule() {
                     Rule::as_type => {
-                        let mut b = Builder { offset, diagnostics: Vec::new() };
-                        let ty = op.into_inner().find(|p| p.as_rule() == Rule::type_ref).map(|t| b.type_ref(t));
+                        let mut b = Builder {
+                            offset,
+                            diagnostics: Vec::new(),
+                        };
+                        let ty = op
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::type_ref)
+                            .map(|t| b.type_ref(t));
                         diags.borrow_mut().extend(b.diagnostics);
-                        let ty = ty.unwrap_or(TypeRef { data_type: DataType::String, nullable: false, span });
-                        Expr { kind: ExprKind::Cast { operand: Box::new(operand), ty }, span }
+                        let ty = ty.unwrap_or(TypeRef {
+                            data_type: DataType::String,
+                            nullable: false,
+                            span,
+                        });
+                        Expr {
+                            kind: ExprKind::Cast {
+                                operand: Box::new(operand),
+                                ty,
+                            },
+                            span,
+                        }
                     }
                     _ => {
                         let mut negated = false;
@@ -687,14 +877,24 @@ impl Builder {
                             match p.as_rule() {
                                 Rule::not_in_kw => negated = true,
                                 Rule::list => {
-                                    let mut b = Builder { offset, diagnostics: Vec::new() };
+                                    let mut b = Builder {
+                                        offset,
+                                        diagnostics: Vec::new(),
+                                    };
                                     list = p.into_inner().map(|e| b.expr(e)).collect();
                                     diags.borrow_mut().extend(b.diagnostics);
                                 }
                                 _ => {}
                             }
                         }
-                        Expr { kind: ExprKind::InList { operand: Box::new(operand), list, negated }, span }
+                        Expr {
+                            kind: ExprKind::InList {
+                                operand: Box::new(operand),
+                                list,
+                                negated,
+                            },
+                            span,
+                        }
                     }
                 }
             })
@@ -715,7 +915,14 @@ impl Builder {
                     _ => BinaryOp::Rem,
                 };
                 let span = left.span.to(right.span);
-                Expr { kind: ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span }
+                Expr {
+                    kind: ExprKind::Binary {
+                        op,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
+                    span,
+                }
             })
             .parse(pairs);
         self.diagnostics.extend(diags.into_inner());
@@ -725,11 +932,25 @@ impl Builder {
     fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
-            Rule::paren => return pair.into_inner().next().map(|e| self.expr(e)).unwrap_or_else(null_expr),
-            Rule::name => ExprKind::Name(pair.into_inner().next().map(|i| self.ident(i).name).unwrap_or_default()),
+            Rule::paren => {
+                return pair
+                    .into_inner()
+                    .next()
+                    .map(|e| self.expr(e))
+                    .unwrap_or_else(null_expr);
+            }
+            Rule::name => ExprKind::Name(
+                pair.into_inner()
+                    .next()
+                    .map(|i| self.ident(i).name)
+                    .unwrap_or_default(),
+            ),
             Rule::call => {
                 let mut inner = pair.into_inner();
-                let function = inner.next().map(|i| self.ident(i)).unwrap_or_else(|| Ident::new("", span));
+                let function = inner
+                    .next()
+                    .map(|i| self.ident(i))
+                    .unwrap_or_else(|| Ident::new("", span));
                 let args = inner.next().map(|a| self.args(a)).unwrap_or_default();
                 ExprKind::Call { function, args }
             }
@@ -742,14 +963,18 @@ impl Builder {
                         Rule::case_branch => {
                             let mut exprs = p.into_inner().filter(|x| x.as_rule() == Rule::expr);
                             let cond = exprs.next().map(|e| self.expr(e)).unwrap_or_else(null_expr);
-                            let value = exprs.next().map(|e| self.expr(e)).unwrap_or_else(null_expr);
+                            let value =
+                                exprs.next().map(|e| self.expr(e)).unwrap_or_else(null_expr);
                             branches.push((cond, value));
                         }
                         Rule::expr => otherwise = Some(Box::new(self.expr(p))),
                         _ => {}
                     }
                 }
-                ExprKind::Case { branches, otherwise }
+                ExprKind::Case {
+                    branches,
+                    otherwise,
+                }
             }
             Rule::int => match pair.as_str().parse::<i64>() {
                 Ok(i) => ExprKind::Literal(Literal::Int(i)),
@@ -766,12 +991,19 @@ impl Builder {
                     ExprKind::Literal(Literal::Null)
                 }
             },
-            Rule::float => ExprKind::Literal(Literal::Float(pair.as_str().parse().unwrap_or(f64::NAN))),
+            Rule::float => {
+                ExprKind::Literal(Literal::Float(pair.as_str().parse().unwrap_or(f64::NAN)))
+            }
             Rule::duration => {
                 let text = pair.as_str();
                 let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-                let unit = DurationUnit::from_suffix(&text[digits.len()..]).unwrap_or(DurationUnit::Seconds);
-                match digits.parse::<i64>().ok().filter(|a| a.checked_mul(unit.micros()).is_some()) {
+                let unit = DurationUnit::from_suffix(&text[digits.len()..])
+                    .unwrap_or(DurationUnit::Seconds);
+                match digits
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|a| a.checked_mul(unit.micros()).is_some())
+                {
                     Some(amount) => ExprKind::Literal(Literal::Duration { amount, unit }),
                     None => {
                         self.diagnostics.push(Diagnostic::error(
@@ -793,8 +1025,13 @@ impl Builder {
                     Err((at, message)) => {
                         let start = span.start + 1 + at;
                         self.diagnostics.push(
-                            Diagnostic::error(Code::InvalidLiteral, message, Span::new(start, start + 2), "here")
-                                .with_help("escapes are \\n \\t \\r \\0 \\\\ \\\" \\' and \\u{XXXX}"),
+                            Diagnostic::error(
+                                Code::InvalidLiteral,
+                                message,
+                                Span::new(start, start + 2),
+                                "here",
+                            )
+                            .with_help("escapes are \\n \\t \\r \\0 \\\\ \\\" \\' and \\u{XXXX}"),
                         );
                         ExprKind::Literal(Literal::String(String::new()))
                     }
@@ -807,7 +1044,10 @@ impl Builder {
 }
 
 fn null_expr() -> Expr {
-    Expr { kind: ExprKind::Literal(Literal::Null), span: Span::default() }
+    Expr {
+        kind: ExprKind::Literal(Literal::Null),
+        span: Span::default(),
+    }
 }
 
 /// Resolves backslash escapes; the error gives the byte offset of the bad escape.
@@ -831,7 +1071,9 @@ pub fn unescape(raw: &str) -> Result<String, (usize, String)> {
                 let rest = &raw[i + 2..];
                 let close = rest.find('}');
                 let code = match (rest.starts_with('{'), close) {
-                    (true, Some(end)) => u32::from_str_radix(&rest[1..end], 16).ok().and_then(char::from_u32),
+                    (true, Some(end)) => u32::from_str_radix(&rest[1..end], 16)
+                        .ok()
+                        .and_then(char::from_u32),
                     _ => None,
                 };
                 match (code, close) {

@@ -39,7 +39,10 @@ impl<'de> Deserialize<'de> for Node {
         let span = spanned.referenced.span();
         let start = span.byte_offset().unwrap_or(0) as usize;
         let len = span.byte_len().unwrap_or(0) as usize;
-        Ok(Node { value: spanned.value, span: Span::new(start, start + len) })
+        Ok(Node {
+            value: spanned.value,
+            span: Span::new(start, start + len),
+        })
     }
 }
 
@@ -109,13 +112,21 @@ pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
             return (
                 None,
                 vec![
-                    Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {first_line}"), Span::new(offset, offset), "here")
-                        .with_help("check the indentation and quoting around this place"),
+                    Diagnostic::error(
+                        Code::YamlSyntax,
+                        format!("invalid YAML: {first_line}"),
+                        Span::new(offset, offset),
+                        "here",
+                    )
+                    .with_help("check the indentation and quoting around this place"),
                 ],
             );
         }
     };
-    let mut r = Reader { text, diagnostics: Vec::new() };
+    let mut r = Reader {
+        text,
+        diagnostics: Vec::new(),
+    };
     let pipeline = r.pipeline(&root);
     (Some(pipeline), r.diagnostics)
 }
@@ -135,8 +146,13 @@ const HINT_KEYS: &[&str] = &["cache", "partition", "materialize"];
 impl Reader<'_> {
     fn shape(&mut self, node: &Node, expected: &str) {
         self.diagnostics.push(
-            Diagnostic::error(Code::YamlShape, format!("expected {expected}"), node.span, format!("expected {expected}"))
-                .with_help("see docs/language.md for the YAML form of each declaration"),
+            Diagnostic::error(
+                Code::YamlShape,
+                format!("expected {expected}"),
+                node.span,
+                format!("expected {expected}"),
+            )
+            .with_help("see docs/language.md for the YAML form of each declaration"),
         );
     }
 
@@ -147,7 +163,8 @@ impl Reader<'_> {
             key.span,
             "unknown key",
         );
-        d.help = did_you_mean(name, allowed.iter().copied()).or_else(|| Some(format!("expected one of: {}", allowed.join(", "))));
+        d.help = did_you_mean(name, allowed.iter().copied())
+            .or_else(|| Some(format!("expected one of: {}", allowed.join(", "))));
         self.diagnostics.push(d);
     }
 
@@ -214,9 +231,15 @@ impl Reader<'_> {
     }
 
     fn pipeline(&mut self, root: &Node) -> Pipeline {
-        let mut pipeline = Pipeline { name: None, items: Vec::new() };
+        let mut pipeline = Pipeline {
+            name: None,
+            items: Vec::new(),
+        };
         if !matches!(root.value, Value::Map(_)) {
-            self.shape(root, "a mapping with the keys pipeline, params, sources, relations, sinks");
+            self.shape(
+                root,
+                "a mapping with the keys pipeline, params, sources, relations, sinks",
+            );
             return pipeline;
         }
         let entries = self.entries(root, "a mapping");
@@ -273,9 +296,19 @@ impl Reader<'_> {
                     other => self.unknown_key(k, other, &["type", "default"], "a param"),
                 }
             }
-            return ParamDecl { name, ty, default, span };
+            return ParamDecl {
+                name,
+                ty,
+                default,
+                span,
+            };
         }
-        ParamDecl { name, ty: None, default: Some(self.value_expr(value)), span }
+        ParamDecl {
+            name,
+            ty: None,
+            default: Some(self.value_expr(value)),
+            span,
+        }
     }
 
     fn type_ref(&mut self, node: &Node) -> Option<TypeRef> {
@@ -328,15 +361,23 @@ impl Reader<'_> {
                 let Some(close) = s[i..].find('}') else {
                     let at = self.value_offset(node, s, i);
                     self.diagnostics.push(
-                        Diagnostic::error(Code::SyntaxError, "`${` is not closed", Span::new(at, at + 2), "opened here")
-                            .with_help("write `${expression}`, or `$${` for a literal `${`"),
+                        Diagnostic::error(
+                            Code::SyntaxError,
+                            "`${` is not closed",
+                            Span::new(at, at + 2),
+                            "opened here",
+                        )
+                        .with_help("write `${expression}`, or `$${` for a literal `${`"),
                     );
                     break;
                 };
                 if !literal.is_empty() {
                     let start = self.value_offset(node, s, literal_start);
                     let end = self.value_offset(node, s, i);
-                    parts.push(Expr { kind: ExprKind::Literal(Literal::String(std::mem::take(&mut literal))), span: Span::new(start, end) });
+                    parts.push(Expr {
+                        kind: ExprKind::Literal(Literal::String(std::mem::take(&mut literal))),
+                        span: Span::new(start, end),
+                    });
                 }
                 let inner = &s[i + 2..i + close];
                 let offset = self.value_offset(node, s, i + 2);
@@ -355,13 +396,26 @@ impl Reader<'_> {
         if !literal.is_empty() || parts.is_empty() {
             let start = self.value_offset(node, s, literal_start);
             let end = self.value_offset(node, s, s.len());
-            parts.push(Expr { kind: ExprKind::Literal(Literal::String(literal)), span: Span::new(start, end) });
+            parts.push(Expr {
+                kind: ExprKind::Literal(Literal::String(literal)),
+                span: Span::new(start, end),
+            });
         }
         let mut iter = parts.into_iter();
-        let first = iter.next().unwrap_or(Expr { kind: ExprKind::Literal(Literal::Null), span: node.span });
+        let first = iter.next().unwrap_or(Expr {
+            kind: ExprKind::Literal(Literal::Null),
+            span: node.span,
+        });
         iter.fold(first, |left, right| {
             let span = left.span.to(right.span);
-            Expr { kind: ExprKind::Binary { op: BinaryOp::Add, left: Box::new(left), right: Box::new(right) }, span }
+            Expr {
+                kind: ExprKind::Binary {
+                    op: BinaryOp::Add,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                },
+                span,
+            }
         })
     }
 
@@ -378,7 +432,9 @@ impl Reader<'_> {
                     }
                 }
             }
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => Some(self.value_expr(node)),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
+                Some(self.value_expr(node))
+            }
             _ => {
                 self.shape(node, "an expression written as a string");
                 None
@@ -395,9 +451,16 @@ impl Reader<'_> {
                 self.shape(value, "`true`");
                 return None;
             }
-            _ => vec![Arg { name: None, value: self.expr(value)? }],
+            _ => vec![Arg {
+                name: None,
+                value: self.expr(value)?,
+            }],
         };
-        Some(Hint { name: name_ident, args, span })
+        Some(Hint {
+            name: name_ident,
+            args,
+            span,
+        })
     }
 
     fn source(&mut self, key: &Node, value: &Node) -> Option<SourceDecl> {
@@ -412,7 +475,13 @@ impl Reader<'_> {
             let key_name = self.key_name(k);
             if formats.contains(&key_name.as_str()) && format.is_none() {
                 format = Some(Ident::new(key_name.clone(), k.span));
-                args.insert(0, Arg { name: None, value: self.value_expr(v) });
+                args.insert(
+                    0,
+                    Arg {
+                        name: None,
+                        value: self.value_expr(v),
+                    },
+                );
             } else if key_name == "schema" {
                 let mut fields = Vec::new();
                 for (fk, fv) in self.entries(v, "a mapping of column: type") {
@@ -426,7 +495,10 @@ impl Reader<'_> {
                 hints.extend(self.hint(k, &key_name, v));
             } else {
                 let arg_name = Ident::new(key_name, k.span);
-                args.push(Arg { name: Some(arg_name), value: self.value_expr(v) });
+                args.push(Arg {
+                    name: Some(arg_name),
+                    value: self.value_expr(v),
+                });
             }
         }
         let Some(format) = format else {
@@ -436,7 +508,14 @@ impl Reader<'_> {
             );
             return None;
         };
-        Some(SourceDecl { name, format, args, schema, hints, span })
+        Some(SourceDecl {
+            name,
+            format,
+            args,
+            schema,
+            hints,
+            span,
+        })
     }
 
     fn names_of(&mut self, node: &Node) -> Vec<Ident> {
@@ -490,12 +569,23 @@ impl Reader<'_> {
         }
         let Some(input) = input else {
             self.diagnostics.push(
-                Diagnostic::error(Code::YamlShape, format!("relation `{key_text}` has no `from`"), key.span, "missing `from`")
-                    .with_help("name the input relation: `from: quakes`"),
+                Diagnostic::error(
+                    Code::YamlShape,
+                    format!("relation `{key_text}` has no `from`"),
+                    key.span,
+                    "missing `from`",
+                )
+                .with_help("name the input relation: `from: quakes`"),
             );
             return None;
         };
-        Some(LetDecl { names, input, steps, hints, span })
+        Some(LetDecl {
+            names,
+            input,
+            steps,
+            hints,
+            span,
+        })
     }
 
     fn step(&mut self, node: &Node) -> Option<Step> {
@@ -511,36 +601,66 @@ impl Reader<'_> {
             }
         };
         let span = node.span;
-        let no_arg = Node { value: Value::Null, span: key_span };
+        let no_arg = Node {
+            value: Value::Null,
+            span: key_span,
+        };
         let arg = arg.unwrap_or(&no_arg);
         let op = match op_name.as_str() {
-            "filter" => Operator::Filter { predicate: self.expr(arg)? },
-            "select" => Operator::Select { columns: self.names_of(arg) },
-            "drop" => Operator::Drop { columns: self.names_of(arg) },
-            "distinct" => Operator::Distinct { columns: self.optional_names(arg) },
-            "drop_null" => Operator::DropNull { columns: self.optional_names(arg) },
-            "union" => Operator::Union { others: self.names_of(arg) },
-            "explode" => Operator::Explode { column: self.ident_of(arg) },
-            "derive" => Operator::Derive { columns: self.assignments(arg) },
+            "filter" => Operator::Filter {
+                predicate: self.expr(arg)?,
+            },
+            "select" => Operator::Select {
+                columns: self.names_of(arg),
+            },
+            "drop" => Operator::Drop {
+                columns: self.names_of(arg),
+            },
+            "distinct" => Operator::Distinct {
+                columns: self.optional_names(arg),
+            },
+            "drop_null" => Operator::DropNull {
+                columns: self.optional_names(arg),
+            },
+            "union" => Operator::Union {
+                others: self.names_of(arg),
+            },
+            "explode" => Operator::Explode {
+                column: self.ident_of(arg),
+            },
+            "derive" => Operator::Derive {
+                columns: self.assignments(arg),
+            },
             "rename" => Operator::Rename {
                 pairs: self
                     .entries(arg, "a mapping of old: new")
                     .iter()
-                    .map(|(k, v)| RenamePair { from: self.ident_of(k), to: self.ident_of(v) })
+                    .map(|(k, v)| RenamePair {
+                        from: self.ident_of(k),
+                        to: self.ident_of(v),
+                    })
                     .collect(),
             },
             "cast" => Operator::Cast {
                 pairs: self
                     .entries(arg, "a mapping of column: type")
                     .iter()
-                    .filter_map(|(k, v)| Some(CastPair { column: self.ident_of(k), ty: self.type_ref(v)? }))
+                    .filter_map(|(k, v)| {
+                        Some(CastPair {
+                            column: self.ident_of(k),
+                            ty: self.type_ref(v)?,
+                        })
+                    })
                     .collect(),
             },
             "fill_null" => Operator::FillNull {
                 spec: match &arg.value {
-                    Value::Map(entries) => {
-                        FillSpec::Columns(entries.iter().map(|(k, v)| (self.ident_of(k), self.fill_value(v))).collect())
-                    }
+                    Value::Map(entries) => FillSpec::Columns(
+                        entries
+                            .iter()
+                            .map(|(k, v)| (self.ident_of(k), self.fill_value(v)))
+                            .collect(),
+                    ),
                     _ => FillSpec::All(self.fill_value(arg)),
                 },
             },
@@ -575,7 +695,9 @@ impl Reader<'_> {
                 }
                 Operator::Sort { keys }
             }
-            "take" => Operator::Take { count: self.value_expr(arg) },
+            "take" => Operator::Take {
+                count: self.value_expr(arg),
+            },
             "join" => {
                 let mut kind = JoinKind::Inner;
                 let mut right = None;
@@ -588,8 +710,15 @@ impl Reader<'_> {
                             match JoinKind::from_name(&name) {
                                 Some(k) => kind = k,
                                 None => self.diagnostics.push(
-                                    Diagnostic::error(Code::SyntaxError, format!("unknown join kind `{name}`"), v.span, "not a join kind")
-                                        .with_help("join kinds are inner, left, right, full, semi and anti"),
+                                    Diagnostic::error(
+                                        Code::SyntaxError,
+                                        format!("unknown join kind `{name}`"),
+                                        v.span,
+                                        "not a join kind",
+                                    )
+                                    .with_help(
+                                        "join kinds are inner, left, right, full, semi and anti",
+                                    ),
                                 ),
                             }
                         }
@@ -630,37 +759,63 @@ impl Reader<'_> {
                             other => self.unknown_key(k, other, &["fraction", "seed"], "sample"),
                         }
                     }
-                    Operator::Sample { fraction: fraction?, seed }
+                    Operator::Sample {
+                        fraction: fraction?,
+                        seed,
+                    }
                 }
-                _ => Operator::Sample { fraction: self.value_expr(arg), seed: None },
+                _ => Operator::Sample {
+                    fraction: self.value_expr(arg),
+                    seed: None,
+                },
             },
             "split" => {
                 let mut fractions = Vec::new();
                 let mut seed = None;
                 let mut stratify = None;
-                for (k, v) in self.entries(arg, "a mapping with `fractions`, `seed` and `stratify`") {
+                for (k, v) in self.entries(arg, "a mapping with `fractions`, `seed` and `stratify`")
+                {
                     match self.key_name(k).as_str() {
                         "fractions" => match &v.value {
-                            Value::Seq(items) => fractions = items.iter().map(|n| self.value_expr(n)).collect(),
+                            Value::Seq(items) => {
+                                fractions = items.iter().map(|n| self.value_expr(n)).collect()
+                            }
                             _ => self.shape(v, "a list of fractions"),
                         },
                         "seed" => seed = Some(self.value_expr(v)),
                         "stratify" => stratify = Some(self.ident_of(v)),
-                        other => self.unknown_key(k, other, &["fractions", "seed", "stratify"], "split"),
+                        other => {
+                            self.unknown_key(k, other, &["fractions", "seed", "stratify"], "split")
+                        }
                     }
                 }
-                Operator::Split { fractions, seed, stratify }
+                Operator::Split {
+                    fractions,
+                    seed,
+                    stratify,
+                }
             }
-            "repartition" => Operator::Repartition { scheme: self.expr(arg)? },
+            "repartition" => Operator::Repartition {
+                scheme: self.expr(arg)?,
+            },
             other => {
-                let mut d = Diagnostic::error(Code::UnknownOperator, format!("unknown operator `{other}`"), key_span, "not an operator");
+                let mut d = Diagnostic::error(
+                    Code::UnknownOperator,
+                    format!("unknown operator `{other}`"),
+                    key_span,
+                    "not an operator",
+                );
                 d.help = did_you_mean(other, OPERATOR_KEYWORDS.iter().copied())
                     .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
                 self.diagnostics.push(d);
                 return None;
             }
         };
-        Some(Step { op, keyword: key_span, span })
+        Some(Step {
+            op,
+            keyword: key_span,
+            span,
+        })
     }
 
     fn optional_names(&mut self, node: &Node) -> Vec<Ident> {
@@ -703,17 +858,31 @@ impl Reader<'_> {
             } else if formats.contains(&key_name.as_str()) && format.is_none() {
                 format = Some(Ident::new(key_name, k.span));
                 if !matches!(v.value, Value::Null) {
-                    args.insert(0, Arg { name: None, value: self.value_expr(v) });
+                    args.insert(
+                        0,
+                        Arg {
+                            name: None,
+                            value: self.value_expr(v),
+                        },
+                    );
                 }
             } else {
-                args.push(Arg { name: Some(Ident::new(key_name, k.span)), value: self.value_expr(v) });
+                args.push(Arg {
+                    name: Some(Ident::new(key_name, k.span)),
+                    value: self.value_expr(v),
+                });
             }
         }
         let (Some(input), Some(format)) = (input, format) else {
             self.shape(node, "a sink with `from` and a format key (csv, tsv, jsonl, parquet, arrow, json, console)");
             return None;
         };
-        Some(SinkDecl { input, format, args, span: node.span })
+        Some(SinkDecl {
+            input,
+            format,
+            args,
+            span: node.span,
+        })
     }
 }
 

@@ -185,7 +185,9 @@ pub enum Returns {
     /// The type of argument `i`.
     SameAs(usize),
     /// The common supertype of all arguments from index `from` on.
-    CommonOf { from: usize },
+    CommonOf {
+        from: usize,
+    },
     /// `int64` stays `int64`, anything else numeric becomes `float64` (`sum`).
     IntOrFloat(usize),
     /// A list of the type of argument `i` (`collect`).
@@ -269,7 +271,11 @@ impl FunctionSig {
                         None => {
                             return Err(SignatureError::NoCommonType {
                                 from,
-                                types: args.iter().skip(from).map(|a| a.data_type.clone()).collect(),
+                                types: args
+                                    .iter()
+                                    .skip(from)
+                                    .map(|a| a.data_type.clone())
+                                    .collect(),
                             });
                         }
                     }
@@ -364,8 +370,17 @@ mod tests {
     #[test]
     fn every_function_is_documented() {
         for f in SCALARS.iter().chain(AGGREGATES.iter()) {
-            assert!(!f.doc.is_empty() && f.example.contains(f.name), "{}", f.name);
-            assert!(f.params.iter().skip_while(|p| !p.optional).all(|p| p.optional));
+            assert!(
+                !f.doc.is_empty() && f.example.contains(f.name),
+                "{}",
+                f.name
+            );
+            assert!(
+                f.params
+                    .iter()
+                    .skip_while(|p| !p.optional)
+                    .all(|p| p.optional)
+            );
         }
     }
 
@@ -376,20 +391,25 @@ mod tests {
             .return_type(&[arg(DataType::Int64, true), arg(DataType::Float64, false)])
             .unwrap();
         assert_eq!(t, arg(DataType::Float64, false));
-        assert!(f
-            .return_type(&[arg(DataType::Int64, true), arg(DataType::String, false)])
-            .is_err());
+        assert!(
+            f.return_type(&[arg(DataType::Int64, true), arg(DataType::String, false)])
+                .is_err()
+        );
     }
 
     #[test]
     fn sum_keeps_integers() {
         let f = aggregate("sum").unwrap();
         assert_eq!(
-            f.return_type(&[arg(DataType::Int64, false)]).unwrap().data_type,
+            f.return_type(&[arg(DataType::Int64, false)])
+                .unwrap()
+                .data_type,
             DataType::Int64
         );
         assert_eq!(
-            f.return_type(&[arg(DataType::Float64, false)]).unwrap().data_type,
+            f.return_type(&[arg(DataType::Float64, false)])
+                .unwrap()
+                .data_type,
             DataType::Float64
         );
         assert!(matches!(

@@ -14,8 +14,12 @@ pub fn infer(path: &Path) -> Result<Schema, InferError> {
     }
     file.seek(SeekFrom::Start(0))
         .map_err(|e| InferError::new(format!("cannot read `{}`: {e}", path.display())))?;
-    let reader = arrow_ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| {
-        InferError::new(format!("`{}` is not an Arrow IPC file or stream: {e}", path.display()))
-    })?;
+    let reader =
+        arrow_ipc::reader::StreamReader::try_new(BufReader::new(file), None).map_err(|e| {
+            InferError::new(format!(
+                "`{}` is not an Arrow IPC file or stream: {e}",
+                path.display()
+            ))
+        })?;
     from_arrow(&reader.schema(), path)
 }

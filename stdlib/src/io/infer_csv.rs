@@ -83,7 +83,9 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {
                 for (i, raw) in record.iter().enumerate() {
-                    let name = String::from_utf8_lossy(raw).trim_end_matches('\r').to_string();
+                    let name = String::from_utf8_lossy(raw)
+                        .trim_end_matches('\r')
+                        .to_string();
                     names.push(if name.is_empty() && i == 0 {
                         // The unnamed leading index column that pandas writes.
                         "_c0".to_string()
@@ -95,8 +97,10 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
                 }
             }
             Ok(false) => {
-                return Err(InferError::new(format!("`{display}` is empty: it has no header line"))
-                    .with_help("declare the schema, or set header = false"));
+                return Err(InferError::new(format!(
+                    "`{display}` is empty: it has no header line"
+                ))
+                .with_help("declare the schema, or set header = false"));
             }
             Err(e) => return Err(csv_error(path, e)),
         }
@@ -173,8 +177,10 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
         complete = false;
     }
     if names.is_empty() {
-        return Err(InferError::new(format!("`{display}` has no rows to infer a schema from"))
-            .with_help("declare the schema in the pipeline file"));
+        return Err(
+            InferError::new(format!("`{display}` has no rows to infer a schema from"))
+                .with_help("declare the schema in the pipeline file"),
+        );
     }
     let fields = names
         .into_iter()
@@ -198,7 +204,10 @@ fn csv_error(path: &Path, e: csv::Error) -> InferError {
 
 fn first_duplicate(names: &[String]) -> Option<&str> {
     let mut seen = std::collections::HashSet::new();
-    names.iter().find(|n| !seen.insert(n.as_str())).map(String::as_str)
+    names
+        .iter()
+        .find(|n| !seen.insert(n.as_str()))
+        .map(String::as_str)
 }
 
 #[cfg(test)]
@@ -218,7 +227,10 @@ mod tests {
             nulls: vec!["NA".into(), String::new()],
             ..CsvOptions::default()
         };
-        let schema = infer_text(",y,income,ratio\r\n1,1,9120,6.38E-05\r\n2,0,NA,0.5\r\n", &options);
+        let schema = infer_text(
+            ",y,income,ratio\r\n1,1,9120,6.38E-05\r\n2,0,NA,0.5\r\n",
+            &options,
+        );
         assert_eq!(
             schema.to_string(),
             "(_c0: int64, y: int64, income: int64?, ratio: float64)"

@@ -17,7 +17,11 @@ struct Column {
 
 /// Infers the schema of a JSON lines file.
 pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError> {
-    let budget = if sample_rows.is_some() { u64::MAX } else { DEFAULT_SAMPLE_BYTES };
+    let budget = if sample_rows.is_some() {
+        u64::MAX
+    } else {
+        DEFAULT_SAMPLE_BYTES
+    };
     let mut reader = BufReader::new(open(path)?.take(budget));
     let mut columns: Vec<Column> = Vec::new();
     let mut line = String::new();
@@ -30,9 +34,9 @@ pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError
             break;
         }
         line.clear();
-        let read = reader.read_line(&mut line).map_err(|e| {
-            InferError::new(format!("cannot read `{}`: {e}", path.display()))
-        })?;
+        let read = reader
+            .read_line(&mut line)
+            .map_err(|e| InferError::new(format!("cannot read `{}`: {e}", path.display())))?;
         if read == 0 {
             break;
         }
@@ -101,8 +105,11 @@ pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError
         }
     }
     if columns.is_empty() {
-        return Err(InferError::new(format!("`{}` has no records to infer a schema from", path.display()))
-            .with_help("declare the schema in the pipeline file"));
+        return Err(InferError::new(format!(
+            "`{}` has no records to infer a schema from",
+            path.display()
+        ))
+        .with_help("declare the schema in the pipeline file"));
     }
     Ok(Schema::new(
         columns
@@ -133,7 +140,11 @@ fn json_type(value: &serde_json::Value) -> Option<Option<DataType>> {
                     item = widen(&item, &t);
                 }
             }
-            DataType::List(Box::new(if item == DataType::Null { DataType::String } else { item }))
+            DataType::List(Box::new(if item == DataType::Null {
+                DataType::String
+            } else {
+                item
+            }))
         }
         Value::Object(_) => return None,
     }))
@@ -147,7 +158,11 @@ mod tests {
     #[test]
     fn columns_in_order_of_appearance_with_missing_keys_nullable() {
         let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(file, r#"{{"id": 570306133677760513, "x": 1, "when": "2015-02-24", "tags": ["a"]}}"#).unwrap();
+        writeln!(
+            file,
+            r#"{{"id": 570306133677760513, "x": 1, "when": "2015-02-24", "tags": ["a"]}}"#
+        )
+        .unwrap();
         writeln!(file, r#"{{"id": 2, "x": 1.5, "extra": true, "tags": []}}"#).unwrap();
         let schema = infer(file.path(), None).unwrap();
         assert_eq!(

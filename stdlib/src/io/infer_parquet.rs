@@ -10,7 +10,10 @@ pub fn infer(path: &Path) -> Result<Schema, InferError> {
     let file = open(path)?;
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| {
-            InferError::new(format!("`{}` is not a readable Parquet file: {e}", path.display()))
+            InferError::new(format!(
+                "`{}` is not a readable Parquet file: {e}",
+                path.display()
+            ))
         })?;
     from_arrow(builder.schema(), path)
 }

@@ -32,8 +32,13 @@ pub enum Format {
 }
 
 impl Format {
-    pub const SOURCES: &'static [Format] =
-        &[Format::Csv, Format::Tsv, Format::Jsonl, Format::Parquet, Format::Arrow];
+    pub const SOURCES: &'static [Format] = &[
+        Format::Csv,
+        Format::Tsv,
+        Format::Jsonl,
+        Format::Parquet,
+        Format::Arrow,
+    ];
     pub const SINKS: &'static [Format] = &[
         Format::Csv,
         Format::Tsv,
@@ -64,17 +69,38 @@ impl Format {
     pub fn options(self, for_sink: bool) -> &'static [(&'static str, &'static str)] {
         match (self, for_sink) {
             (Format::Csv | Format::Tsv, false) => &[
-                ("header", "bool: the first line names the columns (default true)"),
-                ("delimiter", "string: one character between fields (default `,`, tsv `\\t`)"),
-                ("quote", "string or none: the quote character (default `\"`); `none` turns quoting off"),
+                (
+                    "header",
+                    "bool: the first line names the columns (default true)",
+                ),
+                (
+                    "delimiter",
+                    "string: one character between fields (default `,`, tsv `\\t`)",
+                ),
+                (
+                    "quote",
+                    "string or none: the quote character (default `\"`); `none` turns quoting off",
+                ),
                 ("nulls", "list of strings read as null (default [\"\"])"),
-                ("mode", "string: permissive | drop_malformed | fail_fast (default permissive)"),
-                ("infer_rows", "int: rows sampled for schema inference (default: the first 32 MiB)"),
+                (
+                    "mode",
+                    "string: permissive | drop_malformed | fail_fast (default permissive)",
+                ),
+                (
+                    "infer_rows",
+                    "int: rows sampled for schema inference (default: the first 32 MiB)",
+                ),
                 ("bad_rows", "string: a path where rejected rows are written"),
             ],
             (Format::Jsonl, false) => &[
-                ("mode", "string: permissive | drop_malformed | fail_fast (default permissive)"),
-                ("infer_rows", "int: rows sampled for schema inference (default: the first 32 MiB)"),
+                (
+                    "mode",
+                    "string: permissive | drop_malformed | fail_fast (default permissive)",
+                ),
+                (
+                    "infer_rows",
+                    "int: rows sampled for schema inference (default: the first 32 MiB)",
+                ),
             ],
             (Format::Csv | Format::Tsv, true) => &[
                 ("header", "bool: write a header line (default true)"),

@@ -23,7 +23,9 @@ pub fn classify(text: &str) -> DataType {
     if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
         return DataType::Bool;
     }
-    if t.parse::<i64>().is_ok() && t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    if t.parse::<i64>().is_ok()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
     {
         return DataType::Int64;
     }
@@ -46,8 +48,12 @@ fn is_float(t: &str) -> bool {
         return true;
     }
     // Rust's parser accepts "1e5", "1.", ".5"; refuse words it would otherwise take.
-    body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
-        && body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+    body.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
         && t.parse::<f64>().is_ok()
 }
 
@@ -71,7 +77,11 @@ pub fn parse_iso_timestamp(t: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_micros());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f %#z", "%Y-%m-%dT%H:%M%#z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M:%S%.f %#z",
+        "%Y-%m-%dT%H:%M%#z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(s, format) {
             return Some(dt.timestamp_micros());
         }
@@ -126,7 +136,10 @@ mod tests {
 
     #[test]
     fn widening_falls_back_to_string() {
-        assert_eq!(widen(&DataType::Int64, &DataType::Float64), DataType::Float64);
+        assert_eq!(
+            widen(&DataType::Int64, &DataType::Float64),
+            DataType::Float64
+        );
         assert_eq!(widen(&DataType::Int64, &DataType::Date), DataType::String);
     }
 }
