@@ -64,6 +64,18 @@ impl Formatter {
         }
     }
 
+    /// Emits the trailing comments (code before them on their line) that come before
+    /// `start`, so a blank line is not put between them and their code.
+    fn trailing_comments(&mut self, start: usize) {
+        while self
+            .comments
+            .front()
+            .is_some_and(|c| c.trailing && c.start < start)
+        {
+            self.comments_before(self.comments.front().map_or(start, |c| c.start + 1), "");
+        }
+    }
+
     fn unit(&mut self, span: Span, indent: &str, text: &str) {
         self.comments_before(span.start, indent);
         for line in text.lines() {
@@ -107,6 +119,7 @@ impl Formatter {
                 (Some(Item::Param(_)), Item::Param(_)) | (Some(Item::Sink(_)), Item::Sink(_))
             );
             if !together {
+                self.trailing_comments(item.span().start);
                 self.blank();
             }
             match item {

@@ -13,18 +13,22 @@ impl Resolver<'_> {
     pub(crate) fn constant(&mut self, expr: &Expr, what: &str) -> Option<ConstValue> {
         match self.try_constant(expr) {
             Ok(v) => Some(v),
-            Err(d) => {
-                let d = d.unwrap_or_else(|| {
-                    Diagnostic::error(Code::NotConstant, format!("{what} must be a constant"), expr.span, "not a constant")
-                        .with_help("use a literal or a param here; columns are not known before the pipeline runs")
-                });
+            Err(NotConstant::Reported) => None,
+            Err(NotConstant::Because(d)) => {
                 self.diags.push(d);
+                None
+            }
+            Err(NotConstant::Plain) => {
+                self.diags.push(
+                    Diagnostic::error(Code::NotConstant, format!("{what} must be a constant"), expr.span, "not a constant")
+                        .with_help("use a literal or a param here; columns are not known before the pipeline runs"),
+                );
                 None
             }
         }
     }
 
-    fn try_constant(&mut self, expr: &Expr) -> Result<ConstValue, Option<Diagnostic>> {
+    fn try_constant(&mut self, expr: &Expr) -> Result<ConstValue, NotConstant> {
         Ok(match &expr.kind {
             ExprKind::Literal(l) => literal(l),
             ExprKind::Name(n) => match self.params.get(n) {
@@ -32,6 +36,8 @@ impl Resolver<'_> {
                     p.used.set(true);
                     p.value.clone()
                 }
+                // Its declaration was already reported.
+                None if self.failed_params.contains(n) => return Err(NotConstant::Reported),
                 None => {
                     let mut d = Diagnostic::error(
                         Code::UnknownParam,
@@ -41,7 +47,7 @@ impl Resolver<'_> {
                     );
                     d.help = crate::diagnostics::did_you_mean(n, self.params.keys().map(String::as_str))
                         .or_else(|| Some("declare it with `param NAME: TYPE = DEFAULT`, or write a string in quotes".into()));
-                    return Err(Some(d));
+                    return Err(NotConstant::Because(d));
                 }
             },
             ExprKind::List(items) => ConstValue::List(
@@ -54,9 +60,9 @@ impl Resolver<'_> {
                 op: UnaryOp::Neg,
                 operand,
             } => match self.try_constant(operand)? {
-                ConstValue::Int(i) => ConstValue::Int(i.checked_neg().ok_or(None)?),
+                ConstValue::Int(i) => ConstValue::Int(i.checked_neg().ok_or(NotConstant::Plain)?),
                 ConstValue::Float(f) => ConstValue::Float(-f),
-                _ => return Err(None),
+                _ => return Err(NotConstant::Plain),
             },
             ExprKind::Binary { op, left, right } => {
                 let l = self.try_constant(left)?;
@@ -72,25 +78,35 @@ impl Resolver<'_> {
                             BinaryOp::Mul => a.checked_mul(b),
                             _ => None,
                         }
-                        .ok_or(None)?,
+                        .ok_or(NotConstant::Plain)?,
                     ),
                     (op, a, b) => {
                         let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
-                            return Err(None);
+                            return Err(NotConstant::Plain);
                         };
                         ConstValue::Float(match op {
                             BinaryOp::Add => x + y,
                             BinaryOp::Sub => x - y,
                             BinaryOp::Mul => x * y,
                             BinaryOp::Div => x / y,
-                            _ => return Err(None),
+                            _ => return Err(NotConstant::Plain),
                         })
                     }
                 }
             }
-            _ => return Err(None),
+            _ => return Err(NotConstant::Plain),
         })
     }
+}
+
+/// Why an expression has no constant value.
+enum NotConstant {
+    /// It reads something that is not known before running.
+    Plain,
+    /// A more precise diagnostic.
+    Because(Diagnostic),
+    /// Its cause was already reported.
+    Reported,
 }
 
 /// The value of a literal.

@@ -6,7 +6,7 @@ use super::{Resolver, type_name};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{Arg, BinaryOp, Expr, ExprKind, Ident, Span, UnaryOp};
-use sluice_stdlib::functions::{self, ArgType, FunctionKind, SignatureError};
+use sluice_stdlib::functions::{self, ArgType, SignatureError};
 use sluice_stdlib::{DataType, Schema};
 
 /// Whether aggregate calls are allowed where the expression stands.
@@ -609,7 +609,6 @@ impl Resolver<'_> {
                 None
             }
         }
-        .filter(|_| sig.kind == FunctionKind::Scalar || context == Context::Aggregate)
     }
 }
 

@@ -11,7 +11,7 @@ const HINTS: &[&str] = &["cache", "partition", "materialize"];
 
 impl Resolver<'_> {
     /// Checks hints; `node` (when known) lets partition columns be checked against its schema.
-    pub(crate) fn hints(&mut self, hints: &[Hint], node: Option<NodeIndex>) -> Option<Hints> {
+    pub(crate) fn hints(&mut self, hints: &[Hint], node: Option<NodeIndex>) -> Hints {
         let mut out = Hints::default();
         for hint in hints {
             match hint.name.name.as_str() {
@@ -71,7 +71,7 @@ impl Resolver<'_> {
                 }
             }
         }
-        Some(out)
+        out
     }
 
     /// `8`, `hash(a, b, 8)` or `range(a, 8)`.

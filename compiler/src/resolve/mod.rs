@@ -52,6 +52,8 @@ pub(crate) struct RelationInfo {
 pub(crate) struct Resolver<'o> {
     pub diags: Diagnostics,
     pub params: indexmap::IndexMap<String, ParamInfo>,
+    /// Params whose declaration had an error: their uses are not reported again.
+    pub failed_params: std::collections::HashSet<String>,
     pub relations: HashMap<String, RelationInfo>,
     /// Names in declaration order, for suggestions.
     pub relation_order: Vec<String>,
@@ -71,6 +73,7 @@ pub fn resolve(
     let mut r = Resolver {
         diags: Diagnostics::default(),
         params: indexmap::IndexMap::new(),
+        failed_params: Default::default(),
         relations: HashMap::new(),
         relation_order: Vec::new(),
         plan: LogicalPlan::default(),
@@ -101,7 +104,10 @@ pub fn resolve(
             Item::Sink(s) => r.sink(s),
         }
     }
-    r.unused();
+    // "Never used" is noise while errors stand: the use may be the misspelt name.
+    if !r.diags.has_errors() {
+        r.unused();
+    }
     let has_errors = r.diags.has_errors();
     let diagnostics = r.diags.sorted();
     if has_errors {
@@ -253,9 +259,7 @@ impl Resolver<'_> {
             Some(nodes) => {
                 for (name, node) in decl.names.iter().zip(nodes) {
                     self.plan.graph[node].relation = Some(name.name.clone());
-                    if let Some(h) = &hints {
-                        self.plan.graph[node].hints = h.clone();
-                    }
+                    self.plan.graph[node].hints = hints.clone();
                     self.declare(name, Some(node), false);
                 }
             }
@@ -266,9 +270,7 @@ impl Resolver<'_> {
                     if n.relation.is_none() || !decl.steps.is_empty() {
                         n.relation = Some(decl.names[0].name.clone());
                     }
-                    if let Some(h) = hints {
-                        n.hints = h;
-                    }
+                    n.hints = hints;
                 }
                 for name in &decl.names {
                     self.declare(name, current, false);
@@ -295,8 +297,8 @@ impl Resolver<'_> {
             self.diags.push(d);
             return;
         };
-        let (path, options) = self.io_args(format, true, &decl.args, decl.format.span);
-        if format != Format::Console && path.is_none() {
+        let (path, options) = self.io_args(format, true, &decl.args);
+        if format != Format::Console && path.is_none() && !has_positional(&decl.args) {
             self.diags.push(
                 Diagnostic::error(
                     Code::ArgumentCount,
@@ -349,6 +351,11 @@ impl Resolver<'_> {
             );
         }
     }
+}
+
+/// Whether a path was written (its own errors are reported where it is checked).
+pub(crate) fn has_positional(args: &[crate::syntax::ast::Arg]) -> bool {
+    args.first().is_some_and(|a| a.name.is_none())
 }
 
 /// A type name for messages: `int64?` for nullable.

@@ -53,7 +53,13 @@ impl Resolver<'_> {
             }
             let declared_type = p.ty.as_ref().map(|t| t.data_type.clone());
             let default = match &p.default {
-                Some(e) => self.constant(e, "a param's default"),
+                Some(e) => match self.constant(e, "a param's default") {
+                    Some(v) => Some(v),
+                    None => {
+                        self.failed_params.insert(p.name.name.clone());
+                        continue;
+                    }
+                },
                 None => None,
             };
             let ty = declared_type
@@ -73,6 +79,7 @@ impl Resolver<'_> {
                     e.span,
                     format!("this is {}", v.data_type()),
                 ));
+                self.failed_params.insert(p.name.name.clone());
                 continue;
             }
             let overridden = self
@@ -95,6 +102,7 @@ impl Resolver<'_> {
                             )
                             .with_help(format!("pass a value of type {ty}")),
                         );
+                        self.failed_params.insert(p.name.name.clone());
                         continue;
                     }
                 },
@@ -113,6 +121,7 @@ impl Resolver<'_> {
                                 p.name.name
                             )),
                         );
+                        self.failed_params.insert(p.name.name.clone());
                         continue;
                     }
                 },

@@ -4,7 +4,7 @@
 use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, PlanNode, PlanOp};
-use crate::syntax::ast::{Arg, SourceDecl, Span};
+use crate::syntax::ast::{Arg, SourceDecl};
 use sluice_stdlib::io::{self, CsvOptions, Format};
 use sluice_stdlib::{Field, Schema};
 
@@ -29,8 +29,12 @@ impl Resolver<'_> {
             self.declare(&decl.name, None, true);
             return;
         };
-        let (path, options) = self.io_args(format, false, &decl.args, decl.format.span);
+        let (path, options) = self.io_args(format, false, &decl.args);
         let Some(path) = path else {
+            if super::has_positional(&decl.args) {
+                self.declare(&decl.name, None, true);
+                return;
+            }
             self.diags.push(
                 Diagnostic::error(
                     Code::ArgumentCount,
@@ -95,24 +99,20 @@ impl Resolver<'_> {
                 options,
                 schema_declared: declared.is_some(),
             };
-            let hints = self.hints(&decl.hints, None).unwrap_or_default();
             let node = PlanNode {
                 op,
                 schema,
                 relation: Some(decl.name.name.clone()),
-                hints,
+                hints: Default::default(),
                 span: decl.span,
             };
             self.plan.add(node, &[])
         });
         self.declare(&decl.name, node, true);
+        // Checked once the schema is known, so partition keys can be checked against it.
+        let hints = self.hints(&decl.hints, node);
         if let Some(n) = node {
-            let schema = self.plan.graph[n].schema.clone();
-            let hints = self.hints(&decl.hints, Some(n));
-            if let Some(h) = hints {
-                self.plan.graph[n].hints = h;
-            }
-            let _ = schema;
+            self.plan.graph[n].hints = hints;
         }
     }
 
@@ -184,7 +184,6 @@ impl Resolver<'_> {
         format: Format,
         for_sink: bool,
         args: &[Arg],
-        at: Span,
     ) -> (Option<String>, Vec<(String, ConstValue)>) {
         let allowed = format.options(for_sink);
         let mut path = None;
@@ -252,7 +251,6 @@ impl Resolver<'_> {
                 }
             }
         }
-        let _ = at;
         (path, options)
     }
 }

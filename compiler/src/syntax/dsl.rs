@@ -49,7 +49,7 @@ pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
             (Some(pipeline), builder.diagnostics)
         }
         Err(first) => {
-            let mut diagnostics = vec![syntax_error(first, 0)];
+            let mut diagnostics = vec![syntax_error(first, text, 0)];
             diagnostics.extend(recover_errors(text, &diagnostics[0]));
             (None, diagnostics)
         }
@@ -66,12 +66,17 @@ fn recover_errors(text: &str, first: &Diagnostic) -> Vec<Diagnostic> {
         if end <= first.primary.span.start {
             continue;
         }
-        if start <= first.primary.span.start {
-            continue; // the declaration already reported
+        // A declaration starting before the error holds it; one starting exactly at
+        // the error is where the broken one was cut off, so it is checked again.
+        if start < first.primary.span.start {
+            continue;
         }
         let chunk = &text[start..end];
         if let Err(e) = SluiceParser::parse(Rule::file, chunk) {
-            out.push(syntax_error(e, start));
+            let d = syntax_error(e, chunk, start);
+            if d.primary.span.start != first.primary.span.start {
+                out.push(d);
+            }
         }
     }
     out
@@ -98,7 +103,7 @@ fn statement_starts(text: &str) -> Vec<usize> {
     starts
 }
 
-fn syntax_error(e: pest::error::Error<Rule>, offset: usize) -> Diagnostic {
+fn syntax_error(e: pest::error::Error<Rule>, text: &str, offset: usize) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let (start, end) = match e.location {
         InputLocation::Pos(p) => (p, p),
@@ -108,9 +113,23 @@ fn syntax_error(e: pest::error::Error<Rule>, offset: usize) -> Diagnostic {
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
+    let rest = text.get(start..).unwrap_or("");
+    let found = match rest.chars().next() {
+        None => "the end of the input".to_string(),
+        Some(c) if c.is_alphanumeric() || c == '_' => {
+            format!(
+                "`{}`",
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or("")
+            )
+        }
+        Some('\n') | Some('\r') => "the end of the line".to_string(),
+        Some(c) => format!("`{c}`"),
+    };
     Diagnostic::error(
         Code::SyntaxError,
-        format!("syntax error: expected {expected}"),
+        format!("syntax error: expected {expected}, found {found}"),
         Span::new(offset + start, offset + end.max(start)),
         format!("expected {expected} here"),
     )
@@ -124,6 +143,13 @@ fn describe_expected(rules: &[Rule]) -> String {
     let mut names: Vec<&str> = rules.iter().map(|r| rule_name(*r)).collect();
     names.sort_unstable();
     names.dedup();
+    // "an expression" covers names, numbers and strings; "another token" says nothing.
+    if names.contains(&"an expression") {
+        names.retain(|n| !matches!(*n, "a name" | "a number" | "a string"));
+    }
+    if names.len() > 1 {
+        names.retain(|n| *n != "another token");
+    }
     match names.len() {
         0 => "something else".into(),
         1 => names[0].into(),
@@ -203,7 +229,7 @@ fn rule_name(rule: Rule) -> &'static str {
 /// Parses one expression (a YAML value), with spans shifted by `offset`.
 pub fn parse_expr(text: &str, offset: usize) -> Result<Expr, Diagnostic> {
     let mut pairs =
-        SluiceParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, offset))?;
+        SluiceParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, text, offset))?;
     let mut b = Builder {
         offset,
         diagnostics: Vec::new(),
@@ -233,7 +259,7 @@ fn parse_fragment<T>(
     offset: usize,
     build: impl FnOnce(&mut Builder, Pair<'_, Rule>) -> T,
 ) -> Result<T, Diagnostic> {
-    let mut pairs = SluiceParser::parse(rule, text).map_err(|e| syntax_error(e, offset))?;
+    let mut pairs = SluiceParser::parse(rule, text).map_err(|e| syntax_error(e, text, offset))?;
     let mut b = Builder {
         offset,
         diagnostics: Vec::new(),

@@ -12,7 +12,6 @@ use super::ast::*;
 use super::dsl;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use sluice_stdlib::DataType;
 use std::fmt;
 
 /// A YAML value with where it was written.
@@ -883,16 +882,5 @@ impl Reader<'_> {
             args,
             span: node.span,
         })
-    }
-}
-
-#[allow(dead_code)]
-fn type_of_value(v: &Value) -> Option<DataType> {
-    match v {
-        Value::Bool(_) => Some(DataType::Bool),
-        Value::Int(_) => Some(DataType::Int64),
-        Value::Float(_) => Some(DataType::Float64),
-        Value::Str(_) => Some(DataType::String),
-        _ => None,
     }
 }

@@ -1,0 +1,200 @@
+//! The `sluice` binary end to end: exit codes, output formats, YAML to DSL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .to_path_buf()
+}
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("sluice runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_exit_codes() {
+    let ok = sluice(&[
+        "check",
+        "examples/earthquakes/pipeline.sluice",
+        "examples/earthquakes/pipeline.yaml",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let bad = sluice(&["check", "compiler/tests/fixtures/err/unknown_column.sluice"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("E0200") && err.contains("did you mean `Magnitude`?"),
+        "{err}"
+    );
+    assert!(err.contains("unknown_column.sluice:3:20"), "{err}");
+    let missing = sluice(&["check", "no/such/file.sluice"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let short = sluice(&[
+        "check",
+        "--diagnostics",
+        "short",
+        "compiler/tests/fixtures/err/type_mismatch.sluice",
+    ]);
+    assert!(
+        stderr(&short)
+            .contains("type_mismatch.sluice:3:24: error[E0300]: cannot add float64 and string"),
+        "{}",
+        stderr(&short)
+    );
+}
+
+#[test]
+fn params_override_and_are_checked() {
+    let o = sluice(&[
+        "check",
+        "examples/credit/pipeline.sluice",
+        "--param",
+        "input=no/such.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0400"), "{}", stderr(&o));
+    let o = sluice(&[
+        "check",
+        "examples/credit/pipeline.sluice",
+        "--param",
+        "inptu=x",
+    ]);
+    assert!(
+        stderr(&o).contains("did you mean `input`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sluice(&[
+        "check",
+        "examples/credit/pipeline.sluice",
+        "--param",
+        "novalue",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a malformed flag is a usage error"
+    );
+}
+
+#[test]
+fn explain_formats() {
+    let text = sluice(&["explain", "examples/earthquakes/pipeline.sluice"]);
+    assert_eq!(text.status.code(), Some(0));
+    let out = stdout(&text);
+    assert!(
+        out.contains("Scan quakes: csv(") && out.contains("`Depth Seismic Stations`: int64?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(2 consumers)"),
+        "the cached relation is one node read twice:\n{out}"
+    );
+
+    let json = sluice(&[
+        "explain",
+        "--format",
+        "json",
+        "examples/credit/pipeline.yaml",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("valid JSON");
+    assert_eq!(value["sinks"].as_array().map(Vec::len), Some(2));
+    assert_eq!(value["nodes"][0]["operator"]["op"], "scan");
+
+    let dot = sluice(&[
+        "explain",
+        "--format",
+        "dot",
+        "examples/earthquakes/pipeline.sluice",
+    ]);
+    let graph = stdout(&dot);
+    assert!(graph.starts_with("digraph sluice {"));
+    if let Ok(mut child) = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(graph.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("dot runs");
+        assert!(
+            out.status.success(),
+            "dot failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        eprintln!("notice: Graphviz `dot` is not installed; rendering not checked here");
+    }
+}
+
+#[test]
+fn fmt_converts_yaml_to_the_same_pipeline() {
+    let o = sluice(&["fmt", "examples/credit/pipeline.yaml", "--to", "dsl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dsl = stdout(&o);
+    let from_yaml = sluice_compiler::syntax::dsl::parse(&dsl)
+        .0
+        .expect("the output parses");
+    let original =
+        std::fs::read_to_string(root().join("examples/credit/pipeline.sluice")).expect("read");
+    let from_dsl = sluice_compiler::syntax::dsl::parse(&original)
+        .0
+        .expect("parses");
+    assert_eq!(from_yaml, from_dsl);
+}
+
+#[test]
+fn fmt_check_and_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.sluice");
+    std::fs::write(
+        &path,
+        "source q=csv(\"a.csv\"){a:int64}\nlet s=q|filter a>1 # keep\nsink s->console\n",
+    )
+    .expect("write");
+    let p = path.to_str().expect("utf-8");
+    assert_eq!(sluice(&["fmt", "--check", p]).status.code(), Some(1));
+    assert_eq!(sluice(&["fmt", "--write", p]).status.code(), Some(0));
+    assert_eq!(sluice(&["fmt", "--check", p]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        formatted,
+        "source q = csv(\"a.csv\") {\n  a: int64,\n}\n\nlet s = q\n  | filter a > 1  # keep\n\nsink s -> console\n"
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["explain", "--help"],
+        &["fmt", "--help"],
+    ] {
+        let o = sluice(cmd);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(stdout(&o).contains("Usage"));
+    }
+}
