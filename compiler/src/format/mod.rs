@@ -189,12 +189,24 @@ fn hints(hs: &[Hint]) -> String {
         .join(" ")
 }
 
+/// `head(a, b = c)`, or one argument per line when that is wider than [`WIDTH`].
+fn call_block(head: &str, arguments: &[Arg]) -> String {
+    let inline = format!("{head}({})", args(arguments));
+    if inline.len() <= WIDTH {
+        return inline;
+    }
+    let mut s = format!("{head}(\n");
+    for a in arguments {
+        s.push_str(&format!("  {},\n", args(std::slice::from_ref(a))));
+    }
+    s.push(')');
+    s
+}
+
 fn source(d: &SourceDecl) -> String {
-    let mut s = format!(
-        "source {} = {}({})",
-        display_name(&d.name.name),
-        d.format.name,
-        args(&d.args)
+    let mut s = call_block(
+        &format!("source {} = {}", display_name(&d.name.name), d.format.name),
+        &d.args,
     );
     if let Some(fields) = &d.schema {
         let items: Vec<String> = fields
@@ -215,12 +227,12 @@ fn source(d: &SourceDecl) -> String {
 }
 
 fn sink(d: &SinkDecl) -> String {
-    let target = if d.args.is_empty() {
-        d.format.name.clone()
+    let head = format!("sink {} -> {}", display_name(&d.input.name), d.format.name);
+    if d.args.is_empty() {
+        head
     } else {
-        format!("{}({})", d.format.name, args(&d.args))
-    };
-    format!("sink {} -> {target}", display_name(&d.input.name))
+        call_block(&head, &d.args)
+    }
 }
 
 fn names(ns: &[Ident]) -> String {
