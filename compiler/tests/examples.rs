@@ -145,3 +145,24 @@ fn schema_inference_on_the_real_data() {
         }
     }
 }
+
+#[test]
+fn a_relation_used_twice_is_one_node_with_two_out_edges() {
+    let path = root().join("examples/earthquakes/pipeline.sluice");
+    let compiled = sluice_compiler::compile(&load(&path), &options()).expect("compiles");
+    let plan = &compiled.plan;
+    let shared: Vec<_> = plan
+        .topological()
+        .into_iter()
+        .filter(|n| plan.graph[*n].relation.as_deref() == Some("earthquakes"))
+        .collect();
+    assert_eq!(shared.len(), 1, "one node for the relation");
+    assert_eq!(
+        plan.consumer_count(shared[0]),
+        2,
+        "read by yearly and top500"
+    );
+    assert_eq!(plan.sinks.len(), 2);
+    let cache = plan.graph[shared[0]].hints.cache;
+    assert_eq!(cache, Some(sluice_compiler::plan::CacheLevel::Memory));
+}

@@ -23,3 +23,49 @@ pub fn infer(path: &Path) -> Result<Schema, InferError> {
         })?;
     from_arrow(&reader.schema(), path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    fn batch() -> RecordBatch {
+        let schema = Arc::new(arrow_schema::Schema::new(vec![
+            arrow_schema::Field::new("id", arrow_schema::DataType::Int64, false),
+            arrow_schema::Field::new("name", arrow_schema::DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int64Array::from(vec![1])),
+                Arc::new(StringArray::from(vec![Some("a")])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_the_schema_of_an_ipc_file_and_of_a_stream() {
+        let b = batch();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut w =
+            arrow_ipc::writer::FileWriter::try_new(file.reopen().unwrap(), &b.schema()).unwrap();
+        w.write(&b).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            infer(file.path()).unwrap().to_string(),
+            "(id: int64, name: string?)"
+        );
+
+        let stream = tempfile::NamedTempFile::new().unwrap();
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(stream.reopen().unwrap(), &b.schema())
+            .unwrap();
+        w.write(&b).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            infer(stream.path()).unwrap().to_string(),
+            "(id: int64, name: string?)"
+        );
+    }
+}
