@@ -4,10 +4,14 @@
 //! - [`types`]: the logical column types and schemas every stage agrees on;
 //! - [`functions`]: the signature (and documentation) of every scalar and aggregate
 //!   function of the language, which the resolver type-checks calls against;
+//! - [`kernels`]: the reference implementation of every scalar function, over Arrow
+//!   arrays ([`value`] holds the argument type);
 //! - [`io`]: the data formats Sluice reads and writes, and schema inference for them.
 
 pub mod functions;
 pub mod io;
+pub mod kernels;
 pub mod types;
+pub mod value;
 
 pub use types::{DataType, Field, Schema};

@@ -1,0 +1,319 @@
+//! Date and time functions. Dates are days since 1970-01-01; timestamps microseconds
+//! since the epoch in UTC. `parse_date`/`parse_timestamp` give null for text that does
+//! not match; without a format they read ISO 8601 (and `parse_date` takes the date part
+//! of an ISO timestamp, so `1975-02-23T02:58:41.000Z` is 1975-02-23). Date parts of a
+//! date are read at midnight (its `hour` is 0). `date_diff` counts whole units from start
+//! to end (negative when end is earlier); months and years count calendar boundaries.
+
+use super::{KernelError, KernelResult, arg_as};
+use crate::io::value_types::{parse_iso_date, parse_iso_timestamp};
+use crate::value::{Columnar, ScalarValue};
+use arrow::array::{Array, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType as A, TimeUnit};
+use chrono::format::{Item, Parsed, StrftimeItems};
+use std::sync::Arc;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// (year, month, day) of a day number, exact over the whole `i32` range (Hinnant's
+/// civil-from-days).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A compiled strftime format, parsed once and used for every row.
+struct Format(Vec<Item<'static>>);
+
+impl Format {
+    fn new(format: &str) -> Format {
+        Format(StrftimeItems::new(format).map(|i| i.to_owned()).collect())
+    }
+    fn parse(&self, text: &str) -> Option<Parsed> {
+        let mut parsed = Parsed::new();
+        chrono::format::parse(&mut parsed, text.trim(), self.0.iter()).ok()?;
+        Some(parsed)
+    }
+}
+
+/// `MM/DD/YYYY`, the commonest non-ISO layout, parsed without chrono.
+fn us_date(t: &str) -> Option<i32> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[2] != b'/' || b[5] != b'/' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(6..10)? as i32, num(0..2)?, num(3..5)?)?;
+    Some(days_of(date))
+}
+
+fn days_of(date: chrono::NaiveDate) -> i32 {
+    date.signed_duration_since(chrono::NaiveDate::default())
+        .num_days() as i32
+}
+
+/// Parses a date with an optional strftime format (None: ISO).
+pub fn parse_date_with(text: &str, format: Option<&str>) -> Option<i32> {
+    match format {
+        None => parse_iso_date(text.trim()).or_else(|| {
+            let t = text.trim();
+            if t.len() > 10 && matches!(t.as_bytes()[10], b'T' | b' ') {
+                parse_iso_date(&t[..10])
+            } else {
+                None
+            }
+        }),
+        Some("%m/%d/%Y") => us_date(text.trim()),
+        Some(f) => Format::new(f)
+            .parse(text)?
+            .to_naive_date()
+            .ok()
+            .map(days_of),
+    }
+}
+
+/// Parses a timestamp (microseconds, UTC) with an optional strftime format (None: ISO).
+pub fn parse_timestamp_with(text: &str, format: Option<&str>) -> Option<i64> {
+    match format {
+        None => parse_iso_timestamp(text.trim())
+            .or_else(|| parse_iso_date(text.trim()).map(|d| d as i64 * MICROS_PER_DAY)),
+        Some(f) => timestamp_of(&Format::new(f).parse(text)?),
+    }
+}
+
+fn timestamp_of(p: &Parsed) -> Option<i64> {
+    if p.offset.is_some() {
+        return p.to_datetime().ok().map(|dt| dt.timestamp_micros());
+    }
+    let date = p.to_naive_date().ok()?;
+    let time = p.to_naive_time().unwrap_or_default();
+    Some(date.and_time(time).and_utc().timestamp_micros())
+}
+
+fn format_arg(args: &[Columnar]) -> Result<Option<String>, KernelError> {
+    match args.get(1).map(|a| a.as_scalar()) {
+        None | Some(Some(ScalarValue::Null)) => Ok(None),
+        Some(Some(ScalarValue::String(s))) => Ok(Some(s.clone())),
+        _ => Err(KernelError("the format must be a constant string".into())),
+    }
+}
+
+/// A date or timestamp column as microseconds since the epoch.
+fn micros(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, KernelError> {
+    let a = args[i].to_array(len);
+    Ok(match a.data_type() {
+        A::Date32 => {
+            let d = a
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .ok_or_else(|| KernelError("date".into()))?;
+            d.iter()
+                .map(|v| v.map(|x| x as i64 * MICROS_PER_DAY))
+                .collect()
+        }
+        A::Null => vec![None; len],
+        _ => {
+            let t = arg_as(
+                args,
+                i,
+                len,
+                &A::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            )?;
+            let t = t
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .ok_or_else(|| KernelError("timestamp".into()))?;
+            t.iter().collect()
+        }
+    })
+}
+
+pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
+    match name {
+        "parse_date" => {
+            let text = arg_as(args, 0, len, &A::Utf8)?;
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| KernelError("text".into()))?;
+            let format = format_arg(args)?;
+            let compiled = format
+                .as_deref()
+                .filter(|f| *f != "%m/%d/%Y")
+                .map(Format::new);
+            let out: Date32Array = text
+                .iter()
+                .map(|v| {
+                    let v = v?;
+                    match &compiled {
+                        Some(f) => f.parse(v)?.to_naive_date().ok().map(days_of),
+                        None => parse_date_with(v, format.as_deref()),
+                    }
+                })
+                .collect();
+            Ok(Arc::new(out))
+        }
+        "parse_timestamp" => {
+            let text = arg_as(args, 0, len, &A::Utf8)?;
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| KernelError("text".into()))?;
+            let format = format_arg(args)?;
+            let compiled = format.as_deref().map(Format::new);
+            let out: TimestampMicrosecondArray = text
+                .iter()
+                .map(|v| match &compiled {
+                    Some(f) => timestamp_of(&f.parse(v?)?),
+                    None => parse_timestamp_with(v?, None),
+                })
+                .collect();
+            Ok(Arc::new(out.with_timezone("UTC")))
+        }
+        "year" | "month" | "day" => {
+            let us = micros(args, 0, len)?;
+            let out: Int64Array = us
+                .into_iter()
+                .map(|v| {
+                    let (y, m, d) = civil_from_days(v?.div_euclid(MICROS_PER_DAY));
+                    Some(match name {
+                        "year" => y,
+                        "month" => m as i64,
+                        _ => d as i64,
+                    })
+                })
+                .collect();
+            Ok(Arc::new(out))
+        }
+        "hour" | "minute" | "second" => {
+            let us = micros(args, 0, len)?;
+            let (unit, modulo) = match name {
+                "hour" => (3_600_000_000, 24),
+                "minute" => (60_000_000, 60),
+                _ => (1_000_000, 60),
+            };
+            let out: Int64Array = us
+                .into_iter()
+                .map(|v| Some(v?.div_euclid(unit).rem_euclid(modulo)))
+                .collect();
+            Ok(Arc::new(out))
+        }
+        "date_diff" => {
+            let part = match args.first().and_then(Columnar::as_scalar) {
+                Some(ScalarValue::String(p)) => p.clone(),
+                _ => return Err(KernelError("date_diff needs a constant part".into())),
+            };
+            let (start, end) = (micros(args, 1, len)?, micros(args, 2, len)?);
+            let out: Int64Array = start
+                .into_iter()
+                .zip(end)
+                .map(|(s, e)| Some(diff(&part, s?, e?)))
+                .collect();
+            Ok(Arc::new(out))
+        }
+        other => Err(KernelError(format!("no kernel `{other}`"))),
+    }
+}
+
+fn diff(part: &str, start: i64, end: i64) -> i64 {
+    let unit = match part {
+        "week" => 7 * MICROS_PER_DAY,
+        "day" => MICROS_PER_DAY,
+        "hour" => 3_600_000_000,
+        "minute" => 60_000_000,
+        "second" => 1_000_000,
+        _ => {
+            let (ys, ms, _) = civil_from_days(start.div_euclid(MICROS_PER_DAY));
+            let (ye, me, _) = civil_from_days(end.div_euclid(MICROS_PER_DAY));
+            let months = (ye - ys) * 12 + me as i64 - ms as i64;
+            return if part == "year" { ye - ys } else { months };
+        }
+    };
+    (end - start) / unit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_match_chrono() {
+        for days in [-719_468i64, -1, 0, 1, 59, 365, 11_016, 19_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            let chrono = chrono::NaiveDate::default() + chrono::Duration::days(days);
+            assert_eq!(
+                (y as i32, m, d),
+                (
+                    chrono::Datelike::year(&chrono),
+                    chrono::Datelike::month(&chrono),
+                    chrono::Datelike::day(&chrono)
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn parse_date_reads_us_iso_and_iso_timestamps() {
+        assert_eq!(
+            parse_date_with("01/02/1965", Some("%m/%d/%Y")),
+            parse_date_with("1965-01-02", None)
+        );
+        assert_eq!(
+            parse_date_with("1975-02-23T02:58:41.000Z", None),
+            parse_date_with("1975-02-23", None)
+        );
+        assert_eq!(
+            parse_date_with("1975-02-23T02:58:41.000Z", Some("%m/%d/%Y")),
+            None
+        );
+        assert_eq!(parse_date_with("13/40/1965", Some("%m/%d/%Y")), None);
+        assert_eq!(
+            parse_date_with("2015 02 24", Some("%Y %m %d")),
+            parse_date_with("2015-02-24", None)
+        );
+        assert_eq!(
+            parse_timestamp_with("2015-02-24 11:35:52 -0800", Some("%Y-%m-%d %H:%M:%S %z")),
+            parse_timestamp_with("2015-02-24T19:35:52Z", None)
+        );
+    }
+
+    #[test]
+    fn date_parts_and_differences() {
+        let ts = parse_timestamp_with("2015-02-24T19:35:52Z", None).unwrap();
+        let args = [Columnar::Scalar(ScalarValue::Timestamp(ts))];
+        let get = |n: &str| {
+            call(n, &args, 1)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .value(0)
+        };
+        assert_eq!(
+            (
+                get("year"),
+                get("month"),
+                get("day"),
+                get("hour"),
+                get("minute"),
+                get("second")
+            ),
+            (2015, 2, 24, 19, 35, 52)
+        );
+        assert_eq!(diff("day", 0, 3 * MICROS_PER_DAY + 5), 3);
+        assert_eq!(diff("month", 0, 40 * MICROS_PER_DAY), 1);
+        assert_eq!(diff("day", 3 * MICROS_PER_DAY, 0), -3);
+    }
+}

@@ -1,0 +1,74 @@
+//! Reference implementations of the scalar functions, over Arrow arrays.
+//!
+//! They define what every function means at run time, including the edge cases the
+//! signatures document (null in → null out unless stated, NaN for `sqrt` of a negative,
+//! null for a failed parse or an integer overflow). The JIT is tested against them.
+//! [`call`] dispatches by name; arguments arrive in parameter order, already checked by
+//! the resolver, so a type the kernel cannot take is an internal error, not a user's.
+
+mod conditional;
+mod dates;
+mod math;
+mod strings;
+
+pub use dates::{parse_date_with, parse_timestamp_with};
+
+use crate::value::Columnar;
+use arrow::array::{Array, ArrayRef};
+use arrow::compute::cast;
+use std::fmt;
+
+/// A kernel could not run (arguments the resolver should have refused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelError(pub String);
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+impl From<arrow::error::ArrowError> for KernelError {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        KernelError(e.to_string())
+    }
+}
+
+pub type KernelResult = Result<ArrayRef, KernelError>;
+
+/// Runs the scalar function `name` over `len` rows.
+pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
+    match name {
+        "is_null" | "is_not_null" | "is_nan" | "coalesce" | "if" | "least" | "greatest" => {
+            conditional::call(name, args, len)
+        }
+        "lower" | "upper" | "trim" | "length" | "contains" | "starts_with" | "ends_with"
+        | "replace" | "regex_match" | "split" | "concat" => strings::call(name, args, len),
+        "parse_date" | "parse_timestamp" | "year" | "month" | "day" | "hour" | "minute"
+        | "second" | "date_diff" => dates::call(name, args, len),
+        "abs" | "sqrt" | "ln" | "exp" | "pow" | "round" | "floor" | "ceil" => {
+            math::call(name, args, len)
+        }
+        other => Err(KernelError(format!("no kernel for function `{other}`"))),
+    }
+}
+
+/// Argument `i` as an array of Arrow type `to` (numbers widen; null becomes typed null).
+pub(crate) fn arg_as(
+    args: &[Columnar],
+    i: usize,
+    len: usize,
+    to: &arrow::datatypes::DataType,
+) -> KernelResult {
+    let a = args
+        .get(i)
+        .ok_or_else(|| KernelError(format!("missing argument {i}")))?
+        .to_array(len);
+    if a.data_type() == to {
+        Ok(a)
+    } else {
+        Ok(cast(&a, to)?)
+    }
+}
