@@ -1,7 +1,7 @@
-//! `sluice`: check, explain and format pipeline files.
+//! `sluice`: check, explain, run and format pipeline files.
 //!
 //! Exit codes: 0 success; 1 the pipeline has errors (or `fmt --check` found a file to
-//! reformat); 2 the command itself failed (a missing file, a bad flag).
+//! reformat); 2 the command itself failed (a missing file, a bad flag, a failed run).
 
 mod commands;
 
@@ -15,7 +15,7 @@ use std::process::ExitCode;
     about = "Sluice: declarative data and ML pipelines, checked and compiled"
 )]
 #[command(
-    after_help = "Exit codes: 0 success; 1 the pipeline has errors (or fmt --check would change a file); 2 the command failed."
+    after_help = "Exit codes: 0 success; 1 the pipeline has errors (or fmt --check would change a file); 2 the command failed (including a run that failed on bad data)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +28,8 @@ enum Command {
     Check(commands::check::Args),
     /// Show the typed logical plan of a pipeline.
     Explain(commands::explain::Args),
+    /// Run a pipeline: read its sources, compute its relations, write its sinks.
+    Run(commands::run::Args),
     /// Format a pipeline in the canonical DSL layout (YAML input is converted to DSL).
     Fmt(commands::fmt::Args),
 }
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Fmt(a) => commands::fmt::run(a),
+        Command::Run(a) => commands::run::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,51 @@
+//! `sluice run FILE`: compile the pipeline, execute it, print a summary.
+
+use super::{DiagnosticFormat, ERRORS, FAILED, OK, ParamArgs, print_diagnostics, read};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The pipeline file.
+    file: PathBuf,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let file = match read(&args.file) {
+        Ok(f) => f,
+        Err(c) => return c,
+    };
+    let compiled = match sluice_compiler::compile(&file, &args.params.options()) {
+        Ok(c) => c,
+        Err(diagnostics) => {
+            print_diagnostics(&file, &diagnostics, DiagnosticFormat::Rich);
+            return ERRORS;
+        }
+    };
+    if !args.quiet {
+        print_diagnostics(&file, &compiled.warnings, DiagnosticFormat::Rich);
+    }
+    let options = sluice_runtime::RunOptions {
+        threads: args.threads,
+        ..Default::default()
+    };
+    match sluice_runtime::run(&compiled.plan, &options) {
+        Ok(summary) => {
+            if !args.quiet {
+                eprint!("{}", summary.render());
+            }
+            OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            FAILED
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Text to typed values, with the same rules schema inference uses
+//! (`sluice_stdlib::io::value_types`): the CSV reader and `as` casts both call these.
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use sluice_stdlib::DataType;
+use sluice_stdlib::io::value_types::{parse_iso_date, parse_iso_timestamp};
+use std::sync::Arc;
+
+/// An int64: optional sign and digits, exact over the whole range.
+pub fn parse_int(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?;
+        v = if neg {
+            v.checked_sub(i64::from(c - b'0'))?
+        } else {
+            v.checked_add(i64::from(c - b'0'))?
+        };
+    }
+    Some(v)
+}
+
+/// A float64: decimal or scientific notation, `nan`, `inf`, `-inf` (any case).
+pub fn parse_float(b: &[u8]) -> Option<f64> {
+    if b.is_empty() {
+        return None;
+    }
+    match fast_float2::parse_partial::<f64, _>(b) {
+        Ok((v, n)) if n == b.len() => Some(v),
+        _ => std::str::from_utf8(b).ok()?.trim().parse().ok(),
+    }
+}
+
+pub fn parse_bool(b: &[u8]) -> Option<bool> {
+    if b.eq_ignore_ascii_case(b"true") {
+        Some(true)
+    } else if b.eq_ignore_ascii_case(b"false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A builder for one column of text converted to `data_type`.
+pub enum ColumnBuilder {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Str(StringBuilder),
+    Date(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+}
+
+impl ColumnBuilder {
+    pub fn new(data_type: &DataType, capacity: usize) -> ColumnBuilder {
+        match data_type {
+            DataType::Int64 => ColumnBuilder::Int(Int64Builder::with_capacity(capacity)),
+            DataType::Float64 => ColumnBuilder::Float(Float64Builder::with_capacity(capacity)),
+            DataType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(capacity)),
+            DataType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
+            DataType::Timestamp => ColumnBuilder::Timestamp(
+                TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
+            ),
+            _ => ColumnBuilder::Str(StringBuilder::with_capacity(capacity, capacity * 8)),
+        }
+    }
+
+    /// Appends a field; `false` when the text is not of the column's type (nothing appended).
+    pub fn append_text(&mut self, b: &[u8]) -> bool {
+        match self {
+            ColumnBuilder::Int(x) => parse_int(b).map(|v| x.append_value(v)).is_some(),
+            ColumnBuilder::Float(x) => parse_float(b).map(|v| x.append_value(v)).is_some(),
+            ColumnBuilder::Bool(x) => parse_bool(b).map(|v| x.append_value(v)).is_some(),
+            ColumnBuilder::Str(x) => match std::str::from_utf8(b) {
+                Ok(s) => {
+                    x.append_value(s);
+                    true
+                }
+                Err(_) => {
+                    x.append_value(String::from_utf8_lossy(b));
+                    true
+                }
+            },
+            ColumnBuilder::Date(x) => std::str::from_utf8(b)
+                .ok()
+                .and_then(parse_iso_date)
+                .map(|v| x.append_value(v))
+                .is_some(),
+            ColumnBuilder::Timestamp(x) => std::str::from_utf8(b)
+                .ok()
+                .and_then(parse_iso_timestamp)
+                .map(|v| x.append_value(v))
+                .is_some(),
+        }
+    }
+
+    pub fn append_null(&mut self) {
+        match self {
+            ColumnBuilder::Int(x) => x.append_null(),
+            ColumnBuilder::Float(x) => x.append_null(),
+            ColumnBuilder::Bool(x) => x.append_null(),
+            ColumnBuilder::Str(x) => x.append_null(),
+            ColumnBuilder::Date(x) => x.append_null(),
+            ColumnBuilder::Timestamp(x) => x.append_null(),
+        }
+    }
+
+    pub fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Int(x) => Arc::new(x.finish()),
+            ColumnBuilder::Float(x) => Arc::new(x.finish()),
+            ColumnBuilder::Bool(x) => Arc::new(x.finish()),
+            ColumnBuilder::Str(x) => Arc::new(x.finish()),
+            ColumnBuilder::Date(x) => Arc::new(x.finish()),
+            ColumnBuilder::Timestamp(x) => Arc::new(x.finish()),
+        }
+    }
+}
+
+/// Converts a column of text; text that does not parse becomes null.
+pub fn parse_column<'a>(values: impl Iterator<Item = Option<&'a str>>, to: &DataType) -> ArrayRef {
+    let mut b = ColumnBuilder::new(to, 0);
+    for v in values {
+        match v {
+            Some(s) if b.append_text(s.trim().as_bytes()) => {}
+            _ => b.append_null(),
+        }
+    }
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_exactly() {
+        assert_eq!(
+            parse_int(b"570306133677760513"),
+            Some(570_306_133_677_760_513)
+        );
+        assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_int(b"9223372036854775808"), None);
+        assert_eq!(parse_int(b"1.5"), None);
+        assert_eq!(parse_float(b"6.38E-05"), Some(6.38e-5));
+        assert_eq!(parse_float(b"-1.1"), Some(-1.1));
+        assert!(parse_float(b"nan").is_some_and(f64::is_nan));
+        assert_eq!(parse_float(b"NA"), None);
+        assert_eq!(parse_bool(b"TRUE"), Some(true));
+    }
+}

@@ -1,0 +1,150 @@
+//! Narrow operators: each maps one batch to one batch, row by row, so they run inside
+//! pipelines: filter, select/drop (project), derive, rename, cast, drop_null, sample,
+//! unstratified split, explode.
+
+use super::row_fraction;
+use crate::error::{RunError, RunResult};
+use crate::expr::{cast_to, evaluate};
+use arrow::array::{Array, ArrayRef, BooleanArray, ListArray, RecordBatch, UInt32Array};
+use arrow::compute::{filter_record_batch, is_not_null, take};
+use arrow::datatypes::SchemaRef;
+use sluice_compiler::plan::TypedExpr;
+use sluice_stdlib::DataType;
+use std::sync::Arc;
+
+/// A narrow operator with what it needs to run; `schema` is its output schema.
+pub enum NarrowOp<'p> {
+    Filter(&'p TypedExpr),
+    Project(Vec<usize>, SchemaRef),
+    Derive(&'p [(String, TypedExpr)], SchemaRef),
+    Rename(SchemaRef),
+    Cast(Vec<(usize, DataType, DataType)>, SchemaRef),
+    DropNull(Vec<usize>),
+    /// Keep rows whose fraction falls in [low, high).
+    Sample {
+        low: f64,
+        high: f64,
+        seed: u64,
+    },
+    Explode(usize, SchemaRef),
+}
+
+impl NarrowOp<'_> {
+    /// Applies the operator to a batch that is rows `first_row..` of `partition`.
+    pub fn apply(
+        &self,
+        batch: RecordBatch,
+        partition: usize,
+        first_row: u64,
+    ) -> RunResult<RecordBatch> {
+        Ok(match self {
+            NarrowOp::Filter(predicate) => {
+                let mask = evaluate(predicate, &batch)?;
+                let mask = mask
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| RunError::new("internal error: a filter is not bool"))?;
+                // Rows where the condition is null are dropped, as in SQL.
+                filter_record_batch(&batch, mask)?
+            }
+            NarrowOp::Project(indices, schema) => RecordBatch::try_new(
+                schema.clone(),
+                indices.iter().map(|i| batch.column(*i).clone()).collect(),
+            )?,
+            NarrowOp::Derive(columns, schema) => {
+                let mut current = batch;
+                for (name, expr) in columns.iter() {
+                    let value = evaluate(expr, &current)?;
+                    let mut fields: Vec<_> = current.schema().fields().iter().cloned().collect();
+                    let mut arrays: Vec<ArrayRef> = current.columns().to_vec();
+                    let field = Arc::new(arrow::datatypes::Field::new(
+                        name,
+                        value.data_type().clone(),
+                        true,
+                    ));
+                    match fields.iter().position(|f| f.name() == name) {
+                        Some(i) => {
+                            fields[i] = field;
+                            arrays[i] = value;
+                        }
+                        None => {
+                            fields.push(field);
+                            arrays.push(value);
+                        }
+                    }
+                    current = RecordBatch::try_new(
+                        Arc::new(arrow::datatypes::Schema::new(fields)),
+                        arrays,
+                    )?;
+                }
+                RecordBatch::try_new(schema.clone(), current.columns().to_vec())?
+            }
+            NarrowOp::Rename(schema) => {
+                RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?
+            }
+            NarrowOp::Cast(columns, schema) => {
+                let mut arrays = batch.columns().to_vec();
+                for (i, from, to) in columns {
+                    arrays[*i] = cast_to(&arrays[*i], from, to)?;
+                }
+                RecordBatch::try_new(schema.clone(), arrays)?
+            }
+            NarrowOp::DropNull(indices) => {
+                let mut mask = BooleanArray::from(vec![true; batch.num_rows()]);
+                for i in indices {
+                    mask = arrow::compute::and(&mask, &is_not_null(batch.column(*i))?)?;
+                }
+                filter_record_batch(&batch, &mask)?
+            }
+            NarrowOp::Sample { low, high, seed } => {
+                let mask: BooleanArray = (0..batch.num_rows() as u64)
+                    .map(|r| {
+                        let u = row_fraction(*seed, partition, first_row + r);
+                        Some(u >= *low && u < *high)
+                    })
+                    .collect();
+                filter_record_batch(&batch, &mask)?
+            }
+            NarrowOp::Explode(column, schema) => explode(&batch, *column, schema)?,
+        })
+    }
+}
+
+/// One row per item of a list column; a null or empty list gives one row with null.
+fn explode(batch: &RecordBatch, column: usize, schema: &SchemaRef) -> RunResult<RecordBatch> {
+    let list = batch.column(column);
+    let list = list
+        .as_any()
+        .downcast_ref::<ListArray>()
+        .ok_or_else(|| RunError::new("internal error: explode of a non-list"))?;
+    let mut row_indices: Vec<u32> = Vec::new();
+    let mut item_indices: Vec<Option<u32>> = Vec::new();
+    let offsets = list.value_offsets();
+    for row in 0..list.len() {
+        let (start, end) = (offsets[row] as u32, offsets[row + 1] as u32);
+        if list.is_null(row) || start == end {
+            row_indices.push(row as u32);
+            item_indices.push(None);
+        } else {
+            for item in start..end {
+                row_indices.push(row as u32);
+                item_indices.push(Some(item));
+            }
+        }
+    }
+    let rows = UInt32Array::from(row_indices);
+    let items = UInt32Array::from(item_indices);
+    let arrays = batch
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == column {
+                take(list.values().as_ref(), &items, None)
+            } else {
+                take(a.as_ref(), &rows, None)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), arrays)?)
+}

@@ -1,0 +1,112 @@
+//! Pipelines: a source (a scan's morsels, or materialized partitions) followed by narrow
+//! operators, run partition by partition in parallel. Pipeline breakers consume them with
+//! [`Pipeline::fold`], so a scan streams through filters into, say, a partial
+//! aggregation without the whole file ever being in memory.
+
+use crate::error::RunResult;
+use crate::io::csv::{BadRow, CsvScan, Morsel, ScanStats};
+use crate::operators::narrow::NarrowOp;
+use crate::partitions::Partitions;
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
+
+/// Where a pipeline's batches come from.
+pub enum Source {
+    Csv {
+        scan: Arc<CsvScan>,
+        morsels: Vec<Morsel>,
+        stats: Arc<ScanStats>,
+        bad_rows: Arc<Mutex<Vec<BadRow>>>,
+    },
+    Rows(Arc<Partitions>),
+}
+
+pub struct Pipeline<'p> {
+    pub source: Source,
+    pub ops: Vec<NarrowOp<'p>>,
+    /// The schema after the last operator.
+    pub schema: SchemaRef,
+}
+
+impl<'p> Pipeline<'p> {
+    pub fn partition_count(&self) -> usize {
+        match &self.source {
+            Source::Csv { morsels, .. } => morsels.len(),
+            Source::Rows(p) => p.parts.len(),
+        }
+    }
+
+    pub fn push(&mut self, op: NarrowOp<'p>, schema: SchemaRef) {
+        self.ops.push(op);
+        self.schema = schema;
+    }
+
+    /// Runs partition `i` and hands each output batch to `each`.
+    fn run_partition(
+        &self,
+        i: usize,
+        each: &mut dyn FnMut(RecordBatch) -> RunResult<()>,
+    ) -> RunResult<()> {
+        let mut row = 0u64;
+        let mut apply = |batch: RecordBatch| -> RunResult<()> {
+            let first_row = row;
+            row += batch.num_rows() as u64;
+            let mut b = batch;
+            for op in &self.ops {
+                b = op.apply(b, i, first_row)?;
+            }
+            each(b)
+        };
+        match &self.source {
+            Source::Csv {
+                scan,
+                morsels,
+                stats,
+                bad_rows,
+            } => {
+                let out = scan.read(&morsels[i], stats)?;
+                if !out.bad_rows.is_empty()
+                    && let Ok(mut all) = bad_rows.lock()
+                {
+                    all.extend(out.bad_rows);
+                }
+                apply(out.batch)
+            }
+            Source::Rows(p) => {
+                for b in &p.parts[i] {
+                    apply(b.clone())?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Folds every partition (in parallel) into a state; states come back in partition order.
+    pub fn fold<S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync,
+        consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+    ) -> RunResult<Vec<S>> {
+        (0..self.partition_count())
+            .into_par_iter()
+            .map(|i| {
+                let mut state = init();
+                self.run_partition(i, &mut |b| consume(&mut state, b))?;
+                Ok(state)
+            })
+            .collect()
+    }
+
+    /// Runs the pipeline and keeps its output.
+    pub fn collect(&self) -> RunResult<Partitions> {
+        let parts = self.fold(Vec::new, |acc: &mut Vec<RecordBatch>, b| {
+            if b.num_rows() > 0 {
+                acc.push(b);
+            }
+            Ok(())
+        })?;
+        Ok(Partitions::new(self.schema.clone(), parts))
+    }
+}

@@ -1,0 +1,63 @@
+//! Helpers for the runtime's integration tests.
+#![allow(dead_code, clippy::panic)] // test support: a failure here is a failed test
+
+use sluice_compiler::{ResolveOptions, SourceFile};
+use sluice_runtime::{RunOptions, RunSummary};
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .to_path_buf()
+}
+
+/// `../shared/data`, or `None` (with a printed notice) when it is absent.
+pub fn shared_data() -> Option<PathBuf> {
+    let data = root().join("../shared/data");
+    if data.exists() {
+        Some(data)
+    } else {
+        eprintln!("notice: skipping, {} is absent", data.display());
+        None
+    }
+}
+
+/// Compiles a pipeline file (or text) and runs it.
+pub fn run_file(
+    path: &Path,
+    params: &[(&str, String)],
+    options: &RunOptions,
+) -> Result<RunSummary, sluice_runtime::RunError> {
+    let file = SourceFile::read(path).expect("pipeline readable");
+    run_source(&file, params, options)
+}
+
+pub fn run_source(
+    file: &SourceFile,
+    params: &[(&str, String)],
+    options: &RunOptions,
+) -> Result<RunSummary, sluice_runtime::RunError> {
+    let resolve = ResolveOptions {
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        base_dir: Some(root()),
+    };
+    let compiled = sluice_compiler::compile(file, &resolve)
+        .unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
+    let options = RunOptions {
+        base_dir: Some(root()),
+        ..options.clone()
+    };
+    sluice_runtime::run(&compiled.plan, &options)
+}
+
+/// A CSV file as rows of strings (header first); enough for the simple outputs here.
+pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
