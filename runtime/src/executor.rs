@@ -1,6 +1,7 @@
 //! The executor: walks the plan from its sinks, running narrow chains as pipelines and
 //! wide operators as breakers, computing each shared relation once.
 
+use crate::cache::CacheStore;
 use crate::error::{RunError, RunResult};
 use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
 use crate::operators::narrow::NarrowOp;
@@ -11,9 +12,8 @@ use crate::partitions::Partitions;
 use crate::pipeline::{Pipeline, Source};
 use crate::summary::{RunSummary, SinkReport, SourceReport};
 use petgraph::stable_graph::NodeIndex;
-use sluice_compiler::plan::{ConstValue, LogicalPlan, PlanOp};
+use sluice_compiler::plan::{CacheLevel, ConstValue, LogicalPlan, PlanOp};
 use sluice_stdlib::io::Format;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -27,6 +27,11 @@ pub struct RunOptions {
     pub base_dir: Option<PathBuf>,
     /// Morsel size in bytes (tests use small ones to exercise parallelism).
     pub morsel_bytes: Option<u64>,
+    /// Where `@cache(disk)` relations go; a fresh folder under the system's temporary
+    /// directory when `None`.
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the cache directory after the run.
+    pub keep_cache: bool,
 }
 
 /// Runs every sink of the plan.
@@ -56,17 +61,20 @@ struct ScanRecord {
 struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
-    memo: HashMap<NodeIndex, Arc<Partitions>>,
+    cache: CacheStore,
     scans: Vec<ScanRecord>,
     cache_hits: u64,
 }
 
 impl<'p> Executor<'p> {
     fn new(plan: &'p LogicalPlan, options: &'p RunOptions) -> Self {
+        let dir = options.cache_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("sluice-cache-{}", std::process::id()))
+        });
         Executor {
             plan,
             options,
-            memo: HashMap::new(),
+            cache: CacheStore::new(dir, options.keep_cache),
             scans: Vec::new(),
             cache_hits: 0,
         }
@@ -134,9 +142,9 @@ impl<'p> Executor<'p> {
 
     /// The rows of a node, computed (once, when shared).
     fn relation(&mut self, node: NodeIndex) -> RunResult<Arc<Partitions>> {
-        if let Some(p) = self.memo.get(&node) {
+        if let Some(p) = self.cache.get(node.index())? {
             self.cache_hits += 1;
-            return Ok(p.clone());
+            return Ok(p);
         }
         let plan = self.plan;
         let out = self.arrow_schema(node);
@@ -152,7 +160,7 @@ impl<'p> Executor<'p> {
                 // A sort read only by this take is a top-k.
                 if let PlanOp::Sort { keys } = &plan.graph[input].op
                     && plan.consumer_count(input) == 1
-                    && !self.memo.contains_key(&input)
+                    && !self.cache.contains(input.index())
                 {
                     let sorted_input = self.relation(self.input(input))?;
                     sort::run(&sorted_input, keys, Some(*count as usize))?
@@ -208,10 +216,14 @@ impl<'p> Executor<'p> {
             None => result,
         };
         let result = Arc::new(result);
-        if plan.consumer_count(node) > 1 || plan.graph[node].hints.cache.is_some() {
-            self.memo.insert(node, result.clone());
+        // A relation read twice is computed once: kept in memory unless a hint says where.
+        match plan.graph[node].hints.cache {
+            Some(level) => self.cache.put(node.index(), level, result),
+            None if plan.consumer_count(node) > 1 => {
+                self.cache.put(node.index(), CacheLevel::Memory, result)
+            }
+            None => Ok(result),
         }
-        Ok(result)
     }
 
     /// A node as a pipeline: streamed when it is a scan or a narrow operator read once,
@@ -221,7 +233,7 @@ impl<'p> Executor<'p> {
         let streamable = self.plan.consumer_count(node) <= 1
             && n.hints.cache.is_none()
             && n.hints.partition.is_none()
-            && !self.memo.contains_key(&node);
+            && !self.cache.contains(node.index());
         if streamable && (matches!(n.op, PlanOp::Scan { .. }) || narrow_op(&n.op)) {
             return self.narrow_pipeline(node);
         }

@@ -8,6 +8,7 @@
 //! relation; wide operators (group, sort, join, distinct, ...) are pipeline breakers in
 //! `operators/`, one per file. A relation read by two consumers is computed once.
 
+pub mod cache;
 pub mod error;
 pub mod executor;
 pub mod expr;

@@ -12,6 +12,12 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Where `@cache(disk)` relations are written (default: a temporary folder).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Keep the cache folder after the run.
+    #[arg(long)]
+    keep_cache: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
