@@ -32,7 +32,12 @@ pub struct RunOptions {
     pub cache_dir: Option<PathBuf>,
     /// Keep the cache directory after the run.
     pub keep_cache: bool,
+    /// Show progress bars (on a terminal) for scans of large files.
+    pub progress: bool,
 }
+
+/// Files at least this large get a progress bar.
+const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Runs every sink of the plan.
 pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
@@ -56,6 +61,7 @@ struct ScanRecord {
     stats: Arc<ScanStats>,
     bad_rows: Arc<Mutex<Vec<BadRow>>>,
     bad_rows_path: Option<String>,
+    progress: Option<indicatif::ProgressBar>,
 }
 
 struct Executor<'p> {
@@ -111,6 +117,9 @@ impl<'p> Executor<'p> {
         }
         let mut sources = Vec::new();
         for scan in &self.scans {
+            if let Some(p) = &scan.progress {
+                p.finish_and_clear();
+            }
             let bad = scan.bad_rows.lock().map(|b| b.clone()).unwrap_or_default();
             if let Some(p) = &scan.bad_rows_path {
                 write_bad_rows(&self.path(p), &bad)?;
@@ -391,19 +400,25 @@ impl<'p> Executor<'p> {
         let morsels = scan.morsels(self.options.morsel_bytes.unwrap_or(MORSEL_BYTES))?;
         let stats = Arc::new(ScanStats::default());
         let bad_rows = Arc::new(Mutex::new(Vec::new()));
+        let size = morsels.last().map_or(0, |m| m.end);
+        let progress = (self.options.progress && size >= PROGRESS_BYTES).then(|| {
+            let bar = indicatif::ProgressBar::new(size);
+            let template = "{msg:<16} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(format!("source {source}"));
+            bar
+        });
         self.scans.push(ScanRecord {
             name: source.to_string(),
             stats: stats.clone(),
             bad_rows: bad_rows.clone(),
             bad_rows_path,
+            progress: progress.clone(),
         });
         Ok(Pipeline {
-            source: Source::Csv {
-                scan: Arc::new(scan),
-                morsels,
-                stats,
-                bad_rows,
-            },
+            source: Source::Csv { scan: Arc::new(scan), morsels, stats, bad_rows, progress },
             ops: Vec::new(),
             schema,
         })

@@ -19,6 +19,8 @@ pub enum Source {
         morsels: Vec<Morsel>,
         stats: Arc<ScanStats>,
         bad_rows: Arc<Mutex<Vec<BadRow>>>,
+        /// Bytes read so far, shown when the scan is long.
+        progress: Option<indicatif::ProgressBar>,
     },
     Rows(Arc<Partitions>),
 }
@@ -60,13 +62,11 @@ impl<'p> Pipeline<'p> {
             each(b)
         };
         match &self.source {
-            Source::Csv {
-                scan,
-                morsels,
-                stats,
-                bad_rows,
-            } => {
+            Source::Csv { scan, morsels, stats, bad_rows, progress } => {
                 let out = scan.read(&morsels[i], stats)?;
+                if let Some(p) = progress {
+                    p.inc(morsels[i].end - morsels[i].start);
+                }
                 if !out.bad_rows.is_empty()
                     && let Ok(mut all) = bad_rows.lock()
                 {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Runs the same jobs in Sluice, DuckDB and Polars side by side and prints a table of
+wall time and peak memory (median of N runs, each a fresh process timed by GNU time).
+
+Jobs (same input, same outputs):
+  scan        parse every column of the CSV, sum the numeric ones, count the rest
+  earthquakes the examples/earthquakes pipeline: filter, derive Year, yearly count and
+              mean magnitude, top 500 by magnitude
+
+Usage: bench/run.sh (builds everything, then calls this).
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data" / "earthquakes_x100.csv"
+SLUICE = ROOT / "target" / "release" / "sluice"
+PY = sys.executable
+RUNS = int(os.environ.get("RUNS", "3"))
+
+DUCKDB_SCAN = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute(f\"\"\"COPY (SELECT count(*) AS rows, sum(Latitude), sum(Longitude), sum(Depth), sum(Magnitude),
+  sum("Depth Seismic Stations"), sum("Root Mean Square"), count(ID), count(Date)
+  FROM read_csv('{sys.argv[1]}', header = true, types = {{'Date': 'VARCHAR', 'Time': 'VARCHAR'}})) TO '{sys.argv[2]}/scan.csv'\"\"\")
+"""
+
+DUCKDB_EQ = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute(f\"\"\"CREATE TEMP VIEW eq AS SELECT *,
+  year(coalesce(try_strptime(Date, '%m/%d/%Y'), try_cast(substr(Date, 1, 10) AS DATE))) AS Year
+  FROM read_csv('{sys.argv[1]}', header = true, types = {{'Date': 'VARCHAR', 'Time': 'VARCHAR'}})
+  WHERE Type = 'Earthquake'\"\"\")
+con.execute(f"COPY (SELECT Year, count(*) AS earthquakes, avg(Magnitude) AS mean_magnitude FROM eq GROUP BY Year ORDER BY Year) TO '{sys.argv[2]}/yearly.csv'")
+con.execute(f\"\"\"COPY (SELECT Date, Time, Latitude, Longitude, Depth, Magnitude, "Magnitude Type", ID, Year
+  FROM eq ORDER BY Magnitude DESC, ID LIMIT 500) TO '{sys.argv[2]}/top500.csv'\"\"\")
+"""
+
+POLARS_SCAN = """
+import polars as pl, sys
+df = pl.scan_csv(sys.argv[1], infer_schema_length=10000).select(
+    pl.len().alias("rows"), pl.col("Latitude").sum(), pl.col("Longitude").sum(), pl.col("Depth").sum(),
+    pl.col("Magnitude").sum(), pl.col("Depth Seismic Stations").sum(), pl.col("Root Mean Square").sum(),
+    pl.col("ID").count(), pl.col("Date").count()).collect()
+df.write_csv(sys.argv[2] + "/scan.csv")
+"""
+
+POLARS_EQ = """
+import polars as pl, sys
+date = pl.col("Date")
+eq = (pl.scan_csv(sys.argv[1], infer_schema_length=10000)
+      .filter(pl.col("Type") == "Earthquake")
+      .with_columns(pl.coalesce(date.str.strptime(pl.Date, "%m/%d/%Y", strict=False),
+                                date.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)).dt.year().alias("Year")))
+yearly = eq.group_by("Year").agg(pl.len().alias("earthquakes"), pl.col("Magnitude").mean().alias("mean_magnitude")).sort("Year")
+top = eq.sort(["Magnitude", "ID"], descending=[True, False]).head(500).select(
+    "Date", "Time", "Latitude", "Longitude", "Depth", "Magnitude", "Magnitude Type", "ID", "Year")
+yearly, top = pl.collect_all([yearly, top])
+yearly.write_csv(sys.argv[2] + "/yearly.csv")
+top.write_csv(sys.argv[2] + "/top500.csv")
+"""
+
+
+def timed(cmd):
+    """(seconds, peak MiB) of one run of cmd."""
+    with tempfile.NamedTemporaryFile("r") as t:
+        subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds, kib = t.read().split()
+    return float(seconds), int(kib) / 1024
+
+
+def measure(cmd):
+    runs = [timed(cmd) for _ in range(RUNS)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def main():
+    out = Path(tempfile.mkdtemp())
+    jobs = {
+        "scan": {
+            "sluice": [str(SLUICE), "run", "-q", "bench/pipelines/csv_scan.sluice", "--param", f"input={DATA}", "--param", f"out={out}"],
+            "duckdb": [PY, "-c", DUCKDB_SCAN, str(DATA), str(out)],
+            "polars": [PY, "-c", POLARS_SCAN, str(DATA), str(out)],
+        },
+        "earthquakes": {
+            "sluice": [str(SLUICE), "run", "-q", "examples/earthquakes/pipeline.sluice", "--param", f"input={DATA}", "--param", f"out={out}"],
+            "duckdb": [PY, "-c", DUCKDB_EQ, str(DATA), str(out)],
+            "polars": [PY, "-c", POLARS_EQ, str(DATA), str(out)],
+        },
+    }
+    size_mb = DATA.stat().st_size / 1e6
+    results = {}
+    for job, engines in jobs.items():
+        for engine, cmd in engines.items():
+            results[(job, engine)] = measure(cmd)
+    print(f"input: {DATA.name}, {size_mb:.0f} MB; {os.cpu_count()} cores; median of {RUNS} runs\n")
+    print("| job | engine | wall (s) | peak RSS (MiB) | MB/s | time vs sluice | memory vs sluice |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for job in jobs:
+        base_t, base_m = results[(job, "sluice")]
+        for engine in jobs[job]:
+            t, m = results[(job, engine)]
+            print(f"| {job} | {engine} | {t:.2f} | {m:.0f} | {size_mb / t:.0f} | {t / base_t:.2f}× | {m / base_m:.2f}× |")
+    print()
+    print(json.dumps({f"{j}/{e}": {"seconds": t, "peak_mib": m} for (j, e), (t, m) in results.items()}))
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
