@@ -418,7 +418,13 @@ impl<'p> Executor<'p> {
             progress: progress.clone(),
         });
         Ok(Pipeline {
-            source: Source::Csv { scan: Arc::new(scan), morsels, stats, bad_rows, progress },
+            source: Source::Csv {
+                scan: Arc::new(scan),
+                morsels,
+                stats,
+                bad_rows,
+                progress,
+            },
             ops: Vec::new(),
             schema,
         })

@@ -62,7 +62,13 @@ impl<'p> Pipeline<'p> {
             each(b)
         };
         match &self.source {
-            Source::Csv { scan, morsels, stats, bad_rows, progress } => {
+            Source::Csv {
+                scan,
+                morsels,
+                stats,
+                bad_rows,
+                progress,
+            } => {
                 let out = scan.read(&morsels[i], stats)?;
                 if let Some(p) = progress {
                     p.inc(morsels[i].end - morsels[i].start);

@@ -177,10 +177,15 @@ impl CsvScan {
         let mut line = morsel.first_line;
         let mut rows = 0u64;
         let mut skip_header = self.header && morsel.start == 0;
+        // A morsel without a quote character is split by one SIMD pass over its bytes.
+        let mut plain = match self.quote {
+            Some(q) if memchr::memchr(q, &buf).is_some() => None,
+            _ => Some(PlainSplitter::new(&buf, self.delimiter)),
+        };
         while pos < buf.len() {
             let record_line = line;
             let record_start = pos;
-            let (next, newlines) = self.split_record(&buf, pos, &mut fields);
+            let (next, newlines) = self.split_record(&buf, pos, &mut fields, &mut plain);
             pos = next;
             line += newlines;
             if skip_header {
@@ -304,7 +309,25 @@ impl CsvScan {
 
     /// Splits the record starting at `pos` into fields; returns where the next record
     /// starts and how many newlines the record spans.
-    fn split_record(&self, buf: &[u8], mut pos: usize, fields: &mut Vec<Field>) -> (usize, u64) {
+    fn split_record(
+        &self,
+        buf: &[u8],
+        pos: usize,
+        fields: &mut Vec<Field>,
+        plain: &mut Option<PlainSplitter>,
+    ) -> (usize, u64) {
+        match plain {
+            Some(p) => p.next_record(buf, pos, fields),
+            None => self.split_quoted_record(buf, pos, fields),
+        }
+    }
+
+    fn split_quoted_record(
+        &self,
+        buf: &[u8],
+        mut pos: usize,
+        fields: &mut Vec<Field>,
+    ) -> (usize, u64) {
         fields.clear();
         let mut newlines = 0u64;
         let d = self.delimiter;
@@ -368,6 +391,69 @@ impl CsvScan {
                 _ => return (buf.len(), newlines + 1),
             }
         }
+    }
+}
+
+/// Splits records of a morsel that holds no quote character: the positions of every
+/// delimiter and newline come from one `memchr2` pass instead of a search per field.
+struct PlainSplitter {
+    hits: Vec<u32>,
+    next: usize,
+}
+
+impl PlainSplitter {
+    fn new(buf: &[u8], delimiter: u8) -> PlainSplitter {
+        let hits = memchr::memchr2_iter(delimiter, b'\n', buf)
+            .map(|i| i as u32)
+            .collect();
+        PlainSplitter { hits, next: 0 }
+    }
+
+    fn next_record(&mut self, buf: &[u8], mut pos: usize, fields: &mut Vec<Field>) -> (usize, u64) {
+        fields.clear();
+        while let Some(&hit) = self.hits.get(self.next) {
+            let hit = hit as usize;
+            self.next += 1;
+            if hit < pos {
+                continue;
+            }
+            if buf[hit] == b'\n' {
+                let end = if hit > pos && buf[hit - 1] == b'\r' {
+                    hit - 1
+                } else {
+                    hit
+                };
+                fields.push(Field {
+                    start: pos,
+                    end,
+                    quoted: false,
+                    escaped: false,
+                    quote: 0,
+                });
+                return (hit + 1, 1);
+            }
+            fields.push(Field {
+                start: pos,
+                end: hit,
+                quoted: false,
+                escaped: false,
+                quote: 0,
+            });
+            pos = hit + 1;
+        }
+        let end = if buf.len() > pos && buf[buf.len() - 1] == b'\r' {
+            buf.len() - 1
+        } else {
+            buf.len()
+        };
+        fields.push(Field {
+            start: pos,
+            end,
+            quoted: false,
+            escaped: false,
+            quote: 0,
+        });
+        (buf.len(), 1)
     }
 }
 

@@ -60,7 +60,7 @@ pub enum ColumnBuilder {
     Int(Int64Builder),
     Float(Float64Builder),
     Bool(BooleanBuilder),
-    Str(StringBuilder),
+    Str(TextBuilder),
     Date(Date32Builder),
     Timestamp(TimestampMicrosecondBuilder),
 }
@@ -75,7 +75,7 @@ impl ColumnBuilder {
             DataType::Timestamp => ColumnBuilder::Timestamp(
                 TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             ),
-            _ => ColumnBuilder::Str(StringBuilder::with_capacity(capacity, capacity * 8)),
+            _ => ColumnBuilder::Str(TextBuilder::with_capacity(capacity)),
         }
     }
 
@@ -85,16 +85,10 @@ impl ColumnBuilder {
             ColumnBuilder::Int(x) => parse_int(b).map(|v| x.append_value(v)).is_some(),
             ColumnBuilder::Float(x) => parse_float(b).map(|v| x.append_value(v)).is_some(),
             ColumnBuilder::Bool(x) => parse_bool(b).map(|v| x.append_value(v)).is_some(),
-            ColumnBuilder::Str(x) => match std::str::from_utf8(b) {
-                Ok(s) => {
-                    x.append_value(s);
-                    true
-                }
-                Err(_) => {
-                    x.append_value(String::from_utf8_lossy(b));
-                    true
-                }
-            },
+            ColumnBuilder::Str(x) => {
+                x.append(b);
+                true
+            }
             ColumnBuilder::Date(x) => std::str::from_utf8(b)
                 .ok()
                 .and_then(parse_iso_date)
@@ -124,10 +118,69 @@ impl ColumnBuilder {
             ColumnBuilder::Int(x) => Arc::new(x.finish()),
             ColumnBuilder::Float(x) => Arc::new(x.finish()),
             ColumnBuilder::Bool(x) => Arc::new(x.finish()),
-            ColumnBuilder::Str(x) => Arc::new(x.finish()),
+            ColumnBuilder::Str(x) => x.finish(),
             ColumnBuilder::Date(x) => Arc::new(x.finish()),
             ColumnBuilder::Timestamp(x) => Arc::new(x.finish()),
         }
+    }
+}
+
+/// A string column built from raw bytes: appends are copies, and UTF-8 is checked once
+/// for the whole column when it is finished (invalid bytes are replaced, never lost).
+pub struct TextBuilder {
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    nulls: arrow::array::NullBufferBuilder,
+}
+
+impl TextBuilder {
+    pub fn with_capacity(rows: usize) -> TextBuilder {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        TextBuilder {
+            values: Vec::with_capacity(rows * 8),
+            offsets,
+            nulls: arrow::array::NullBufferBuilder::new(rows),
+        }
+    }
+
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.values.extend_from_slice(bytes);
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_non_null();
+    }
+
+    pub fn append_null(&mut self) {
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_null();
+    }
+
+    pub fn finish(&mut self) -> ArrayRef {
+        // The buffer is reference-counted: the fallback below can still read it.
+        let values = arrow::buffer::Buffer::from_vec(std::mem::take(&mut self.values));
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        let nulls = self.nulls.finish();
+        if std::str::from_utf8(values.as_slice()).is_ok() {
+            let offset_buffer = arrow::buffer::OffsetBuffer::new(offsets.clone().into());
+            if let Ok(a) =
+                arrow::array::StringArray::try_new(offset_buffer, values.clone(), nulls.clone())
+            {
+                return Arc::new(a);
+            }
+        }
+        // Some field is not valid UTF-8: convert field by field, replacing what is invalid.
+        let bytes = values.as_slice();
+        let mut b = StringBuilder::with_capacity(offsets.len(), bytes.len());
+        for i in 0..offsets.len() - 1 {
+            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                b.append_null();
+            } else {
+                b.append_value(String::from_utf8_lossy(
+                    &bytes[offsets[i] as usize..offsets[i + 1] as usize],
+                ));
+            }
+        }
+        Arc::new(b.finish())
     }
 }
 

@@ -13,8 +13,8 @@ use crate::types::{DataType, Field, Schema};
 use std::io::Read;
 use std::path::Path;
 
-/// How much of a file inference reads when `infer_rows` is not given: 32 MiB.
-pub const DEFAULT_SAMPLE_BYTES: u64 = 32 * 1024 * 1024;
+/// How much of a file inference reads when `infer_rows` is not given: 8 MiB.
+pub const DEFAULT_SAMPLE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The reading options that matter for inference.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,12 +161,18 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
             } else {
                 raw
             };
-            let text = String::from_utf8_lossy(raw);
-            if options.nulls.iter().any(|n| n.as_str() == text) {
+            if options.nulls.iter().any(|n| n.as_bytes() == raw) {
                 column.saw_null = true;
                 continue;
             }
-            let t = classify(&text);
+            // Text is the widest type: nothing more to learn from this column's values.
+            if column.data_type == Some(DataType::String) {
+                continue;
+            }
+            let t = match std::str::from_utf8(raw) {
+                Ok(text) => classify(text),
+                Err(_) => DataType::String,
+            };
             column.data_type = Some(match &column.data_type {
                 None => t,
                 Some(prev) => widen(prev, &t),

@@ -88,7 +88,7 @@ impl Format {
                 ),
                 (
                     "infer_rows",
-                    "int: rows sampled for schema inference (default: the first 32 MiB)",
+                    "int: rows sampled for schema inference (default: the first 8 MiB)",
                 ),
                 ("bad_rows", "string: a path where rejected rows are written"),
             ],
@@ -99,7 +99,7 @@ impl Format {
                 ),
                 (
                     "infer_rows",
-                    "int: rows sampled for schema inference (default: the first 32 MiB)",
+                    "int: rows sampled for schema inference (default: the first 8 MiB)",
                 ),
             ],
             (Format::Csv | Format::Tsv, true) => &[

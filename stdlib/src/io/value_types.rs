@@ -17,7 +17,17 @@ use crate::types::DataType;
 /// The narrowest type that can hold `text` (which is not a null marker).
 pub fn classify(text: &str) -> DataType {
     let t = text.trim();
-    if t.is_empty() {
+    let Some(&first) = t.as_bytes().first() else {
+        return DataType::String;
+    };
+    // Numbers, dates and timestamps start with a digit, a sign or a dot; bools with t/f;
+    // `nan` and `inf` with n/i. Anything else is text, without trying every parser.
+    if !(first.is_ascii_digit()
+        || matches!(
+            first,
+            b'+' | b'-' | b'.' | b't' | b'T' | b'f' | b'F' | b'n' | b'N' | b'i' | b'I'
+        ))
+    {
         return DataType::String;
     }
     if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
@@ -42,9 +52,11 @@ pub fn classify(text: &str) -> DataType {
 }
 
 fn is_float(t: &str) -> bool {
-    let lower = t.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if matches!(body, "nan" | "inf" | "infinity") {
+    let body = t.trim_start_matches(['+', '-']);
+    if ["nan", "inf", "infinity"]
+        .iter()
+        .any(|w| body.eq_ignore_ascii_case(w))
+    {
         return true;
     }
     // Rust's parser accepts "1e5", "1.", ".5"; refuse words it would otherwise take.
@@ -53,7 +65,7 @@ fn is_float(t: &str) -> bool {
         .is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && body
             .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && t.parse::<f64>().is_ok()
 }
 
