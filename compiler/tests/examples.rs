@@ -163,6 +163,4 @@ fn a_relation_used_twice_is_one_node_with_two_out_edges() {
         "read by yearly and top500"
     );
     assert_eq!(plan.sinks.len(), 2);
-    let cache = plan.graph[shared[0]].hints.cache;
-    assert_eq!(cache, Some(sluice_compiler::plan::CacheLevel::Memory));
 }

@@ -6,7 +6,7 @@ use crate::error::{RunError, RunResult};
 use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
-    aggregate, distinct, fill_null, join, limit, repartition, sort, split, union,
+    aggregate, distinct, fill_null, join, limit, repartition, sort, split, topk, union,
 };
 use crate::partitions::Partitions;
 use crate::pipeline::{Pipeline, Source};
@@ -14,6 +14,7 @@ use crate::summary::{RunSummary, SinkReport, SourceReport};
 use petgraph::stable_graph::NodeIndex;
 use sluice_compiler::plan::{CacheLevel, ConstValue, LogicalPlan, PlanOp};
 use sluice_stdlib::io::Format;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -68,6 +69,8 @@ struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
     cache: CacheStore,
+    /// Results computed ahead by a fan-out, taken by their node's first read.
+    precomputed: HashMap<NodeIndex, Partitions>,
     scans: Vec<ScanRecord>,
     cache_hits: u64,
 }
@@ -81,6 +84,7 @@ impl<'p> Executor<'p> {
             plan,
             options,
             cache: CacheStore::new(dir, options.keep_cache),
+            precomputed: HashMap::new(),
             scans: Vec::new(),
             cache_hits: 0,
         }
@@ -157,7 +161,14 @@ impl<'p> Executor<'p> {
         }
         let plan = self.plan;
         let out = self.arrow_schema(node);
+        if let Some(shared) = self.fan_out_source(node) {
+            self.fan_out(shared)?;
+        }
         let result = match &plan.graph[node].op {
+            _ if self.precomputed.contains_key(&node) => self
+                .precomputed
+                .remove(&node)
+                .unwrap_or_else(|| Partitions::new(out.clone(), Vec::new())),
             PlanOp::Aggregate { keys, aggregates } => {
                 let input = self.input(node);
                 let pipeline = self.pipeline(input)?;
@@ -171,8 +182,8 @@ impl<'p> Executor<'p> {
                     && plan.consumer_count(input) == 1
                     && !self.cache.contains(input.index())
                 {
-                    let sorted_input = self.relation(self.input(input))?;
-                    sort::run(&sorted_input, keys, Some(*count as usize))?
+                    let pipeline = self.pipeline(self.input(input))?;
+                    topk::run(&pipeline, keys, *count as usize)?
                 } else {
                     limit::run(&*self.relation(input)?, *count as usize)?
                 }
@@ -428,6 +439,169 @@ impl<'p> Executor<'p> {
             ops: Vec::new(),
             schema,
         })
+    }
+}
+
+/// One consumer of a fanned-out relation, and the node its result belongs to.
+enum Branch<'p> {
+    Aggregate(NodeIndex, aggregate::Aggregation<'p>),
+    TopK(NodeIndex, topk::TopK<'p>),
+}
+
+enum BranchState {
+    Aggregate(aggregate::Partial),
+    TopK(topk::Candidates),
+}
+
+impl<'p> Executor<'p> {
+    /// The shared relation an aggregate or a top-k reads, when every reader of that
+    /// relation is an aggregate or a top-k and it can stream: then one pass over it feeds
+    /// them all and it is never materialized.
+    fn fan_out_source(&self, node: NodeIndex) -> Option<NodeIndex> {
+        let plan = self.plan;
+        let input = match &plan.graph[node].op {
+            PlanOp::Aggregate { .. } => self.input(node),
+            PlanOp::Limit { .. } => {
+                let sort = self.input(node);
+                if !matches!(plan.graph[sort].op, PlanOp::Sort { .. })
+                    || plan.consumer_count(sort) != 1
+                {
+                    return None;
+                }
+                self.input(sort)
+            }
+            _ => return None,
+        };
+        let n = &plan.graph[input];
+        let streamable = matches!(n.op, PlanOp::Scan { .. }) || narrow_op(&n.op);
+        if plan.consumer_count(input) < 2
+            || !streamable
+            || !n.hints.is_empty()
+            || self.cache.contains(input.index())
+        {
+            return None;
+        }
+        self.branches_of(input).map(|_| input)
+    }
+
+    /// The consumers of `shared` as fan-out branches, or `None` if one cannot stream.
+    fn branches_of(&self, shared: NodeIndex) -> Option<Vec<(NodeIndex, NodeIndex)>> {
+        let plan = self.plan;
+        let mut consumers: Vec<NodeIndex> = plan
+            .graph
+            .neighbors_directed(shared, petgraph::Direction::Outgoing)
+            .collect();
+        consumers.sort();
+        consumers.dedup();
+        consumers
+            .into_iter()
+            .map(|c| match &plan.graph[c].op {
+                PlanOp::Aggregate { .. } if plan.inputs(c).len() == 1 => Some((c, c)),
+                PlanOp::Sort { .. } if plan.consumer_count(c) == 1 => {
+                    let limit = plan
+                        .graph
+                        .neighbors_directed(c, petgraph::Direction::Outgoing)
+                        .next()?;
+                    matches!(plan.graph[limit].op, PlanOp::Limit { .. }).then_some((c, limit))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn fan_out(&mut self, shared: NodeIndex) -> RunResult<()> {
+        let plan = self.plan;
+        let Some(targets) = self.branches_of(shared) else {
+            return Ok(());
+        };
+        let pipeline = self.narrow_pipeline(shared)?;
+        let input_schema = &plan.graph[shared].schema;
+        let branches: Vec<Branch<'p>> = targets
+            .iter()
+            .map(
+                |&(consumer, result)| match (&plan.graph[consumer].op, &plan.graph[result].op) {
+                    (PlanOp::Aggregate { keys, aggregates }, _) => Ok(Branch::Aggregate(
+                        result,
+                        aggregate::Aggregation::new(
+                            keys,
+                            aggregates,
+                            input_schema,
+                            self.arrow_schema(result),
+                        )?,
+                    )),
+                    (PlanOp::Sort { keys }, PlanOp::Limit { count }) => Ok(Branch::TopK(
+                        result,
+                        topk::TopK::new(keys, *count as usize, self.arrow_schema(consumer)),
+                    )),
+                    _ => Err(RunError::new("internal error: not a fan-out branch")),
+                },
+            )
+            .collect::<RunResult<_>>()?;
+        let states = pipeline.fold_indexed(
+            |i| {
+                branches
+                    .iter()
+                    .map(|b| match b {
+                        Branch::Aggregate(_, a) => BranchState::Aggregate(a.partial()),
+                        Branch::TopK(_, t) => BranchState::TopK(t.candidates(i)),
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |states, batch| {
+                for (b, s) in branches.iter().zip(states.iter_mut()) {
+                    match (b, s) {
+                        (Branch::Aggregate(_, a), BranchState::Aggregate(p)) => {
+                            a.update(p, &batch)?
+                        }
+                        (Branch::TopK(_, t), BranchState::TopK(c)) => t.update(c, &batch)?,
+                        _ => {}
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let mut per_branch: Vec<Vec<BranchState>> = branches.iter().map(|_| Vec::new()).collect();
+        for partition in states {
+            for (i, s) in partition.into_iter().enumerate() {
+                per_branch[i].push(s);
+            }
+        }
+        for (branch, states) in branches.iter().zip(per_branch) {
+            let (node, result) = match branch {
+                Branch::Aggregate(node, a) => (
+                    *node,
+                    a.finish(
+                        states
+                            .into_iter()
+                            .filter_map(|s| {
+                                if let BranchState::Aggregate(p) = s {
+                                    Some(p)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect(),
+                    )?,
+                ),
+                Branch::TopK(node, t) => (
+                    *node,
+                    t.finish(
+                        states
+                            .into_iter()
+                            .filter_map(|s| {
+                                if let BranchState::TopK(c) = s {
+                                    Some(c)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect(),
+                    )?,
+                ),
+            };
+            self.precomputed.insert(node, result);
+        }
+        Ok(())
     }
 }
 

@@ -95,10 +95,19 @@ impl<'p> Pipeline<'p> {
         init: impl Fn() -> S + Sync,
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
+        self.fold_indexed(|_| init(), consume)
+    }
+
+    /// [`Pipeline::fold`] with each partition's state made from its index.
+    pub fn fold_indexed<S: Send>(
+        &self,
+        init: impl Fn(usize) -> S + Sync,
+        consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+    ) -> RunResult<Vec<S>> {
         (0..self.partition_count())
             .into_par_iter()
             .map(|i| {
-                let mut state = init();
+                let mut state = init(i);
                 self.run_partition(i, &mut |b| consume(&mut state, b))?;
                 Ok(state)
             })

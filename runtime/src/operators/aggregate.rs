@@ -99,6 +99,128 @@ struct Table {
     accs: Vec<Vec<Acc>>,
 }
 
+/// A `group` ready to run: partial tables per partition, merged by [`Aggregation::finish`].
+pub struct Aggregation<'a> {
+    keys: &'a [String],
+    specs: Vec<Spec<'a>>,
+    key_converter: Option<RowConverter>,
+    out: SchemaRef,
+}
+
+/// One partition's partial aggregation.
+pub struct Partial(Table);
+
+impl<'a> Aggregation<'a> {
+    pub fn new(
+        keys: &'a [String],
+        aggregates: &'a [AggregateExpr],
+        input_schema: &sluice_stdlib::Schema,
+        out: SchemaRef,
+    ) -> RunResult<Self> {
+        let key_fields: Vec<SortField> = keys
+            .iter()
+            .map(|k| {
+                input_schema
+                    .field(k)
+                    .map(|f| SortField::new(f.data_type.to_arrow()))
+                    .ok_or_else(|| RunError::new(format!("internal error: no key `{k}`")))
+            })
+            .collect::<RunResult<_>>()?;
+        let specs = aggregates
+            .iter()
+            .map(|a| {
+                let input_type = a.args.first().map_or(A::Null, |e| e.data_type.to_arrow());
+                let keeps_rows = matches!(
+                    a.function.as_str(),
+                    "count_distinct" | "min" | "max" | "first" | "last" | "collect"
+                );
+                let converter = if keeps_rows {
+                    Some(RowConverter::new(vec![SortField::new(input_type.clone())]))
+                } else {
+                    None
+                }
+                .transpose()?;
+                Ok(Spec {
+                    expr: a,
+                    converter,
+                    input_type,
+                })
+            })
+            .collect::<RunResult<_>>()?;
+        let key_converter = if keys.is_empty() {
+            None
+        } else {
+            Some(RowConverter::new(key_fields)?)
+        };
+        Ok(Aggregation {
+            keys,
+            specs,
+            key_converter,
+            out,
+        })
+    }
+
+    pub fn partial(&self) -> Partial {
+        Partial(Table {
+            groups: HashMap::new(),
+            keys: Vec::new(),
+            accs: Vec::new(),
+        })
+    }
+
+    /// Folds a batch of the input into a partition's partial table.
+    pub fn update(&self, partial: &mut Partial, batch: &RecordBatch) -> RunResult<()> {
+        update(
+            &mut partial.0,
+            batch,
+            self.keys,
+            self.key_converter.as_ref(),
+            &self.specs,
+        )
+    }
+
+    /// Merges the partials in partition order and produces the groups.
+    pub fn finish(&self, partials: Vec<Partial>) -> RunResult<Partitions> {
+        let specs = &self.specs;
+        let mut total = self.partial().0;
+        if self.keys.is_empty() {
+            total.keys.push(Key::default());
+            total.accs.push(specs.iter().map(Spec::init).collect());
+            total.groups.insert(Key::default(), 0);
+        }
+        for Partial(part) in partials {
+            for (key, accs) in part.keys.into_iter().zip(part.accs) {
+                match total.groups.get(&key) {
+                    Some(&g) => {
+                        for (i, acc) in accs.into_iter().enumerate() {
+                            merge(&mut total.accs[g][i], acc, &specs[i]);
+                        }
+                    }
+                    None => {
+                        total.groups.insert(key.clone(), total.keys.len());
+                        total.keys.push(key);
+                        total.accs.push(accs);
+                    }
+                }
+            }
+        }
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        if let Some(conv) = &self.key_converter {
+            let parser = conv.parser();
+            let rows = total.keys.iter().map(|k| parser.parse(k));
+            columns.extend(conv.convert_rows(rows)?);
+        }
+        for (i, spec) in specs.iter().enumerate() {
+            let out_type = self.out.field(self.keys.len() + i).data_type().clone();
+            let accs: Vec<&Acc> = total.accs.iter().map(|a| &a[i]).collect();
+            columns.push(finish(spec, &accs, &out_type)?);
+        }
+        let batch = RecordBatch::try_new(self.out.clone(), columns)?;
+        Ok(Partitions::new(self.out.clone(), vec![vec![batch]]))
+    }
+}
+
+/// Runs a `group` over a pipeline: partial tables per partition as it streams, then merged.
 pub fn run(
     pipeline: &Pipeline<'_>,
     keys: &[String],
@@ -106,87 +228,12 @@ pub fn run(
     input_schema: &sluice_stdlib::Schema,
     out: SchemaRef,
 ) -> RunResult<Partitions> {
-    let key_fields: Vec<SortField> = keys
-        .iter()
-        .map(|k| {
-            input_schema
-                .field(k)
-                .map(|f| SortField::new(f.data_type.to_arrow()))
-                .ok_or_else(|| RunError::new(format!("internal error: no key `{k}`")))
-        })
-        .collect::<RunResult<_>>()?;
-    let specs: Vec<Spec> = aggregates
-        .iter()
-        .map(|a| {
-            let input_type = a.args.first().map_or(A::Null, |e| e.data_type.to_arrow());
-            let keeps_rows = matches!(
-                a.function.as_str(),
-                "count_distinct" | "min" | "max" | "first" | "last" | "collect"
-            );
-            let converter = if keeps_rows {
-                Some(RowConverter::new(vec![SortField::new(input_type.clone())]))
-            } else {
-                None
-            }
-            .transpose()?;
-            Ok(Spec {
-                expr: a,
-                converter,
-                input_type,
-            })
-        })
-        .collect::<RunResult<_>>()?;
-    let key_converter = if keys.is_empty() {
-        None
-    } else {
-        Some(RowConverter::new(key_fields.clone())?)
-    };
-    let new_table = || Table {
-        groups: HashMap::new(),
-        keys: Vec::new(),
-        accs: Vec::new(),
-    };
-
-    let partials = pipeline.fold(new_table, |table, batch| {
-        update(table, &batch, keys, key_converter.as_ref(), &specs)
-    })?;
-
-    // Merge in partition order.
-    let mut total = new_table();
-    if keys.is_empty() {
-        total.keys.push(Key::default());
-        total.accs.push(specs.iter().map(Spec::init).collect());
-        total.groups.insert(Key::default(), 0);
-    }
-    for part in partials {
-        for (key, accs) in part.keys.into_iter().zip(part.accs) {
-            match total.groups.get(&key) {
-                Some(&g) => {
-                    for (i, acc) in accs.into_iter().enumerate() {
-                        merge(&mut total.accs[g][i], acc, &specs[i]);
-                    }
-                }
-                None => {
-                    total.groups.insert(key.clone(), total.keys.len());
-                    total.keys.push(key);
-                    total.accs.push(accs);
-                }
-            }
-        }
-    }
-    let mut columns: Vec<ArrayRef> = Vec::new();
-    if let Some(conv) = &key_converter {
-        let parser = conv.parser();
-        let rows = total.keys.iter().map(|k| parser.parse(k));
-        columns.extend(conv.convert_rows(rows)?);
-    }
-    for (i, spec) in specs.iter().enumerate() {
-        let out_type = &out.field(keys.len() + i).data_type().clone();
-        let accs: Vec<&Acc> = total.accs.iter().map(|a| &a[i]).collect();
-        columns.push(finish(spec, &accs, out_type)?);
-    }
-    let batch = RecordBatch::try_new(out.clone(), columns)?;
-    Ok(Partitions::new(out, vec![vec![batch]]))
+    let aggregation = Aggregation::new(keys, aggregates, input_schema, out)?;
+    let partials = pipeline.fold(
+        || aggregation.partial(),
+        |partial, batch| aggregation.update(partial, &batch),
+    )?;
+    aggregation.finish(partials)
 }
 
 fn update(

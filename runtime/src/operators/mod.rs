@@ -10,6 +10,7 @@ pub mod narrow;
 pub mod repartition;
 pub mod sort;
 pub mod split;
+pub mod topk;
 pub mod union;
 
 /// A uniform number in [0, 1) for a row, from a seed and the row's place: the same on
