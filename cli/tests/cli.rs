@@ -198,3 +198,42 @@ fn every_command_has_help() {
         assert!(stdout(&o).contains("Usage"));
     }
 }
+
+#[test]
+fn run_writes_the_sinks_and_reports_bad_data_with_its_location() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let o = sluice(&[
+        "run",
+        "examples/earthquakes/pipeline.sluice",
+        "--param",
+        &format!("out={out}"),
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("rows written"),
+        "the summary table: {}",
+        stderr(&o)
+    );
+    let yearly = std::fs::read_to_string(dir.path().join("yearly.csv")).expect("yearly written");
+    assert!(yearly.starts_with("Year,earthquakes,mean_magnitude\n"));
+    assert!(dir.path().join("top500.csv").exists());
+
+    std::fs::write(dir.path().join("in.csv"), "a,b\n1,2\n3,x\n").expect("write");
+    let pipeline = dir.path().join("p.sluice");
+    std::fs::write(
+        &pipeline,
+        format!("source s = csv(\"{out}/in.csv\", mode = \"fail_fast\") {{ a: int64, b: int64 }}\nsink s -> csv(\"{out}/o.csv\")\n"),
+    )
+    .expect("write");
+    let o = sluice(&["run", pipeline.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("in.csv:3:2: bad row: `b` = \"x\" is not a valid int64"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("o.csv").exists(), "nothing half-written");
+}

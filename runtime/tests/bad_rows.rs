@@ -88,7 +88,7 @@ fn fail_fast_stops_at_the_line_and_column_and_keeps_the_old_output() {
     assert_eq!((at.line, at.column), (3, Some(3)), "{err}");
     assert!(
         err.to_string()
-            .contains("\"not-a-number\" is not a float64"),
+            .contains("\"not-a-number\" is not a valid float64"),
         "{err}"
     );
     assert_eq!(

@@ -583,7 +583,7 @@ mod tests {
         let at = err.location.unwrap();
         assert_eq!((at.line, at.column), (3, Some(3)));
         assert!(
-            err.message.contains("\"oops\" is not a float64"),
+            err.message.contains("\"oops\" is not a valid float64"),
             "{}",
             err.message
         );
