@@ -273,7 +273,7 @@ impl CsvScan {
     fn describe_bad(&self, i: usize, text: &[u8]) -> String {
         let f = &self.schema.fields[i];
         format!(
-            "`{}` = {:?} is not a {}",
+            "`{}` = {:?} is not a valid {}",
             f.name,
             String::from_utf8_lossy(text),
             f.data_type
