@@ -174,7 +174,7 @@ impl<'p> Executor<'p> {
                 let pipeline = self.pipeline(input)?;
                 aggregate::run(&pipeline, keys, aggregates, &plan.graph[input].schema, out)?
             }
-            PlanOp::Sort { keys } => sort::run(&*self.relation(self.input(node))?, keys, None)?,
+            PlanOp::Sort { keys } => sort::run(&*self.relation(self.input(node))?, keys)?,
             PlanOp::Limit { count } => {
                 let input = self.input(node);
                 // A sort read only by this take is a top-k.

@@ -1,5 +1,5 @@
-//! `take N`: the first N rows in the relation's order. It stops pulling partitions once
-//! it has enough rows.
+//! `take N`: the first N rows in the relation's order (after a `sort`, a top-k runs
+//! instead: see `topk.rs`).
 
 use crate::error::RunResult;
 use crate::partitions::Partitions;

@@ -1,15 +1,13 @@
-//! `sort` (and top-k when a `take` follows): a stable lexicographic sort of all rows by
-//! the keys, each ascending or descending with nulls first or last. NaN sorts above
-//! every number. With a limit only the first `k` rows are kept, which Arrow's lexsort
-//! does with a partial sort instead of sorting everything.
+//! `sort`: a stable lexicographic sort of all rows by the keys, each ascending or
+//! descending with nulls first or last. NaN sorts above every number. (`sort | take k`
+//! runs as a top-k instead: see `topk.rs`.)
 
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
-use arrow::array::RecordBatch;
 use arrow::compute::{SortColumn, SortOptions, lexsort_to_indices, take_record_batch};
 use sluice_compiler::plan::SortKey;
 
-pub fn run(input: &Partitions, keys: &[SortKey], limit: Option<usize>) -> RunResult<Partitions> {
+pub fn run(input: &Partitions, keys: &[SortKey]) -> RunResult<Partitions> {
     let all = input.concat()?;
     let columns: Vec<SortColumn> = keys
         .iter()
@@ -36,17 +34,8 @@ pub fn run(input: &Partitions, keys: &[SortKey], limit: Option<usize>) -> RunRes
             values: std::sync::Arc::new(position),
             options: None,
         });
-        let indices = lexsort_to_indices(&columns, limit)?;
+        let indices = lexsort_to_indices(&columns, None)?;
         take_record_batch(&all, &indices)?
     };
-    let sorted = match limit {
-        Some(k) if sorted.num_rows() > k => sorted.slice(0, k),
-        _ => sorted,
-    };
     Ok(Partitions::new(input.schema.clone(), vec![vec![sorted]]))
-}
-
-/// All batches as one partition (an empty relation stays empty).
-pub fn single(schema: arrow::datatypes::SchemaRef, batch: RecordBatch) -> Partitions {
-    Partitions::new(schema, vec![vec![batch]])
 }
