@@ -9,10 +9,11 @@ use crate::operators::{
     aggregate, distinct, fill_null, join, limit, repartition, sort, split, topk, union,
 };
 use crate::partitions::Partitions;
+use crate::physical::{self, FanOutBranch, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
 use crate::pipeline::{Pipeline, Source};
 use crate::summary::{RunSummary, SinkReport, SourceReport};
 use petgraph::stable_graph::NodeIndex;
-use sluice_compiler::plan::{CacheLevel, ConstValue, LogicalPlan, PlanOp};
+use sluice_compiler::plan::{ConstValue, LogicalPlan, PlanOp};
 use sluice_stdlib::io::Format;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -68,9 +69,10 @@ struct ScanRecord {
 struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
+    physical: PhysicalPlan,
     cache: CacheStore,
-    /// Results computed ahead by a fan-out, taken by their node's first read.
-    precomputed: HashMap<NodeIndex, Partitions>,
+    /// Results of fan-out branches, by (fan-out, branch), taken by their first read.
+    fan_out_results: HashMap<(PhysicalId, usize), Partitions>,
     scans: Vec<ScanRecord>,
     cache_hits: u64,
 }
@@ -82,9 +84,10 @@ impl<'p> Executor<'p> {
         });
         Executor {
             plan,
+            physical: physical::lower(plan),
             options,
             cache: CacheStore::new(dir, options.keep_cache),
-            precomputed: HashMap::new(),
+            fan_out_results: HashMap::new(),
             scans: Vec::new(),
             cache_hits: 0,
         }
@@ -99,7 +102,11 @@ impl<'p> Executor<'p> {
 
     fn run(mut self) -> RunResult<RunSummary> {
         let mut sinks = Vec::new();
-        for &sink in &self.plan.sinks {
+        for id in self.physical.sinks.clone() {
+            let node = &self.physical.nodes[id];
+            let PhysicalOp::Sink { node: sink } = node.op else {
+                continue;
+            };
             let PlanOp::Sink {
                 format,
                 path,
@@ -108,8 +115,7 @@ impl<'p> Executor<'p> {
             else {
                 continue;
             };
-            let input = self.plan.inputs(sink)[0];
-            let data = self.relation(input)?;
+            let data = self.output(node.inputs[0])?;
             let full = path.as_ref().map(|p| self.path(p).display().to_string());
             let rows = crate::io::sinks::write(*format, full.as_deref(), options, &data)?;
             sinks.push(SinkReport {
@@ -149,66 +155,83 @@ impl<'p> Executor<'p> {
         Arc::new(crate::arrow_schema(&self.plan.graph[node].schema))
     }
 
-    fn input(&self, node: NodeIndex) -> NodeIndex {
-        self.plan.inputs(node)[0]
-    }
-
-    /// The rows of a node, computed (once, when shared).
-    fn relation(&mut self, node: NodeIndex) -> RunResult<Arc<Partitions>> {
-        if let Some(p) = self.cache.get(node.index())? {
+    /// The rows a physical node produces (computed once when it is kept).
+    fn output(&mut self, id: PhysicalId) -> RunResult<Arc<Partitions>> {
+        if let Some(p) = self.cache.get(id)? {
             self.cache_hits += 1;
             return Ok(p);
         }
         let plan = self.plan;
-        let out = self.arrow_schema(node);
-        if let Some(shared) = self.fan_out_source(node) {
-            self.fan_out(shared)?;
-        }
-        let result = match &plan.graph[node].op {
-            _ if self.precomputed.contains_key(&node) => self
-                .precomputed
-                .remove(&node)
-                .unwrap_or_else(|| Partitions::new(out.clone(), Vec::new())),
-            PlanOp::Aggregate { keys, aggregates } => {
-                let input = self.input(node);
-                let pipeline = self.pipeline(input)?;
-                aggregate::run(&pipeline, keys, aggregates, &plan.graph[input].schema, out)?
+        let n = self.physical.nodes[id].clone();
+        let out = self.arrow_schema(n.output_of);
+        let result = match &n.op {
+            PhysicalOp::Stage { .. } => self.stage_pipeline(id)?.collect()?,
+            PhysicalOp::Aggregate { node } => {
+                let PlanOp::Aggregate { keys, aggregates } = &plan.graph[*node].op else {
+                    return Err(internal("aggregate"));
+                };
+                let input = self.stage(n.inputs[0])?;
+                let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
+                aggregate::run(&input, keys, aggregates, input_schema, out)?
             }
-            PlanOp::Sort { keys } => sort::run(&*self.relation(self.input(node))?, keys)?,
-            PlanOp::Limit { count } => {
-                let input = self.input(node);
-                // A sort read only by this take is a top-k.
-                if let PlanOp::Sort { keys } = &plan.graph[input].op
-                    && plan.consumer_count(input) == 1
-                    && !self.cache.contains(input.index())
-                {
-                    let pipeline = self.pipeline(self.input(input))?;
-                    topk::run(&pipeline, keys, *count as usize)?
-                } else {
-                    limit::run(&*self.relation(input)?, *count as usize)?
+            PhysicalOp::TopK { sort, limit } => {
+                let (PlanOp::Sort { keys }, PlanOp::Limit { count }) =
+                    (&plan.graph[*sort].op, &plan.graph[*limit].op)
+                else {
+                    return Err(internal("top-k"));
+                };
+                let input = self.stage(n.inputs[0])?;
+                topk::run(&input, keys, *count as usize)?
+            }
+            PhysicalOp::FanOutResult { index } => {
+                let fan_out = n.inputs[0];
+                if !self.fan_out_results.contains_key(&(fan_out, *index)) {
+                    self.fan_out(fan_out)?;
                 }
+                self.fan_out_results
+                    .remove(&(fan_out, *index))
+                    .ok_or_else(|| internal("fan-out result"))?
             }
-            PlanOp::Distinct { columns } => {
-                distinct::run(&*self.relation(self.input(node))?, columns)?
+            PhysicalOp::Gathered { node, .. } => self.gathered(*node, &n.inputs, out)?,
+            PhysicalOp::Repartition { partitioning, .. } => {
+                repartition::run(&*self.output(n.inputs[0])?, partitioning)?
             }
-            PlanOp::FillNull { fills } => fill_null::run(
-                &*self.relation(self.input(node))?,
-                fills,
-                &plan.graph[node].schema,
-                out,
-            )?,
+            PhysicalOp::FanOut { .. } | PhysicalOp::Sink { .. } => {
+                return Err(internal("a node without rows"));
+            }
+        };
+        match n.cache {
+            Some(level) => self.cache.put(id, level, Arc::new(result)),
+            None => Ok(Arc::new(result)),
+        }
+    }
+
+    /// Operators behind a gather exchange.
+    fn gathered(
+        &mut self,
+        node: NodeIndex,
+        inputs: &[PhysicalId],
+        out: arrow::datatypes::SchemaRef,
+    ) -> RunResult<Partitions> {
+        let plan = self.plan;
+        let first = self.output(inputs[0])?;
+        Ok(match &plan.graph[node].op {
+            PlanOp::Sort { keys } => sort::run(&first, keys)?,
+            PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
+            PlanOp::Distinct { columns } => distinct::run(&first, columns)?,
+            PlanOp::FillNull { fills } => {
+                fill_null::run(&first, fills, &plan.graph[node].schema, out)?
+            }
             PlanOp::Join { kind, on } => {
-                let inputs = plan.inputs(node);
-                let (l, r) = (self.relation(inputs[0])?, self.relation(inputs[1])?);
-                join::run(&l, &r, *kind, on, out)?
+                let right = self.output(inputs[1])?;
+                join::run(&first, &right, *kind, on, out)?
             }
             PlanOp::Union => {
-                let inputs: Vec<Arc<Partitions>> = plan
-                    .inputs(node)
-                    .into_iter()
-                    .map(|i| self.relation(i))
-                    .collect::<RunResult<_>>()?;
-                let refs: Vec<&Partitions> = inputs.iter().map(|p| p.as_ref()).collect();
+                let mut all = vec![first];
+                for &i in &inputs[1..] {
+                    all.push(self.output(i)?);
+                }
+                let refs: Vec<&Partitions> = all.iter().map(|p| p.as_ref()).collect();
                 union::run(&refs, out)?
             }
             PlanOp::SplitPart {
@@ -216,86 +239,82 @@ impl<'p> Executor<'p> {
                 index,
                 seed,
                 stratify: Some(column),
-            } => split::run(
-                &*self.relation(self.input(node))?,
-                fractions,
-                *index,
-                *seed,
-                column,
-            )?,
-            PlanOp::Repartition { partitioning } => {
-                repartition::run(&*self.relation(self.input(node))?, partitioning)?
-            }
-            PlanOp::Sink { .. } => {
-                return Err(RunError::new("internal error: a sink read as a relation"));
-            }
-            _ => self.narrow_pipeline(node)?.collect()?,
-        };
-        let result = match &plan.graph[node].hints.partition {
-            Some(p) => repartition::run(&result, p)?,
-            None => result,
-        };
-        let result = Arc::new(result);
-        // A relation read twice is computed once: kept in memory unless a hint says where.
-        match plan.graph[node].hints.cache {
-            Some(level) => self.cache.put(node.index(), level, result),
-            None if plan.consumer_count(node) > 1 => {
-                self.cache.put(node.index(), CacheLevel::Memory, result)
-            }
-            None => Ok(result),
-        }
-    }
-
-    /// A node as a pipeline: streamed when it is a scan or a narrow operator read once,
-    /// materialized otherwise.
-    fn pipeline(&mut self, node: NodeIndex) -> RunResult<Pipeline<'p>> {
-        let n = &self.plan.graph[node];
-        let streamable = self.plan.consumer_count(node) <= 1
-            && n.hints.cache.is_none()
-            && n.hints.partition.is_none()
-            && !self.cache.contains(node.index());
-        if streamable && (matches!(n.op, PlanOp::Scan { .. }) || narrow_op(&n.op)) {
-            return self.narrow_pipeline(node);
-        }
-        let rows = self.relation(node)?;
-        Ok(Pipeline {
-            source: Source::Rows(rows),
-            ops: Vec::new(),
-            schema: self.arrow_schema(node),
+            } => split::run(&first, fractions, *index, *seed, column)?,
+            other => return Err(internal(other.name())),
         })
     }
 
-    /// The pipeline of a scan or of a narrow operator over its input's pipeline.
-    fn narrow_pipeline(&mut self, node: NodeIndex) -> RunResult<Pipeline<'p>> {
-        let plan = self.plan;
-        let n = &plan.graph[node];
-        let out = self.arrow_schema(node);
-        if let PlanOp::Scan {
-            source,
-            format,
-            path,
-            options,
-            ..
-        } = &n.op
-        {
-            return self.scan(source, *format, path, options, node);
+    /// A stage as a pipeline, not yet run. A kept stage is read from its kept rows.
+    fn stage(&mut self, id: PhysicalId) -> RunResult<Pipeline<'p>> {
+        let n = self.physical.nodes[id].clone();
+        let schema = self.arrow_schema(n.output_of);
+        if !matches!(n.op, PhysicalOp::Stage { .. }) || n.cache.is_some() {
+            let rows = self.output(id)?;
+            return Ok(Pipeline {
+                source: Source::Rows(rows),
+                ops: Vec::new(),
+                schema,
+            });
         }
-        let input = self.input(node);
-        let mut p = self.pipeline(input)?;
-        let in_schema = &plan.graph[input].schema;
+        self.stage_pipeline(id)
+    }
+
+    /// The pipeline of a stage node: its source and its fused narrow operators.
+    fn stage_pipeline(&mut self, id: PhysicalId) -> RunResult<Pipeline<'p>> {
+        let n = self.physical.nodes[id].clone();
+        let PhysicalOp::Stage { source, narrow } = &n.op else {
+            return Err(internal("stage"));
+        };
+        let mut p = match source {
+            StageSource::Scan(scan) => {
+                let PlanOp::Scan {
+                    source,
+                    format,
+                    path,
+                    options,
+                    ..
+                } = &self.plan.graph[*scan].op
+                else {
+                    return Err(internal("scan"));
+                };
+                self.scan(source, *format, path, options, *scan)?
+            }
+            StageSource::Input => {
+                let input = n.inputs[0];
+                let rows = self.output(input)?;
+                let schema = self.arrow_schema(self.physical.nodes[input].output_of);
+                Pipeline {
+                    source: Source::Rows(rows),
+                    ops: Vec::new(),
+                    schema,
+                }
+            }
+        };
+        for &node in narrow {
+            let op = self.narrow_op(node)?;
+            p.push(op, self.arrow_schema(node));
+        }
+        Ok(p)
+    }
+
+    /// The batch operator of a narrow logical node.
+    fn narrow_op(&self, node: NodeIndex) -> RunResult<NarrowOp<'p>> {
+        let plan = self.plan;
+        let out = self.arrow_schema(node);
+        let in_schema = &plan.graph[plan.inputs(node)[0]].schema;
         let index = |name: &str| {
             in_schema
                 .index_of(name)
                 .ok_or_else(|| RunError::new(format!("internal error: no column `{name}`")))
         };
-        let op = match &n.op {
+        Ok(match &plan.graph[node].op {
             PlanOp::Filter { predicate } => NarrowOp::Filter(predicate),
             PlanOp::Project { columns } => NarrowOp::Project(
                 columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?,
-                out.clone(),
+                out,
             ),
-            PlanOp::Derive { columns } => NarrowOp::Derive(columns, out.clone()),
-            PlanOp::Rename { .. } => NarrowOp::Rename(out.clone()),
+            PlanOp::Derive { columns } => NarrowOp::Derive(columns, out),
+            PlanOp::Rename { .. } => NarrowOp::Rename(out),
             PlanOp::Cast { columns } => NarrowOp::Cast(
                 columns
                     .iter()
@@ -307,7 +326,7 @@ impl<'p> Executor<'p> {
                         ))
                     })
                     .collect::<RunResult<_>>()?,
-                out.clone(),
+                out,
             ),
             PlanOp::DropNull { columns } => {
                 NarrowOp::DropNull(columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?)
@@ -335,16 +354,101 @@ impl<'p> Executor<'p> {
                     seed: *seed,
                 }
             }
-            PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out.clone()),
-            other => {
-                return Err(RunError::new(format!(
-                    "internal error: {} is not narrow",
-                    other.name()
-                )));
-            }
+            PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
+            other => return Err(internal(other.name())),
+        })
+    }
+
+    /// Runs a fan-out: one pass over its stage, every branch's state updated per batch.
+    fn fan_out(&mut self, id: PhysicalId) -> RunResult<()> {
+        let plan = self.plan;
+        let n = self.physical.nodes[id].clone();
+        let PhysicalOp::FanOut { branches } = &n.op else {
+            return Err(internal("fan-out"));
         };
-        p.push(op, out);
-        Ok(p)
+        let pipeline = self.stage(n.inputs[0])?;
+        let input_schema = &plan.graph[n.output_of].schema;
+        let runners: Vec<Branch<'p>> = branches
+            .iter()
+            .map(|b| match b {
+                FanOutBranch::Aggregate { node } => match &plan.graph[*node].op {
+                    PlanOp::Aggregate { keys, aggregates } => {
+                        Ok(Branch::Aggregate(aggregate::Aggregation::new(
+                            keys,
+                            aggregates,
+                            input_schema,
+                            self.arrow_schema(*node),
+                        )?))
+                    }
+                    _ => Err(internal("aggregate")),
+                },
+                FanOutBranch::TopK { sort, limit } => {
+                    match (&plan.graph[*sort].op, &plan.graph[*limit].op) {
+                        (PlanOp::Sort { keys }, PlanOp::Limit { count }) => Ok(Branch::TopK(
+                            topk::TopK::new(keys, *count as usize, self.arrow_schema(*sort)),
+                        )),
+                        _ => Err(internal("top-k")),
+                    }
+                }
+            })
+            .collect::<RunResult<_>>()?;
+        let states = pipeline.fold_indexed(
+            |i| {
+                runners
+                    .iter()
+                    .map(|b| match b {
+                        Branch::Aggregate(a) => BranchState::Aggregate(a.partial()),
+                        Branch::TopK(t) => BranchState::TopK(t.candidates(i)),
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |states, batch| {
+                for (b, s) in runners.iter().zip(states.iter_mut()) {
+                    match (b, s) {
+                        (Branch::Aggregate(a), BranchState::Aggregate(p)) => a.update(p, &batch)?,
+                        (Branch::TopK(t), BranchState::TopK(c)) => t.update(c, &batch)?,
+                        _ => {}
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let mut per_branch: Vec<Vec<BranchState>> = runners.iter().map(|_| Vec::new()).collect();
+        for partition in states {
+            for (i, s) in partition.into_iter().enumerate() {
+                per_branch[i].push(s);
+            }
+        }
+        for (index, (runner, states)) in runners.iter().zip(per_branch).enumerate() {
+            let result = match runner {
+                Branch::Aggregate(a) => a.finish(
+                    states
+                        .into_iter()
+                        .filter_map(|s| {
+                            if let BranchState::Aggregate(p) = s {
+                                Some(p)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect(),
+                )?,
+                Branch::TopK(t) => t.finish(
+                    states
+                        .into_iter()
+                        .filter_map(|s| {
+                            if let BranchState::TopK(c) = s {
+                                Some(c)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect(),
+                )?,
+            };
+            self.fan_out_results.insert((id, index), result);
+        }
+        Ok(())
     }
 
     fn scan(
@@ -442,10 +546,10 @@ impl<'p> Executor<'p> {
     }
 }
 
-/// One consumer of a fanned-out relation, and the node its result belongs to.
+/// One consumer of a fan-out, ready to run.
 enum Branch<'p> {
-    Aggregate(NodeIndex, aggregate::Aggregation<'p>),
-    TopK(NodeIndex, topk::TopK<'p>),
+    Aggregate(aggregate::Aggregation<'p>),
+    TopK(topk::TopK<'p>),
 }
 
 enum BranchState {
@@ -453,171 +557,10 @@ enum BranchState {
     TopK(topk::Candidates),
 }
 
-impl<'p> Executor<'p> {
-    /// The shared relation an aggregate or a top-k reads, when every reader of that
-    /// relation is an aggregate or a top-k and it can stream: then one pass over it feeds
-    /// them all and it is never materialized.
-    fn fan_out_source(&self, node: NodeIndex) -> Option<NodeIndex> {
-        let plan = self.plan;
-        let input = match &plan.graph[node].op {
-            PlanOp::Aggregate { .. } => self.input(node),
-            PlanOp::Limit { .. } => {
-                let sort = self.input(node);
-                if !matches!(plan.graph[sort].op, PlanOp::Sort { .. })
-                    || plan.consumer_count(sort) != 1
-                {
-                    return None;
-                }
-                self.input(sort)
-            }
-            _ => return None,
-        };
-        let n = &plan.graph[input];
-        let streamable = matches!(n.op, PlanOp::Scan { .. }) || narrow_op(&n.op);
-        if plan.consumer_count(input) < 2
-            || !streamable
-            || !n.hints.is_empty()
-            || self.cache.contains(input.index())
-        {
-            return None;
-        }
-        self.branches_of(input).map(|_| input)
-    }
-
-    /// The consumers of `shared` as fan-out branches, or `None` if one cannot stream.
-    fn branches_of(&self, shared: NodeIndex) -> Option<Vec<(NodeIndex, NodeIndex)>> {
-        let plan = self.plan;
-        let mut consumers: Vec<NodeIndex> = plan
-            .graph
-            .neighbors_directed(shared, petgraph::Direction::Outgoing)
-            .collect();
-        consumers.sort();
-        consumers.dedup();
-        consumers
-            .into_iter()
-            .map(|c| match &plan.graph[c].op {
-                PlanOp::Aggregate { .. } if plan.inputs(c).len() == 1 => Some((c, c)),
-                PlanOp::Sort { .. } if plan.consumer_count(c) == 1 => {
-                    let limit = plan
-                        .graph
-                        .neighbors_directed(c, petgraph::Direction::Outgoing)
-                        .next()?;
-                    matches!(plan.graph[limit].op, PlanOp::Limit { .. }).then_some((c, limit))
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn fan_out(&mut self, shared: NodeIndex) -> RunResult<()> {
-        let plan = self.plan;
-        let Some(targets) = self.branches_of(shared) else {
-            return Ok(());
-        };
-        let pipeline = self.narrow_pipeline(shared)?;
-        let input_schema = &plan.graph[shared].schema;
-        let branches: Vec<Branch<'p>> = targets
-            .iter()
-            .map(
-                |&(consumer, result)| match (&plan.graph[consumer].op, &plan.graph[result].op) {
-                    (PlanOp::Aggregate { keys, aggregates }, _) => Ok(Branch::Aggregate(
-                        result,
-                        aggregate::Aggregation::new(
-                            keys,
-                            aggregates,
-                            input_schema,
-                            self.arrow_schema(result),
-                        )?,
-                    )),
-                    (PlanOp::Sort { keys }, PlanOp::Limit { count }) => Ok(Branch::TopK(
-                        result,
-                        topk::TopK::new(keys, *count as usize, self.arrow_schema(consumer)),
-                    )),
-                    _ => Err(RunError::new("internal error: not a fan-out branch")),
-                },
-            )
-            .collect::<RunResult<_>>()?;
-        let states = pipeline.fold_indexed(
-            |i| {
-                branches
-                    .iter()
-                    .map(|b| match b {
-                        Branch::Aggregate(_, a) => BranchState::Aggregate(a.partial()),
-                        Branch::TopK(_, t) => BranchState::TopK(t.candidates(i)),
-                    })
-                    .collect::<Vec<_>>()
-            },
-            |states, batch| {
-                for (b, s) in branches.iter().zip(states.iter_mut()) {
-                    match (b, s) {
-                        (Branch::Aggregate(_, a), BranchState::Aggregate(p)) => {
-                            a.update(p, &batch)?
-                        }
-                        (Branch::TopK(_, t), BranchState::TopK(c)) => t.update(c, &batch)?,
-                        _ => {}
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        let mut per_branch: Vec<Vec<BranchState>> = branches.iter().map(|_| Vec::new()).collect();
-        for partition in states {
-            for (i, s) in partition.into_iter().enumerate() {
-                per_branch[i].push(s);
-            }
-        }
-        for (branch, states) in branches.iter().zip(per_branch) {
-            let (node, result) = match branch {
-                Branch::Aggregate(node, a) => (
-                    *node,
-                    a.finish(
-                        states
-                            .into_iter()
-                            .filter_map(|s| {
-                                if let BranchState::Aggregate(p) = s {
-                                    Some(p)
-                                } else {
-                                    None
-                                }
-                            })
-                            .collect(),
-                    )?,
-                ),
-                Branch::TopK(node, t) => (
-                    *node,
-                    t.finish(
-                        states
-                            .into_iter()
-                            .filter_map(|s| {
-                                if let BranchState::TopK(c) = s {
-                                    Some(c)
-                                } else {
-                                    None
-                                }
-                            })
-                            .collect(),
-                    )?,
-                ),
-            };
-            self.precomputed.insert(node, result);
-        }
-        Ok(())
-    }
-}
-
-fn narrow_op(op: &PlanOp) -> bool {
-    matches!(
-        op,
-        PlanOp::Filter { .. }
-            | PlanOp::Project { .. }
-            | PlanOp::Derive { .. }
-            | PlanOp::Rename { .. }
-            | PlanOp::Cast { .. }
-            | PlanOp::DropNull { .. }
-            | PlanOp::Sample { .. }
-            | PlanOp::SplitPart { stratify: None, .. }
-            | PlanOp::Explode { .. }
-    )
+fn internal(what: &str) -> RunError {
+    RunError::new(format!(
+        "internal error: unexpected {what} in the physical plan"
+    ))
 }
 
 /// Bad rows as CSV: line, reason, raw text (written atomically like any sink).

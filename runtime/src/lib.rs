@@ -15,6 +15,7 @@ pub mod expr;
 pub mod io;
 pub mod operators;
 pub mod partitions;
+pub mod physical;
 pub mod pipeline;
 pub mod summary;
 

@@ -21,6 +21,9 @@ pub struct Args {
     file: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Show the physical plan (stages, breakers, exchanges) instead of the logical one.
+    #[arg(long)]
+    physical: bool,
     #[command(flatten)]
     params: ParamArgs,
 }
@@ -34,6 +37,13 @@ pub fn run(args: Args) -> u8 {
         Ok(compiled) => {
             print_diagnostics(&file, &compiled.warnings, DiagnosticFormat::Rich);
             match args.format {
+                Format::Text if args.physical => {
+                    let physical = sluice_runtime::physical::lower(&compiled.plan);
+                    print!(
+                        "{}",
+                        sluice_runtime::physical::render(&physical, &compiled.plan)
+                    );
+                }
                 Format::Text => print!("{}", text::render(&compiled.plan, true)),
                 Format::Dot => print!("{}", dot::render(&compiled.plan)),
                 Format::Json => println!("{:#}", json::render(&compiled.plan)),
