@@ -110,20 +110,35 @@ fn credit_matches_the_independent_computation() {
 
     // The filled columns: no null left, and their mean is the mean they were filled with.
     let file = std::fs::File::open(out.path().join("clean.parquet")).expect("clean.parquet");
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet").build().expect("reader");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
     let (mut income, mut dependents, mut rows) = (0.0, 0.0, 0usize);
     for batch in reader {
         let batch = batch.expect("batch");
-        for (name, total) in [("MonthlyIncome", &mut income), ("NumberOfDependents", &mut dependents)] {
+        for (name, total) in [
+            ("MonthlyIncome", &mut income),
+            ("NumberOfDependents", &mut dependents),
+        ] {
             let column = batch.column_by_name(name).expect("column");
             assert_eq!(column.null_count(), 0, "{name} still has nulls");
-            let values = column.as_any().downcast_ref::<arrow::array::Float64Array>().expect("float64 after a mean fill");
+            let values = column
+                .as_any()
+                .downcast_ref::<arrow::array::Float64Array>()
+                .expect("float64 after a mean fill");
             *total += values.values().iter().sum::<f64>();
         }
         rows += batch.num_rows();
     }
-    assert!(close(income / rows as f64, f["filled_mean_monthly_income"].as_f64().unwrap()));
-    assert!(close(dependents / rows as f64, f["filled_mean_number_of_dependents"].as_f64().unwrap()));
+    assert!(close(
+        income / rows as f64,
+        f["filled_mean_monthly_income"].as_f64().unwrap()
+    ));
+    assert!(close(
+        dependents / rows as f64,
+        f["filled_mean_number_of_dependents"].as_f64().unwrap()
+    ));
 
     let bands = read_csv(&out.path().join("overdue_by_age.csv"));
     for (row, expected) in bands[1..].iter().zip(f["by_age"].as_array().unwrap()) {
