@@ -8,6 +8,7 @@
 //!   arrays ([`value`] holds the argument type);
 //! - [`io`]: the data formats Sluice reads and writes, and schema inference for them.
 
+pub mod aggregates;
 pub mod functions;
 pub mod io;
 pub mod kernels;

@@ -6,7 +6,6 @@
 
 use crate::error::{RunError, RunResult};
 use crate::expr::{conform, scalar_of};
-use crate::operators::aggregate::quantile;
 use crate::partitions::Partitions;
 use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch};
 use arrow::compute::kernels::zip::zip;
@@ -14,6 +13,7 @@ use arrow::compute::{concat, is_not_null};
 use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, SortField};
 use sluice_compiler::plan::Fill;
+use sluice_stdlib::aggregates::quantile;
 use sluice_stdlib::value::ScalarValue;
 use sluice_stdlib::{DataType, Schema};
 use std::collections::BTreeMap;

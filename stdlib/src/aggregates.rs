@@ -1,0 +1,516 @@
+//! Reference implementations of the aggregate functions, over Arrow arrays.
+//!
+//! An [`AggregateKernel`] keeps one [`AccState`] per group, updates it from a column of
+//! input values ([`AggregateKernel::update`]), combines partial states computed on
+//! different partitions ([`AggregateKernel::merge`], in input order, so `first`/`last`
+//! follow input order) and turns states into a result column ([`AggregateKernel::finish`]).
+//! Semantics: nulls are skipped except by `count()` and `first`/`last`; an aggregate over
+//! no non-null value is null except the counts (0); `stddev`/`variance` are the sample
+//! statistics (n - 1), merged with Chan et al.'s parallel formula; `median`/`quantile`
+//! interpolate linearly between the closest ranks; `sum` of int64 is null on overflow.
+//! Values kept as values (`min`, `max`, `first`, `last`, `collect`, `count_distinct`) are
+//! stored in Arrow's row format, which compares like the values.
+
+use crate::kernels::{KernelError, KernelResult};
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, ListArray, new_null_array};
+use arrow::buffer::OffsetBuffer;
+use arrow::compute::cast;
+use arrow::datatypes::DataType as A;
+use arrow::row::{RowConverter, SortField};
+use hashbrown::HashSet;
+use std::sync::Arc;
+
+/// A value or a group key in Arrow's row format.
+pub type Key = Box<[u8]>;
+
+/// One aggregate's running state for one group.
+#[derive(Clone, Debug)]
+pub enum AccState {
+    Rows(i64),
+    Values(i64),
+    Distinct(HashSet<Key>),
+    SumInt {
+        sum: i64,
+        seen: bool,
+        overflow: bool,
+    },
+    SumFloat {
+        sum: f64,
+        seen: bool,
+    },
+    Mean {
+        sum: f64,
+        n: i64,
+    },
+    /// min/max: the best value so far, in row format (which sorts like the values).
+    Extreme(Option<Key>),
+    /// first/last: the value (null included), in row format.
+    Pick(Option<Key>),
+    Moments {
+        n: i64,
+        mean: f64,
+        m2: f64,
+    },
+    Numbers(Vec<f64>),
+    Collect(Vec<Key>),
+}
+
+/// One aggregate function applied to one input column type.
+pub struct AggregateKernel {
+    function: String,
+    /// `count()` with no argument counts rows.
+    counts_rows: bool,
+    input_type: A,
+    /// For aggregates that keep values in row format.
+    converter: Option<RowConverter>,
+    /// The probability of `quantile` (0.5 for `median`).
+    q: f64,
+}
+
+impl AggregateKernel {
+    /// `function` over values of `input_type` (`None` for `count()`); `q` for `quantile`.
+    pub fn new(
+        function: &str,
+        input_type: Option<&crate::DataType>,
+        q: Option<f64>,
+    ) -> Result<AggregateKernel, KernelError> {
+        let input = input_type.map_or(A::Null, crate::DataType::to_arrow);
+        let keeps_rows = matches!(
+            function,
+            "count_distinct" | "min" | "max" | "first" | "last" | "collect"
+        );
+        let converter = if keeps_rows {
+            Some(RowConverter::new(vec![SortField::new(input.clone())])?)
+        } else {
+            None
+        };
+        Ok(AggregateKernel {
+            function: function.to_string(),
+            counts_rows: input_type.is_none(),
+            input_type: input,
+            converter,
+            q: q.unwrap_or(0.5),
+        })
+    }
+
+    /// The state of a group that has seen no row.
+    pub fn init(&self) -> AccState {
+        match self.function.as_str() {
+            "count" if self.counts_rows => AccState::Rows(0),
+            "count" => AccState::Values(0),
+            "count_distinct" => AccState::Distinct(HashSet::new()),
+            "sum" if self.input_type == A::Int64 => AccState::SumInt {
+                sum: 0,
+                seen: false,
+                overflow: false,
+            },
+            "sum" => AccState::SumFloat {
+                sum: 0.0,
+                seen: false,
+            },
+            "mean" => AccState::Mean { sum: 0.0, n: 0 },
+            "min" | "max" => AccState::Extreme(None),
+            "first" | "last" => AccState::Pick(None),
+            "stddev" | "variance" => AccState::Moments {
+                n: 0,
+                mean: 0.0,
+                m2: 0.0,
+            },
+            "median" | "quantile" => AccState::Numbers(Vec::new()),
+            _ => AccState::Collect(Vec::new()),
+        }
+    }
+
+    /// Folds `values` into the states: row `r` goes to `states[group_of[r]][column]`.
+    pub fn update(
+        &self,
+        states: &mut [Vec<AccState>],
+        column: usize,
+        group_of: &[usize],
+        values: Option<&ArrayRef>,
+    ) -> Result<(), KernelError> {
+        let rows = match (&self.converter, values) {
+            (Some(c), Some(v)) => Some(c.convert_columns(std::slice::from_ref(v))?),
+            _ => None,
+        };
+        let floats = match (values, self.function.as_str()) {
+            (Some(v), "mean" | "stddev" | "variance" | "median" | "quantile") => {
+                Some(cast(v, &A::Float64)?)
+            }
+            (Some(v), "sum") if self.input_type != A::Int64 => Some(cast(v, &A::Float64)?),
+            _ => None,
+        };
+        let floats = floats
+            .as_ref()
+            .and_then(|f| f.as_any().downcast_ref::<Float64Array>());
+        let ints = values
+            .as_ref()
+            .and_then(|v| v.as_any().downcast_ref::<Int64Array>());
+        let is_max = self.function == "max";
+        let is_last = self.function == "last";
+        for (r, &g) in group_of.iter().enumerate() {
+            let valid = values.is_none_or(|v| v.is_valid(r));
+            let acc = &mut states[g][column];
+            match acc {
+                AccState::Rows(c) => *c += 1,
+                AccState::Values(c) => *c += i64::from(valid),
+                AccState::Distinct(set) if valid => {
+                    if let Some(rows) = &rows {
+                        set.insert(rows.row(r).as_ref().into());
+                    }
+                }
+                AccState::SumInt {
+                    sum,
+                    seen,
+                    overflow,
+                } if valid => {
+                    let v = ints.map_or(0, |a| a.value(r));
+                    match sum.checked_add(v) {
+                        Some(s) => *sum = s,
+                        None => *overflow = true,
+                    }
+                    *seen = true;
+                }
+                AccState::SumFloat { sum, seen } if valid => {
+                    *sum += floats.map_or(0.0, |a| a.value(r));
+                    *seen = true;
+                }
+                AccState::Mean { sum, n } if valid => {
+                    *sum += floats.map_or(0.0, |a| a.value(r));
+                    *n += 1;
+                }
+                AccState::Extreme(best) if valid => {
+                    if let Some(rows) = &rows {
+                        let v = rows.row(r);
+                        let better = match best {
+                            None => true,
+                            Some(b) => {
+                                if is_max {
+                                    v.as_ref() > &b[..]
+                                } else {
+                                    v.as_ref() < &b[..]
+                                }
+                            }
+                        };
+                        if better {
+                            *best = Some(v.as_ref().into());
+                        }
+                    }
+                }
+                AccState::Pick(value) => {
+                    if (is_last || value.is_none())
+                        && let Some(rows) = &rows
+                    {
+                        *value = Some(rows.row(r).as_ref().into());
+                    }
+                }
+                AccState::Moments { n, mean, m2 } if valid => {
+                    let x = floats.map_or(0.0, |a| a.value(r));
+                    *n += 1;
+                    let delta = x - *mean;
+                    *mean += delta / *n as f64;
+                    *m2 += delta * (x - *mean);
+                }
+                AccState::Numbers(v) if valid => v.push(floats.map_or(0.0, |a| a.value(r))),
+                AccState::Collect(v) if valid => {
+                    if let Some(rows) = &rows {
+                        v.push(rows.row(r).as_ref().into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Combines two partial states of one group (`from` comes later in input order).
+    pub fn merge(&self, into: &mut AccState, from: AccState) {
+        let is_max = self.function == "max";
+        match (into, from) {
+            (AccState::Rows(a), AccState::Rows(b)) | (AccState::Values(a), AccState::Values(b)) => {
+                *a += b
+            }
+            (AccState::Distinct(a), AccState::Distinct(b)) => a.extend(b),
+            (
+                AccState::SumInt {
+                    sum,
+                    seen,
+                    overflow,
+                },
+                AccState::SumInt {
+                    sum: s2,
+                    seen: e2,
+                    overflow: o2,
+                },
+            ) => {
+                match sum.checked_add(s2) {
+                    Some(s) => *sum = s,
+                    None => *overflow = true,
+                }
+                *seen |= e2;
+                *overflow |= o2;
+            }
+            (AccState::SumFloat { sum, seen }, AccState::SumFloat { sum: s2, seen: e2 }) => {
+                *sum += s2;
+                *seen |= e2;
+            }
+            (AccState::Mean { sum, n }, AccState::Mean { sum: s2, n: n2 }) => {
+                *sum += s2;
+                *n += n2;
+            }
+            (AccState::Extreme(a), AccState::Extreme(Some(b))) => {
+                let better = match a {
+                    None => true,
+                    Some(x) => {
+                        if is_max {
+                            b > *x
+                        } else {
+                            b < *x
+                        }
+                    }
+                };
+                if better {
+                    *a = Some(b);
+                }
+            }
+            (AccState::Pick(a), AccState::Pick(b)) => {
+                let last = self.function == "last";
+                if b.is_some() && (last || a.is_none()) {
+                    *a = b;
+                }
+            }
+            (
+                AccState::Moments { n, mean, m2 },
+                AccState::Moments {
+                    n: n2,
+                    mean: mean2,
+                    m2: m22,
+                },
+            ) => {
+                // Chan et al.'s parallel combination.
+                if n2 == 0 {
+                    return;
+                }
+                let total = *n + n2;
+                let delta = mean2 - *mean;
+                *m2 += m22 + delta * delta * (*n as f64) * (n2 as f64) / total as f64;
+                *mean += delta * n2 as f64 / total as f64;
+                *n = total;
+            }
+            (AccState::Numbers(a), AccState::Numbers(b)) => a.extend(b),
+            (AccState::Collect(a), AccState::Collect(b)) => a.extend(b),
+            _ => {}
+        }
+    }
+
+    /// The result column: one value per group state, cast to `out_type`.
+    pub fn finish(&self, accs: &[&AccState], out_type: &A) -> KernelResult {
+        let f = self.function.as_str();
+        let q = self.q;
+        let decode = |keys: Vec<Option<&Key>>| -> KernelResult {
+            let conv = self
+                .converter
+                .as_ref()
+                .ok_or_else(|| KernelError("internal error: no converter".into()))?;
+            let parser = conv.parser();
+            // Absent values (empty groups) become null rows of the input type.
+            let null_row = conv.convert_columns(&[new_null_array(&self.input_type, 1)])?;
+            let null_key: Key = null_row.row(0).as_ref().into();
+            let rows = keys.iter().map(|k| parser.parse(k.unwrap_or(&null_key)));
+            Ok(conv.convert_rows(rows)?.remove(0))
+        };
+        let array: ArrayRef = match f {
+            "count" | "count_distinct" => Arc::new(
+                accs.iter()
+                    .map(|a| {
+                        Some(match a {
+                            AccState::Rows(c) | AccState::Values(c) => *c,
+                            AccState::Distinct(s) => s.len() as i64,
+                            _ => 0,
+                        })
+                    })
+                    .collect::<Int64Array>(),
+            ),
+            "sum" => match accs.first() {
+                Some(AccState::SumInt { .. }) => Arc::new(
+                    accs.iter()
+                        .map(|a| match a {
+                            AccState::SumInt {
+                                sum,
+                                seen: true,
+                                overflow: false,
+                            } => Some(*sum),
+                            _ => None,
+                        })
+                        .collect::<Int64Array>(),
+                ),
+                _ => Arc::new(
+                    accs.iter()
+                        .map(|a| match a {
+                            AccState::SumFloat { sum, seen: true } => Some(*sum),
+                            _ => None,
+                        })
+                        .collect::<Float64Array>(),
+                ),
+            },
+            "mean" => Arc::new(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::Mean { sum, n } if *n > 0 => Some(sum / *n as f64),
+                        _ => None,
+                    })
+                    .collect::<Float64Array>(),
+            ),
+            "stddev" | "variance" => Arc::new(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::Moments { n, m2, .. } if *n > 1 => {
+                            let var = m2 / (*n - 1) as f64;
+                            Some(if f == "stddev" { var.sqrt() } else { var })
+                        }
+                        _ => None,
+                    })
+                    .collect::<Float64Array>(),
+            ),
+            "median" | "quantile" => Arc::new(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::Numbers(v) => {
+                            quantile(&mut v.clone(), if f == "median" { 0.5 } else { q })
+                        }
+                        _ => None,
+                    })
+                    .collect::<Float64Array>(),
+            ),
+            "min" | "max" | "first" | "last" => decode(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::Extreme(k) | AccState::Pick(k) => k.as_ref(),
+                        _ => None,
+                    })
+                    .collect(),
+            )?,
+            _ => {
+                // collect: a list per group.
+                let mut offsets = vec![0i32];
+                let mut all: Vec<Option<&Key>> = Vec::new();
+                for a in accs {
+                    if let AccState::Collect(v) = a {
+                        all.extend(v.iter().map(Some));
+                    }
+                    offsets.push(all.len() as i32);
+                }
+                let values = if all.is_empty() {
+                    new_null_array(&self.input_type, 0)
+                } else {
+                    decode(all)?
+                };
+                let field = Arc::new(arrow::datatypes::Field::new(
+                    "item",
+                    self.input_type.clone(),
+                    true,
+                ));
+                Arc::new(ListArray::try_new(
+                    field,
+                    OffsetBuffer::new(offsets.into()),
+                    values,
+                    None,
+                )?)
+            }
+        };
+        if array.data_type() == out_type {
+            Ok(array)
+        } else {
+            Ok(cast(&array, out_type)?)
+        }
+    }
+}
+
+/// The q-th quantile with linear interpolation between the closest ranks.
+pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(values[lo] + (values[hi] - values[lo]) * (pos - lo as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile;
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(quantile(&mut [3.0, 1.0, 2.0, 4.0], 0.5), Some(2.5));
+        assert_eq!(quantile(&mut [1.0, 2.0, 3.0], 0.9), Some(2.8));
+        assert_eq!(quantile(&mut [], 0.5), None);
+    }
+
+    use super::*;
+    use crate::DataType;
+
+    /// Updating one state with all values, or two states with halves and merging them,
+    /// gives the same result: what makes two-phase aggregation correct.
+    #[test]
+    fn merged_partials_equal_one_pass() {
+        let values: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(3.0),
+            None,
+            Some(1.5),
+            Some(-2.0),
+            Some(8.25),
+            None,
+            Some(1.5),
+        ]));
+        for (f, q) in [
+            ("count", None),
+            ("count_distinct", None),
+            ("sum", None),
+            ("mean", None),
+            ("min", None),
+            ("max", None),
+            ("stddev", None),
+            ("variance", None),
+            ("median", None),
+            ("quantile", Some(0.9)),
+            ("first", None),
+            ("last", None),
+            ("collect", None),
+        ] {
+            let k = AggregateKernel::new(f, Some(&DataType::Float64), q).unwrap();
+            let mut one = vec![vec![k.init()]];
+            k.update(&mut one, 0, &[0; 7], Some(&values)).unwrap();
+            let (a, b) = (values.slice(0, 3), values.slice(3, 4));
+            let mut first = vec![vec![k.init()]];
+            let mut second = vec![vec![k.init()]];
+            k.update(&mut first, 0, &[0; 3], Some(&a)).unwrap();
+            k.update(&mut second, 0, &[0; 4], Some(&b)).unwrap();
+            let mut merged = first.remove(0).remove(0);
+            k.merge(&mut merged, second.remove(0).remove(0));
+            let out_type = if matches!(f, "count" | "count_distinct") {
+                A::Int64
+            } else if f == "collect" {
+                A::new_list(A::Float64, true)
+            } else {
+                A::Float64
+            };
+            let x = k.finish(&[&one[0][0]], &out_type).unwrap();
+            let y = k.finish(&[&merged], &out_type).unwrap();
+            if let (Some(x), Some(y)) = (
+                x.as_any().downcast_ref::<Float64Array>(),
+                y.as_any().downcast_ref::<Float64Array>(),
+            ) {
+                assert!(
+                    (x.value(0) - y.value(0)).abs() < 1e-12,
+                    "{f}: {} vs {}",
+                    x.value(0),
+                    y.value(0)
+                );
+            } else {
+                assert_eq!(x.to_data(), y.to_data(), "{f}");
+            }
+        }
+    }
+}
