@@ -561,15 +561,10 @@ impl Builder {
                 .map(|w| w.as_str().to_string())
                 .unwrap_or_default();
             let start = self.span(&op_pair).start;
-            let mut d = Diagnostic::error(
-                Code::UnknownOperator,
-                format!("unknown operator `{word}`"),
+            self.diagnostics.push(unknown_operator(
+                &word,
                 Span::new(start, start + word.len()),
-                "not an operator",
-            );
-            d.help = did_you_mean(&word, OPERATOR_KEYWORDS.iter().copied())
-                .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
-            self.diagnostics.push(d);
+            ));
             return None;
         }
         let keyword = inner.next().map(|k| self.span(&k)).unwrap_or(span);
@@ -1067,6 +1062,19 @@ impl Builder {
         };
         Expr { kind, span }
     }
+}
+
+/// "unknown operator `fliter`" with the closest operator as a suggestion (both front ends).
+pub fn unknown_operator(word: &str, span: Span) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Code::UnknownOperator,
+        format!("unknown operator `{word}`"),
+        span,
+        "not an operator",
+    );
+    d.help = did_you_mean(word, OPERATOR_KEYWORDS.iter().copied())
+        .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
+    d
 }
 
 fn null_expr() -> Expr {

@@ -798,15 +798,8 @@ impl Reader<'_> {
                 scheme: self.expr(arg)?,
             },
             other => {
-                let mut d = Diagnostic::error(
-                    Code::UnknownOperator,
-                    format!("unknown operator `{other}`"),
-                    key_span,
-                    "not an operator",
-                );
-                d.help = did_you_mean(other, OPERATOR_KEYWORDS.iter().copied())
-                    .or_else(|| Some(format!("operators are {}", OPERATOR_KEYWORDS.join(", "))));
-                self.diagnostics.push(d);
+                self.diagnostics
+                    .push(dsl::unknown_operator(other, key_span));
                 return None;
             }
         };

@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// About how many bytes one morsel holds.
 pub const MORSEL_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The largest morsel the reader accepts (one record can make a morsel this large).
+const MAX_MORSEL_BYTES: u64 = 1 << 30;
+
 /// What to do with a bad row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParseMode {
@@ -156,6 +159,13 @@ impl CsvScan {
 
     /// Parses one morsel into a batch of the scan's schema.
     pub fn read(&self, morsel: &Morsel, stats: &ScanStats) -> RunResult<MorselOutput> {
+        // A morsel only grows past its size to finish a record; past 1 GiB the record
+        // could not be held in a string column (32-bit offsets).
+        if morsel.end - morsel.start > MAX_MORSEL_BYTES {
+            return Err(RunError::new("a record is longer than 1 GiB")
+                .at(DataLocation { file: self.display(), line: morsel.first_line, column: None })
+                .with_help("check the delimiter and quote options: an unclosed quote makes the rest of the file one field"));
+        }
         let mut file = self.open()?;
         let mut buf = vec![0u8; (morsel.end - morsel.start) as usize];
         file.seek(SeekFrom::Start(morsel.start))
