@@ -816,8 +816,9 @@ impl Builder {
     }
 
     fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Expr {
-        // The closures need `self`; PrattParser takes them as FnMut, and only one runs
-        // at a time, so a RefCell-free trick: collect diagnostics into a local vec.
+        // PrattParser holds all four closures at once, so they cannot each borrow `self`
+        // mutably: each builds with its own Builder and hands its diagnostics to a shared
+        // RefCell, which is emptied into `self` at the end.
         let offset = self.offset;
         let diags = std::cell::RefCell::new(Vec::new());
         let expr = PRATT

@@ -379,20 +379,12 @@ impl CsvScan {
                 pos = rest;
             } else {
                 let end = memchr::memchr2(d, b'\n', &buf[pos..]).map_or(buf.len(), |k| pos + k);
-                let mut field_end = end;
-                if (end == buf.len() || buf[end] == b'\n')
-                    && field_end > pos
-                    && buf[field_end - 1] == b'\r'
-                {
-                    field_end -= 1;
-                }
-                fields.push(Field {
-                    start: pos,
-                    end: field_end,
-                    quoted: false,
-                    escaped: false,
-                    quote: 0,
-                });
+                fields.push(Field::plain(
+                    buf,
+                    pos,
+                    end,
+                    end == buf.len() || buf[end] == b'\n',
+                ));
                 pos = end;
             }
             match buf.get(pos) {
@@ -422,43 +414,15 @@ impl PlainSplitter {
         while pos < buf.len() {
             let b = buf[pos];
             if b == d {
-                fields.push(Field {
-                    start,
-                    end: pos,
-                    quoted: false,
-                    escaped: false,
-                    quote: 0,
-                });
+                fields.push(Field::plain(buf, start, pos, false));
                 start = pos + 1;
             } else if b == b'\n' {
-                let end = if pos > start && buf[pos - 1] == b'\r' {
-                    pos - 1
-                } else {
-                    pos
-                };
-                fields.push(Field {
-                    start,
-                    end,
-                    quoted: false,
-                    escaped: false,
-                    quote: 0,
-                });
+                fields.push(Field::plain(buf, start, pos, true));
                 return (pos + 1, 1);
             }
             pos += 1;
         }
-        let end = if buf.len() > start && buf[buf.len() - 1] == b'\r' {
-            buf.len() - 1
-        } else {
-            buf.len()
-        };
-        fields.push(Field {
-            start,
-            end,
-            quoted: false,
-            escaped: false,
-            quote: 0,
-        });
+        fields.push(Field::plain(buf, start, buf.len(), true));
         (buf.len(), 1)
     }
 }
@@ -474,6 +438,23 @@ struct Field {
 }
 
 impl Field {
+    /// An unquoted field `buf[start..end]`; a field that ends its line drops a CR before
+    /// the line feed (CRLF files).
+    fn plain(buf: &[u8], start: usize, end: usize, ends_line: bool) -> Field {
+        let end = if ends_line && end > start && buf[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        Field {
+            start,
+            end,
+            quoted: false,
+            escaped: false,
+            quote: 0,
+        }
+    }
+
     /// The field's text, with doubled quotes undone.
     fn text<'a>(&self, buf: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
         let raw = &buf[self.start..self.end];

@@ -5,10 +5,10 @@
 //! date are read at midnight (its `hour` is 0). `date_diff` counts whole units from start
 //! to end (negative when end is earlier); months and years count calendar boundaries.
 
-use super::{KernelError, KernelResult, arg_as};
+use super::{KernelError, KernelResult, arg_as, text_arg};
 use crate::io::value_types::{parse_iso_date, parse_iso_timestamp};
 use crate::value::{Columnar, ScalarValue};
-use arrow::array::{Array, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::array::{Array, Date32Array, Int64Array, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType as A, TimeUnit};
 use chrono::format::{Item, Parsed, StrftimeItems};
 use std::sync::Arc;
@@ -143,11 +143,7 @@ fn micros(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, K
 pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
     match name {
         "parse_date" => {
-            let text = arg_as(args, 0, len, &A::Utf8)?;
-            let text = text
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| KernelError("text".into()))?;
+            let text = text_arg(args, 0, len)?;
             let format = format_arg(args)?;
             let compiled = format
                 .as_deref()
@@ -166,11 +162,7 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
             Ok(Arc::new(out))
         }
         "parse_timestamp" => {
-            let text = arg_as(args, 0, len, &A::Utf8)?;
-            let text = text
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| KernelError("text".into()))?;
+            let text = text_arg(args, 0, len)?;
             let format = format_arg(args)?;
             let compiled = format.as_deref().map(Format::new);
             let out: TimestampMicrosecondArray = text

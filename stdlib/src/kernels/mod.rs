@@ -55,6 +55,19 @@ pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
     }
 }
 
+/// Argument `i` as a string column (null arguments become null strings).
+pub(crate) fn text_arg(
+    args: &[Columnar],
+    i: usize,
+    len: usize,
+) -> Result<arrow::array::StringArray, KernelError> {
+    let a = arg_as(args, i, len, &arrow::datatypes::DataType::Utf8)?;
+    a.as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .cloned()
+        .ok_or_else(|| KernelError("expected strings".into()))
+}
+
 /// Argument `i` as an array of Arrow type `to` (numbers widen; null becomes typed null).
 pub(crate) fn arg_as(
     args: &[Columnar],

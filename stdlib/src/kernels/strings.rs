@@ -3,19 +3,12 @@
 //! `replace` match plain text; `regex_match` uses Rust regex syntax and matches
 //! anywhere unless anchored.
 
-use super::{KernelError, KernelResult, arg_as};
+use super::{KernelError, KernelResult};
 use crate::value::Columnar;
 use arrow::array::{Array, BooleanArray, Int64Array, ListBuilder, StringArray, StringBuilder};
-use arrow::datatypes::DataType as A;
 use std::sync::Arc;
 
-fn strings(args: &[Columnar], i: usize, len: usize) -> Result<StringArray, KernelError> {
-    let a = arg_as(args, i, len, &A::Utf8)?;
-    a.as_any()
-        .downcast_ref::<StringArray>()
-        .cloned()
-        .ok_or_else(|| KernelError("expected strings".into()))
-}
+use super::text_arg as strings;
 
 fn map_str(a: &StringArray, f: impl Fn(&str) -> String) -> StringArray {
     a.iter().map(|v| v.map(&f)).collect()
