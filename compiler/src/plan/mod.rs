@@ -7,8 +7,10 @@
 //! ([`text`], [`dot`], [`json`]) and never shows raw node indices.
 
 pub mod dot;
+pub mod edit;
 pub mod expr;
 pub mod json;
+pub mod schema;
 pub mod text;
 
 pub use expr::{ConstValue, TypedExpr, TypedExprKind};
@@ -84,6 +86,24 @@ impl CacheLevel {
     }
 }
 
+/// One operator of a fused [`PlanOp::Stage`], with its output schema.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FusedStep {
+    pub op: PlanOp,
+    #[serde(skip)]
+    pub schema: Schema,
+}
+
+/// How the optimizer shares a node read by several consumers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sharing {
+    /// Computed once and kept at this level.
+    Cache(CacheLevel),
+    /// Streamed once into every consumer (all of them aggregates or top-ks), never kept.
+    FanOut,
+}
+
 /// Hints on a node: they steer the runtime and never change results.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Hints {
@@ -108,6 +128,16 @@ pub enum PlanOp {
         path: String,
         options: Vec<(String, ConstValue)>,
         schema_declared: bool,
+        /// The file's columns (declared or inferred), in file order.
+        #[serde(skip)]
+        file_schema: Schema,
+        /// The columns read and converted, in file order; all when `None`. Set by
+        /// projection pushdown.
+        projection: Option<Vec<String>>,
+        /// Predicates on the file's columns, applied while reading (rows failing them
+        /// are rejected before their other fields are converted). Set by predicate
+        /// pushdown.
+        filters: Vec<TypedExpr>,
     },
     Filter {
         predicate: TypedExpr,
@@ -146,6 +176,16 @@ pub enum PlanOp {
     },
     Limit {
         count: u64,
+    },
+    /// The first `count` rows in `keys` order (a sort followed by a take, fused).
+    TopK {
+        keys: Vec<SortKey>,
+        count: u64,
+    },
+    /// A chain of narrow operators fused into one stage (the unit the JIT compiles);
+    /// each step sees the output of the one before.
+    Stage {
+        steps: Vec<FusedStep>,
     },
     /// Inputs: 0 = left, 1 = right.
     Join {
@@ -194,6 +234,8 @@ impl PlanOp {
             PlanOp::Aggregate { .. } => "Aggregate",
             PlanOp::Sort { .. } => "Sort",
             PlanOp::Limit { .. } => "Limit",
+            PlanOp::TopK { .. } => "TopK",
+            PlanOp::Stage { .. } => "Stage",
             PlanOp::Join { .. } => "Join",
             PlanOp::Union => "Union",
             PlanOp::Sample { .. } => "Sample",
@@ -215,6 +257,17 @@ fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 
 fn name(n: &str) -> String {
     sluice_stdlib::types::display_name(n)
+}
+
+fn sort_keys(keys: &[SortKey]) -> String {
+    list(keys.iter().map(|k| {
+        format!(
+            "{} {} nulls {}",
+            name(&k.column),
+            if k.descending { "desc" } else { "asc" },
+            if k.nulls_first { "first" } else { "last" }
+        )
+    }))
 }
 
 fn options(opts: &[(String, ConstValue)]) -> String {
@@ -256,6 +309,9 @@ impl fmt::Display for PlanOp {
                 path,
                 options: opts,
                 schema_declared,
+                projection,
+                filters,
+                ..
             } => {
                 write!(
                     f,
@@ -265,6 +321,12 @@ impl fmt::Display for PlanOp {
                 )?;
                 if *schema_declared {
                     f.write_str(" [declared schema]")?;
+                }
+                if let Some(columns) = projection {
+                    write!(f, " columns [{}]", list(columns.iter().map(|c| name(c))))?;
+                }
+                if !filters.is_empty() {
+                    write!(f, " where {}", list(filters.iter().map(|e| e.to_string())))?;
                 }
                 Ok(())
             }
@@ -318,17 +380,18 @@ impl fmt::Display for PlanOp {
                     )))
                 )
             }
-            PlanOp::Sort { keys } => write!(
-                f,
-                " {}",
-                list(keys.iter().map(|k| format!(
-                    "{} {} nulls {}",
-                    name(&k.column),
-                    if k.descending { "desc" } else { "asc" },
-                    if k.nulls_first { "first" } else { "last" }
-                )))
-            ),
+            PlanOp::Sort { keys } => write!(f, " {}", sort_keys(keys)),
             PlanOp::Limit { count } => write!(f, " {count}"),
+            PlanOp::TopK { keys, count } => write!(f, " {count} by {}", sort_keys(keys)),
+            PlanOp::Stage { steps } => write!(
+                f,
+                " [{}]",
+                steps
+                    .iter()
+                    .map(|s| s.op.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
             PlanOp::Join { kind, on } => write!(
                 f,
                 " {} on {}",
@@ -383,6 +446,8 @@ pub struct PlanNode {
     /// The relation (or source) this node is the result of, if it is one.
     pub relation: Option<String>,
     pub hints: Hints,
+    /// Set by the optimizer's cache placement on nodes read by several consumers.
+    pub sharing: Option<Sharing>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -324,6 +324,7 @@ impl Resolver<'_> {
             schema,
             relation: None,
             hints: Default::default(),
+            sharing: None,
             span: decl.span,
         };
         let id = self.plan.add(node, &[input]);

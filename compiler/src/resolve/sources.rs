@@ -98,12 +98,16 @@ impl Resolver<'_> {
                 path,
                 options,
                 schema_declared: declared.is_some(),
+                file_schema: schema.clone(),
+                projection: None,
+                filters: Vec::new(),
             };
             let node = PlanNode {
                 op,
                 schema,
                 relation: Some(decl.name.name.clone()),
                 hints: Default::default(),
+                sharing: None,
                 span: decl.span,
             };
             self.plan.add(node, &[])

@@ -26,6 +26,7 @@ impl Resolver<'_> {
                 schema,
                 relation: None,
                 hints: Default::default(),
+                sharing: None,
                 span: step.span,
             },
             &inputs,
@@ -605,42 +606,7 @@ impl Resolver<'_> {
         if !ok {
             return None;
         }
-        if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
-            return Some((pairs, left.clone()));
-        }
-        let right_nullable = matches!(kind, JoinKind::Left | JoinKind::Full);
-        let left_nullable = matches!(kind, JoinKind::Right | JoinKind::Full);
-        let mut out = Schema::new(
-            left.fields
-                .iter()
-                .map(|f| {
-                    let shared_key = pairs.iter().any(|(l, r)| l == &f.name && l == r);
-                    // A key named alike on both sides is one column (coalesced in a full join).
-                    let nullable = if shared_key && kind == JoinKind::Full {
-                        f.nullable && right.field(&f.name).is_some_and(|g| g.nullable)
-                    } else if shared_key {
-                        f.nullable
-                    } else {
-                        f.nullable || left_nullable
-                    };
-                    Field::new(f.name.clone(), f.data_type.clone(), nullable)
-                })
-                .collect(),
-        );
-        for f in &right.fields {
-            if pairs.iter().any(|(l, r)| r == &f.name && l == r) {
-                continue;
-            }
-            let mut name = f.name.clone();
-            if out.field(&name).is_some() {
-                name = format!("{name}_right");
-            }
-            out.fields.push(Field::new(
-                name,
-                f.data_type.clone(),
-                f.nullable || right_nullable,
-            ));
-        }
+        let out = crate::plan::schema::join_schema(kind, &pairs, left, right);
         Some((pairs, out))
     }
 
