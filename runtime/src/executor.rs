@@ -9,7 +9,7 @@ use crate::operators::{
     aggregate, distinct, fill_null, join, limit, repartition, sort, split, topk, union,
 };
 use crate::partitions::Partitions;
-use crate::physical::{self, FanOutBranch, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
+use crate::physical::{self, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
 use crate::pipeline::{Pipeline, Source};
 use crate::summary::{RunSummary, SinkReport, SourceReport};
 use petgraph::stable_graph::NodeIndex;
@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub keep_cache: bool,
     /// Show progress bars (on a terminal) for scans of large files.
     pub progress: bool,
+    /// Record rows and time per physical node (`explain --analyze`).
+    pub profile: bool,
 }
 
 /// Files at least this large get a progress bar.
@@ -75,6 +77,8 @@ struct Executor<'p> {
     fan_out_results: HashMap<(PhysicalId, usize), Partitions>,
     scans: Vec<ScanRecord>,
     cache_hits: u64,
+    /// Per physical node: rows out and time (inclusive of its inputs), when profiling.
+    profile: Vec<NodeProfile>,
 }
 
 impl<'p> Executor<'p> {
@@ -90,6 +94,7 @@ impl<'p> Executor<'p> {
             fan_out_results: HashMap::new(),
             scans: Vec::new(),
             cache_hits: 0,
+            profile: Vec::new(),
         }
     }
 
@@ -101,6 +106,9 @@ impl<'p> Executor<'p> {
     }
 
     fn run(mut self) -> RunResult<RunSummary> {
+        if self.options.profile {
+            self.profile = vec![NodeProfile::default(); self.physical.nodes.len()];
+        }
         let mut sinks = Vec::new();
         for id in self.physical.sinks.clone() {
             let node = &self.physical.nodes[id];
@@ -115,9 +123,14 @@ impl<'p> Executor<'p> {
             else {
                 continue;
             };
+            let started = Instant::now();
             let data = self.output(node.inputs[0])?;
             let full = path.as_ref().map(|p| self.path(p).display().to_string());
             let rows = crate::io::sinks::write(*format, full.as_deref(), options, &data)?;
+            if let Some(p) = self.profile.get_mut(id) {
+                p.rows = Some(rows as u64);
+                p.time += started.elapsed();
+            }
             sinks.push(SinkReport {
                 description: format!("{format} {}", path.as_deref().unwrap_or(""))
                     .trim()
@@ -141,12 +154,38 @@ impl<'p> Executor<'p> {
                     .stats
                     .bad_rows
                     .load(std::sync::atomic::Ordering::Relaxed),
+                bytes_read: scan.stats.bytes.load(std::sync::atomic::Ordering::Relaxed),
+                bytes_converted: scan
+                    .stats
+                    .converted_bytes
+                    .load(std::sync::atomic::Ordering::Relaxed),
             });
         }
+        let profile = self.options.profile.then(|| {
+            let counted = &self.profile;
+            let annotate = |id: PhysicalId| {
+                counted.get(id).map(|p| {
+                    let rows = p
+                        .streamed_rows
+                        .as_ref()
+                        .map(|r| r.load(std::sync::atomic::Ordering::Relaxed))
+                        .or(p.rows);
+                    match (rows, p.time.is_zero()) {
+                        (Some(r), false) => {
+                            format!("{r} rows, {:.1} ms", p.time.as_secs_f64() * 1e3)
+                        }
+                        (Some(r), true) => format!("{r} rows, streamed into its consumer"),
+                        (None, _) => "not run".to_string(),
+                    }
+                })
+            };
+            physical::render_annotated(&self.physical, self.plan, &annotate)
+        });
         Ok(RunSummary {
             sinks,
             sources,
             cache_hits: self.cache_hits,
+            profile,
             ..Default::default()
         })
     }
@@ -161,6 +200,21 @@ impl<'p> Executor<'p> {
             self.cache_hits += 1;
             return Ok(p);
         }
+        let started = Instant::now();
+        let result = self.compute(id)?;
+        if let Some(p) = self.profile.get_mut(id) {
+            p.rows = Some(p.rows.unwrap_or(0) + result.num_rows() as u64);
+            p.time += started.elapsed();
+        }
+        let n = &self.physical.nodes[id];
+        match n.cache {
+            Some(level) => self.cache.put(id, level, Arc::new(result)),
+            None => Ok(Arc::new(result)),
+        }
+    }
+
+    /// Computes a physical node's rows.
+    fn compute(&mut self, id: PhysicalId) -> RunResult<Partitions> {
         let plan = self.plan;
         let n = self.physical.nodes[id].clone();
         let out = self.arrow_schema(n.output_of);
@@ -174,10 +228,8 @@ impl<'p> Executor<'p> {
                 let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
                 aggregate::run(&input, keys, aggregates, input_schema, out)?
             }
-            PhysicalOp::TopK { sort, limit } => {
-                let (PlanOp::Sort { keys }, PlanOp::Limit { count }) =
-                    (&plan.graph[*sort].op, &plan.graph[*limit].op)
-                else {
+            PhysicalOp::TopK { node } => {
+                let PlanOp::TopK { keys, count } = &plan.graph[*node].op else {
                     return Err(internal("top-k"));
                 };
                 let input = self.stage(n.inputs[0])?;
@@ -200,10 +252,7 @@ impl<'p> Executor<'p> {
                 return Err(internal("a node without rows"));
             }
         };
-        match n.cache {
-            Some(level) => self.cache.put(id, level, Arc::new(result)),
-            None => Ok(Arc::new(result)),
-        }
+        Ok(result)
     }
 
     /// Operators behind a gather exchange.
@@ -254,9 +303,16 @@ impl<'p> Executor<'p> {
                 source: Source::Rows(rows),
                 ops: Vec::new(),
                 schema,
+                counter: None,
             });
         }
-        self.stage_pipeline(id)
+        let mut pipeline = self.stage_pipeline(id)?;
+        if let Some(p) = self.profile.get_mut(id) {
+            let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            p.streamed_rows = Some(counter.clone());
+            pipeline.counter = Some(counter);
+        }
+        Ok(pipeline)
     }
 
     /// The pipeline of a stage node: its source and its fused narrow operators.
@@ -266,19 +322,7 @@ impl<'p> Executor<'p> {
             return Err(internal("stage"));
         };
         let mut p = match source {
-            StageSource::Scan(scan) => {
-                let PlanOp::Scan {
-                    source,
-                    format,
-                    path,
-                    options,
-                    ..
-                } = &self.plan.graph[*scan].op
-                else {
-                    return Err(internal("scan"));
-                };
-                self.scan(source, *format, path, options, *scan)?
-            }
+            StageSource::Scan(scan) => self.scan(*scan)?,
             StageSource::Input => {
                 let input = n.inputs[0];
                 let rows = self.output(input)?;
@@ -287,76 +331,42 @@ impl<'p> Executor<'p> {
                     source: Source::Rows(rows),
                     ops: Vec::new(),
                     schema,
+                    counter: None,
                 }
             }
         };
         for &node in narrow {
-            let op = self.narrow_op(node)?;
-            p.push(op, self.arrow_schema(node));
+            for (op, schema) in self.narrow_ops(node)? {
+                p.push(op, schema);
+            }
         }
         Ok(p)
     }
 
-    /// The batch operator of a narrow logical node.
-    fn narrow_op(&self, node: NodeIndex) -> RunResult<NarrowOp<'p>> {
+    /// The batch operators of a narrow logical node (several for a fused stage), each
+    /// with its output schema.
+    fn narrow_ops(
+        &self,
+        node: NodeIndex,
+    ) -> RunResult<Vec<(NarrowOp<'p>, arrow::datatypes::SchemaRef)>> {
         let plan = self.plan;
-        let out = self.arrow_schema(node);
-        let in_schema = &plan.graph[plan.inputs(node)[0]].schema;
-        let index = |name: &str| {
-            in_schema
-                .index_of(name)
-                .ok_or_else(|| RunError::new(format!("internal error: no column `{name}`")))
-        };
-        Ok(match &plan.graph[node].op {
-            PlanOp::Filter { predicate } => NarrowOp::Filter(predicate),
-            PlanOp::Project { columns } => NarrowOp::Project(
-                columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?,
-                out,
-            ),
-            PlanOp::Derive { columns } => NarrowOp::Derive(columns, out),
-            PlanOp::Rename { .. } => NarrowOp::Rename(out),
-            PlanOp::Cast { columns } => NarrowOp::Cast(
-                columns
-                    .iter()
-                    .map(|(c, t)| {
-                        Ok((
-                            index(c)?,
-                            in_schema.fields[index(c)?].data_type.clone(),
-                            t.clone(),
-                        ))
-                    })
-                    .collect::<RunResult<_>>()?,
-                out,
-            ),
-            PlanOp::DropNull { columns } => {
-                NarrowOp::DropNull(columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?)
-            }
-            PlanOp::Sample { fraction, seed } => NarrowOp::Sample {
-                low: 0.0,
-                high: *fraction,
-                seed: *seed,
-            },
-            PlanOp::SplitPart {
-                fractions,
-                index: part,
-                seed,
-                stratify: None,
-            } => {
-                let low: f64 = fractions[..*part].iter().sum();
-                let high = if part + 1 == fractions.len() {
-                    f64::INFINITY
-                } else {
-                    low + fractions[*part]
-                };
-                NarrowOp::Sample {
-                    low,
-                    high,
-                    seed: *seed,
+        let input = &plan.graph[plan.inputs(node)[0]].schema;
+        match &plan.graph[node].op {
+            PlanOp::Stage { steps } => {
+                let mut out = Vec::new();
+                let mut schema = input;
+                for step in steps {
+                    let arrow = Arc::new(crate::arrow_schema(&step.schema));
+                    out.push((narrow_op(&step.op, schema, arrow.clone())?, arrow));
+                    schema = &step.schema;
                 }
+                Ok(out)
             }
-            PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
-            other => return Err(internal(other.name())),
-        })
+            op => {
+                let arrow = self.arrow_schema(node);
+                Ok(vec![(narrow_op(op, input, arrow.clone())?, arrow)])
+            }
+        }
     }
 
     /// Runs a fan-out: one pass over its stage, every branch's state updated per batch.
@@ -370,26 +380,21 @@ impl<'p> Executor<'p> {
         let input_schema = &plan.graph[n.output_of].schema;
         let runners: Vec<Branch<'p>> = branches
             .iter()
-            .map(|b| match b {
-                FanOutBranch::Aggregate { node } => match &plan.graph[*node].op {
-                    PlanOp::Aggregate { keys, aggregates } => {
-                        Ok(Branch::Aggregate(aggregate::Aggregation::new(
-                            keys,
-                            aggregates,
-                            input_schema,
-                            self.arrow_schema(*node),
-                        )?))
-                    }
-                    _ => Err(internal("aggregate")),
-                },
-                FanOutBranch::TopK { sort, limit } => {
-                    match (&plan.graph[*sort].op, &plan.graph[*limit].op) {
-                        (PlanOp::Sort { keys }, PlanOp::Limit { count }) => Ok(Branch::TopK(
-                            topk::TopK::new(keys, *count as usize, self.arrow_schema(*sort)),
-                        )),
-                        _ => Err(internal("top-k")),
-                    }
+            .map(|node| match &plan.graph[*node].op {
+                PlanOp::Aggregate { keys, aggregates } => {
+                    Ok(Branch::Aggregate(aggregate::Aggregation::new(
+                        keys,
+                        aggregates,
+                        input_schema,
+                        self.arrow_schema(*node),
+                    )?))
                 }
+                PlanOp::TopK { keys, count } => Ok(Branch::TopK(topk::TopK::new(
+                    keys,
+                    *count as usize,
+                    self.arrow_schema(*node),
+                ))),
+                _ => Err(internal("fan-out branch")),
             })
             .collect::<RunResult<_>>()?;
         let states = pipeline.fold_indexed(
@@ -451,22 +456,49 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
-    fn scan(
-        &mut self,
-        source: &str,
-        format: Format,
-        path: &str,
-        options: &[(String, ConstValue)],
-        node: NodeIndex,
-    ) -> RunResult<Pipeline<'p>> {
+    fn scan(&mut self, node: NodeIndex) -> RunResult<Pipeline<'p>> {
+        let plan = self.plan;
+        let PlanOp::Scan {
+            source,
+            format,
+            path,
+            options,
+            file_schema,
+            filters,
+            ..
+        } = &plan.graph[node].op
+        else {
+            return Err(internal("scan"));
+        };
+        let format = *format;
         let schema = self.arrow_schema(node);
         let full = self.path(path);
+        let filter = sluice_compiler::optimize::conjunction(filters.clone());
+        let output: Vec<String> = plan.graph[node].schema.names().map(String::from).collect();
         if !matches!(format, Format::Csv | Format::Tsv) {
-            let rows = crate::io::readers::read(format, &full, schema.clone())?;
+            let stats = Arc::new(ScanStats::default());
+            let rows = crate::io::readers::read(
+                format,
+                &full,
+                crate::io::readers::ReadRequest {
+                    file_schema,
+                    columns: &output,
+                    filter: filter.as_ref(),
+                    stats: &stats,
+                },
+            )?;
+            self.scans.push(ScanRecord {
+                name: source.to_string(),
+                stats,
+                bad_rows: Arc::default(),
+                bad_rows_path: None,
+                progress: None,
+            });
             return Ok(Pipeline {
                 source: Source::Rows(Arc::new(rows)),
                 ops: Vec::new(),
                 schema,
+                counter: None,
             });
         }
         let get = |name: &str| options.iter().find(|(n, _)| n == name).map(|(_, v)| v);
@@ -510,7 +542,12 @@ impl<'p> Executor<'p> {
             quote,
             nulls,
             mode,
-            schema: self.plan.graph[node].schema.clone(),
+            projection: output
+                .iter()
+                .filter_map(|c| file_schema.index_of(c))
+                .collect(),
+            schema: file_schema.clone(),
+            filter,
         };
         let morsels = scan.morsels(self.options.morsel_bytes.unwrap_or(MORSEL_BYTES))?;
         let stats = Arc::new(ScanStats::default());
@@ -542,8 +579,81 @@ impl<'p> Executor<'p> {
             },
             ops: Vec::new(),
             schema,
+            counter: None,
         })
     }
+}
+
+/// The batch operator of one narrow plan operator reading `in_schema`.
+fn narrow_op<'p>(
+    op: &'p PlanOp,
+    in_schema: &sluice_stdlib::Schema,
+    out: arrow::datatypes::SchemaRef,
+) -> RunResult<NarrowOp<'p>> {
+    let index = |name: &str| {
+        in_schema
+            .index_of(name)
+            .ok_or_else(|| RunError::new(format!("internal error: no column `{name}`")))
+    };
+    Ok(match op {
+        PlanOp::Filter { predicate } => NarrowOp::Filter(predicate),
+        PlanOp::Project { columns } => NarrowOp::Project(
+            columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?,
+            out,
+        ),
+        PlanOp::Derive { columns } => NarrowOp::Derive(columns, out),
+        PlanOp::Rename { .. } => NarrowOp::Rename(out),
+        PlanOp::Cast { columns } => NarrowOp::Cast(
+            columns
+                .iter()
+                .map(|(c, t)| {
+                    Ok((
+                        index(c)?,
+                        in_schema.fields[index(c)?].data_type.clone(),
+                        t.clone(),
+                    ))
+                })
+                .collect::<RunResult<_>>()?,
+            out,
+        ),
+        PlanOp::DropNull { columns } => {
+            NarrowOp::DropNull(columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?)
+        }
+        PlanOp::Sample { fraction, seed } => NarrowOp::Sample {
+            low: 0.0,
+            high: *fraction,
+            seed: *seed,
+        },
+        PlanOp::SplitPart {
+            fractions,
+            index: part,
+            seed,
+            stratify: None,
+        } => {
+            let low: f64 = fractions[..*part].iter().sum();
+            let high = if part + 1 == fractions.len() {
+                f64::INFINITY
+            } else {
+                low + fractions[*part]
+            };
+            NarrowOp::Sample {
+                low,
+                high,
+                seed: *seed,
+            }
+        }
+        PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
+        other => return Err(internal(other.name())),
+    })
+}
+
+/// What `explain --analyze` shows for one physical node.
+#[derive(Clone, Debug, Default)]
+struct NodeProfile {
+    rows: Option<u64>,
+    /// Rows of a stage streamed into its consumer (not materialized).
+    streamed_rows: Option<Arc<std::sync::atomic::AtomicU64>>,
+    time: std::time::Duration,
 }
 
 /// One consumer of a fan-out, ready to run.

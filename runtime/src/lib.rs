@@ -9,6 +9,7 @@
 //! `operators/`, one per file. A relation read by two consumers is computed once.
 
 pub mod cache;
+pub mod constant_evaluator;
 pub mod error;
 pub mod executor;
 pub mod expr;
@@ -19,6 +20,7 @@ pub mod physical;
 pub mod pipeline;
 pub mod summary;
 
+pub use constant_evaluator::optimize;
 pub use error::{DataLocation, RunError, RunResult};
 pub use executor::{RunOptions, run};
 pub use partitions::Partitions;

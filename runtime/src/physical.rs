@@ -8,15 +8,19 @@
 //!   *gather* exchange and the final merge), a top-k (best rows per partition, gather,
 //!   final pick), or operators that need all rows at once behind a *gather* (sort,
 //!   distinct, fill_null, join, stratified split, take);
+//! - the optimizer decides what is fused (its `Stage` nodes) and how a shared node is
+//!   shared; lowering follows. Without the optimizer every operator is its own stage
+//!   over its input's materialized rows, and a shared node is kept in memory;
 //! - **exchanges** redistribute rows: gather, and hash, range or round-robin repartition
 //!   (`repartition`, `@partition`);
-//! - a **fan-out** streams one shared stage into every aggregate and top-k that reads it,
-//!   so the shared relation is never materialized;
+//! - a **fan-out** streams one shared stage into every aggregate and top-k that reads it
+//!   (where the optimizer's cache placement chose it), so the shared relation is never
+//!   materialized;
 //! - a relation read by several physical consumers is computed once and kept (in memory,
 //!   or where its `@cache` hint says).
 
 use petgraph::stable_graph::NodeIndex;
-use sluice_compiler::plan::{CacheLevel, LogicalPlan, Partitioning, PlanOp};
+use sluice_compiler::plan::{CacheLevel, LogicalPlan, Partitioning, PlanOp, Sharing};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -39,6 +43,8 @@ pub enum Exchange {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum PhysicalOp {
+    /// A source, then narrow logical nodes (single operators or fused `Stage`s) applied
+    /// batch by batch.
     Stage {
         source: StageSource,
         narrow: Vec<NodeIndex>,
@@ -49,12 +55,11 @@ pub enum PhysicalOp {
     },
     /// Best `k` rows per partition of the input stage, gather, final pick.
     TopK {
-        sort: NodeIndex,
-        limit: NodeIndex,
+        node: NodeIndex,
     },
     /// One pass over the input stage feeding every branch (aggregates and top-ks).
     FanOut {
-        branches: Vec<FanOutBranch>,
+        branches: Vec<NodeIndex>,
     },
     /// Branch `index` of the fan-out `inputs[0]`.
     FanOutResult {
@@ -75,13 +80,6 @@ pub enum PhysicalOp {
     },
 }
 
-/// What one fan-out branch computes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FanOutBranch {
-    Aggregate { node: NodeIndex },
-    TopK { sort: NodeIndex, limit: NodeIndex },
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhysicalNode {
     pub op: PhysicalOp,
@@ -99,7 +97,8 @@ pub struct PhysicalPlan {
     pub sinks: Vec<PhysicalId>,
 }
 
-/// Lowers a logical plan.
+/// Lowers a logical plan. It follows the optimizer's decisions (fused stages, top-ks,
+/// how shared nodes are shared); an unoptimized plan runs every operator on its own.
 pub fn lower(plan: &LogicalPlan) -> PhysicalPlan {
     let mut l = Lowering {
         plan,
@@ -120,9 +119,13 @@ pub fn lower(plan: &LogicalPlan) -> PhysicalPlan {
         }
     }
     for (i, n) in l.out.nodes.iter_mut().enumerate() {
-        let hinted = plan.graph[n.output_of].hints.cache;
+        let logical = &plan.graph[n.output_of];
+        let placed = match logical.sharing {
+            Some(Sharing::Cache(level)) => Some(level),
+            _ => None,
+        };
         let is_result = !matches!(n.op, PhysicalOp::FanOut { .. } | PhysicalOp::Sink { .. });
-        n.cache = match hinted {
+        n.cache = match logical.hints.cache.or(placed) {
             Some(level) if is_result && node_ends_relation(&n.op, n.output_of) => Some(level),
             _ if readers[i] > 1 && is_result => Some(CacheLevel::Memory),
             _ => None,
@@ -177,12 +180,13 @@ impl Lowering<'_> {
         matches!(n.op, PlanOp::Scan { .. }) || narrow(&n.op)
     }
 
-    /// A node that can be fused into the stage of its consumer: streamable, read once,
-    /// without hints.
-    fn fusable(&self, node: NodeIndex) -> bool {
+    /// A node whose rows can stream straight into its one consumer.
+    fn private(&self, node: NodeIndex) -> bool {
+        let n = &self.plan.graph[node];
         self.streams(node)
             && self.plan.consumer_count(node) == 1
-            && self.plan.graph[node].hints.is_empty()
+            && n.hints.is_empty()
+            && n.sharing.is_none()
     }
 
     /// The physical node producing a logical node's rows.
@@ -201,21 +205,42 @@ impl Lowering<'_> {
                 vec![],
                 node,
             ),
-            op if narrow(op) => self.stage_ending_at(node),
-            PlanOp::Aggregate { .. } => match self.fan_out_branch(node, self.input(node)) {
-                Some(id) => id,
-                None => {
-                    let input = self.stage_of(self.input(node));
-                    self.push(PhysicalOp::Aggregate { node }, vec![input], node)
+            op if narrow(op) => {
+                // A stage starts at a scan read only here, or at its input's rows.
+                let below = self.input(node);
+                if matches!(plan.graph[below].op, PlanOp::Scan { .. }) && self.private(below) {
+                    self.push(
+                        PhysicalOp::Stage {
+                            source: StageSource::Scan(below),
+                            narrow: vec![node],
+                        },
+                        vec![],
+                        node,
+                    )
+                } else {
+                    let input = self.node(below);
+                    self.push(
+                        PhysicalOp::Stage {
+                            source: StageSource::Input,
+                            narrow: vec![node],
+                        },
+                        vec![input],
+                        node,
+                    )
                 }
-            },
-            PlanOp::Limit { .. } if self.is_top_k(node) => {
-                let sort = self.input(node);
-                match self.fan_out_branch(node, self.input(sort)) {
+            }
+            PlanOp::Aggregate { .. } | PlanOp::TopK { .. } => {
+                let below = self.input(node);
+                match self.fan_out_branch(node, below) {
                     Some(id) => id,
                     None => {
-                        let input = self.stage_of(self.input(sort));
-                        self.push(PhysicalOp::TopK { sort, limit: node }, vec![input], node)
+                        let input = self.stage_of(below);
+                        let op = if matches!(n.op, PlanOp::Aggregate { .. }) {
+                            PhysicalOp::Aggregate { node }
+                        } else {
+                            PhysicalOp::TopK { node }
+                        };
+                        self.push(op, vec![input], node)
                     }
                 }
             }
@@ -260,50 +285,13 @@ impl Lowering<'_> {
         id
     }
 
-    /// A stage whose last narrow operator is `node`, fusing the chain below it.
-    fn stage_ending_at(&mut self, node: NodeIndex) -> PhysicalId {
-        let mut chain = vec![node];
-        let mut below = self.input(node);
-        while self.fusable(below) && !matches!(self.plan.graph[below].op, PlanOp::Scan { .. }) {
-            chain.push(below);
-            below = self.input(below);
-        }
-        chain.reverse();
-        if self.fusable(below) {
-            // below is a scan read only by this chain
-            self.push(
-                PhysicalOp::Stage {
-                    source: StageSource::Scan(below),
-                    narrow: chain,
-                },
-                vec![],
-                node,
-            )
-        } else {
-            let input = self.node(below);
-            self.push(
-                PhysicalOp::Stage {
-                    source: StageSource::Input,
-                    narrow: chain,
-                },
-                vec![input],
-                node,
-            )
-        }
-    }
-
     /// A stage streaming a node's rows: the node's own stage when it streams and is read
     /// once, else a pass-through stage over its materialized result.
     fn stage_of(&mut self, node: NodeIndex) -> PhysicalId {
-        if self.fusable(node) {
+        if self.private(node) {
             return self.node(node);
         }
         let input = self.node(node);
-        if matches!(self.out.nodes[input].op, PhysicalOp::Stage { .. })
-            && self.plan.consumer_count(node) == 1
-        {
-            return input;
-        }
         self.push(
             PhysicalOp::Stage {
                 source: StageSource::Input,
@@ -314,78 +302,82 @@ impl Lowering<'_> {
         )
     }
 
-    fn is_top_k(&self, limit: NodeIndex) -> bool {
-        let sort = self.input(limit);
-        matches!(self.plan.graph[sort].op, PlanOp::Sort { .. })
-            && self.plan.consumer_count(sort) == 1
-            && self.plan.graph[sort].hints.is_empty()
-    }
-
-    /// When `shared` is read by several consumers that are all aggregates or top-ks, one
-    /// fan-out feeds them all; returns the result node for `consumer`'s branch.
+    /// When the optimizer marked `shared` as a fan-out, one pass over it feeds all its
+    /// consumers; returns the result node for `result`'s branch.
     fn fan_out_branch(&mut self, result: NodeIndex, shared: NodeIndex) -> Option<PhysicalId> {
         let plan = self.plan;
+        if plan.graph[shared].sharing != Some(Sharing::FanOut) {
+            return None;
+        }
         if !self.fan_outs.contains_key(&shared) {
-            let n = &plan.graph[shared];
-            if plan.consumer_count(shared) < 2 || !self.streams(shared) || !n.hints.is_empty() {
-                return None;
-            }
             let mut consumers: Vec<NodeIndex> = plan
                 .graph
                 .neighbors_directed(shared, petgraph::Direction::Outgoing)
                 .collect();
             consumers.sort();
             consumers.dedup();
-            let mut branches = Vec::new();
-            let mut results = Vec::new();
-            for c in consumers {
-                match &plan.graph[c].op {
-                    PlanOp::Aggregate { .. } => {
-                        branches.push(FanOutBranch::Aggregate { node: c });
-                        results.push(c);
-                    }
-                    PlanOp::Sort { .. }
-                        if plan.consumer_count(c) == 1 && plan.graph[c].hints.is_empty() =>
-                    {
-                        let limit = plan
-                            .graph
-                            .neighbors_directed(c, petgraph::Direction::Outgoing)
-                            .next()?;
-                        if !matches!(plan.graph[limit].op, PlanOp::Limit { .. }) {
-                            return None;
-                        }
-                        branches.push(FanOutBranch::TopK { sort: c, limit });
-                        results.push(limit);
-                    }
-                    _ => return None,
-                }
+            if !consumers.iter().all(|c| {
+                matches!(
+                    plan.graph[*c].op,
+                    PlanOp::Aggregate { .. } | PlanOp::TopK { .. }
+                )
+            }) {
+                return None;
             }
-            let input = self.stage_ending_at_or_scan(shared);
-            let id = self.push(PhysicalOp::FanOut { branches }, vec![input], shared);
-            self.fan_outs.insert(shared, (id, results));
+            // The shared node's own stage, streamed (never kept).
+            let input = self.node_streamed(shared);
+            let id = self.push(
+                PhysicalOp::FanOut {
+                    branches: consumers.clone(),
+                },
+                vec![input],
+                shared,
+            );
+            self.fan_outs.insert(shared, (id, consumers));
         }
         let (fan_out, results) = self.fan_outs.get(&shared)?.clone();
         let index = results.iter().position(|r| *r == result)?;
         Some(self.push(PhysicalOp::FanOutResult { index }, vec![fan_out], result))
     }
 
-    fn stage_ending_at_or_scan(&mut self, node: NodeIndex) -> PhysicalId {
-        if matches!(self.plan.graph[node].op, PlanOp::Scan { .. }) {
-            self.push(
+    /// The stage of a streaming node, bypassing the memo (a fan-out reads it once).
+    fn node_streamed(&mut self, node: NodeIndex) -> PhysicalId {
+        let plan = self.plan;
+        if matches!(plan.graph[node].op, PlanOp::Scan { .. }) {
+            return self.push(
                 PhysicalOp::Stage {
                     source: StageSource::Scan(node),
                     narrow: vec![],
                 },
                 vec![],
                 node,
+            );
+        }
+        let below = self.input(node);
+        if matches!(plan.graph[below].op, PlanOp::Scan { .. }) && self.private(below) {
+            self.push(
+                PhysicalOp::Stage {
+                    source: StageSource::Scan(below),
+                    narrow: vec![node],
+                },
+                vec![],
+                node,
             )
         } else {
-            self.stage_ending_at(node)
+            let input = self.node(below);
+            self.push(
+                PhysicalOp::Stage {
+                    source: StageSource::Input,
+                    narrow: vec![node],
+                },
+                vec![input],
+                node,
+            )
         }
     }
 }
 
-/// Operators that map each batch to a batch, row by row.
+/// Operators that map each batch to a batch, row by row (and fused stages of them).
 pub fn narrow(op: &PlanOp) -> bool {
     matches!(
         op,
@@ -398,18 +390,28 @@ pub fn narrow(op: &PlanOp) -> bool {
             | PlanOp::Sample { .. }
             | PlanOp::SplitPart { stratify: None, .. }
             | PlanOp::Explode { .. }
+            | PlanOp::Stage { .. }
     )
 }
 
 /// The physical plan as indented text, from each sink down (for `explain --physical`).
 pub fn render(physical: &PhysicalPlan, plan: &LogicalPlan) -> String {
+    render_annotated(physical, plan, &|_| None)
+}
+
+/// [`render`] with a note after each node (rows and time, for `explain --analyze`).
+pub fn render_annotated(
+    physical: &PhysicalPlan,
+    plan: &LogicalPlan,
+    annotate: &dyn Fn(PhysicalId) -> Option<String>,
+) -> String {
     let mut out = String::new();
     let mut shown = vec![false; physical.nodes.len()];
     for (i, &sink) in physical.sinks.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        render_node(physical, plan, sink, 0, &mut shown, &mut out);
+        render_node(physical, plan, sink, 0, &mut shown, annotate, &mut out);
     }
     out
 }
@@ -420,6 +422,7 @@ fn render_node(
     id: PhysicalId,
     depth: usize,
     shown: &mut [bool],
+    annotate: &dyn Fn(PhysicalId) -> Option<String>,
     out: &mut String,
 ) {
     let indent = "  ".repeat(depth);
@@ -436,7 +439,12 @@ fn render_node(
             if let StageSource::Scan(s) = source {
                 parts.push(op(*s));
             }
-            parts.extend(narrow.iter().map(|x| op(*x)));
+            for x in narrow {
+                match &plan.graph[*x].op {
+                    PlanOp::Stage { steps } => parts.extend(steps.iter().map(|s| s.op.to_string())),
+                    other => parts.push(other.to_string()),
+                }
+            }
             let head = if matches!(source, StageSource::Input) {
                 "Stage (over its input's partitions)"
             } else {
@@ -451,11 +459,7 @@ fn render_node(
         PhysicalOp::Aggregate { node } => {
             format!("{} — partial per partition → gather → final", op(*node))
         }
-        PhysicalOp::TopK { sort, limit } => format!(
-            "TopK {} of {} — best per partition → gather → final",
-            op(*limit),
-            op(*sort)
-        ),
+        PhysicalOp::TopK { node } => format!("{} — best per partition → gather → final", op(*node)),
         PhysicalOp::FanOut { branches } => format!(
             "FanOut to {} branches (one pass, not materialized)",
             branches.len()
@@ -473,8 +477,9 @@ fn render_node(
         Some(CacheLevel::MemoryAndDisk) => "  [kept in memory and on disk]",
         None => "",
     };
-    let _ = writeln!(out, "{indent}#{id} {text}{cache}");
+    let note = annotate(id).map_or(String::new(), |a| format!("  ({a})"));
+    let _ = writeln!(out, "{indent}#{id} {text}{cache}{note}");
     for &i in &n.inputs {
-        render_node(p, plan, i, depth + 1, shown, out);
+        render_node(p, plan, i, depth + 1, shown, annotate, out);
     }
 }

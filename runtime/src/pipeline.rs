@@ -30,6 +30,8 @@ pub struct Pipeline<'p> {
     pub ops: Vec<NarrowOp<'p>>,
     /// The schema after the last operator.
     pub schema: SchemaRef,
+    /// Counts the rows the pipeline outputs (for `explain --analyze`).
+    pub counter: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl<'p> Pipeline<'p> {
@@ -58,6 +60,9 @@ impl<'p> Pipeline<'p> {
             let mut b = batch;
             for op in &self.ops {
                 b = op.apply(b, i, first_row)?;
+            }
+            if let Some(c) = &self.counter {
+                c.fetch_add(b.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
             }
             each(b)
         };

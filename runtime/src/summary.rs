@@ -2,6 +2,22 @@
 
 use std::time::Duration;
 
+/// A byte count for people: B, KiB, MiB or GiB.
+pub fn bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SinkReport {
     pub description: String,
@@ -13,6 +29,10 @@ pub struct SourceReport {
     pub name: String,
     pub rows: u64,
     pub bad_rows: u64,
+    /// Bytes of the file read (for Parquet, of the column chunks read).
+    pub bytes_read: u64,
+    /// Bytes of CSV fields converted to values (0 for binary formats).
+    pub bytes_converted: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -23,6 +43,8 @@ pub struct RunSummary {
     pub cache_hits: u64,
     pub wall_time: Duration,
     pub threads: usize,
+    /// The physical plan with rows and time per node, when profiling.
+    pub profile: Option<String>,
 }
 
 impl RunSummary {
@@ -45,10 +67,16 @@ impl RunSummary {
         }
         for s in &self.sources {
             out.push_str(&format!(
-                "  {:<width$}  {:>10} rows read, {} bad\n",
+                "  {:<width$}  {:>10} rows read, {} bad, {} read{}\n",
                 format!("source {}", s.name),
                 s.rows,
-                s.bad_rows
+                s.bad_rows,
+                bytes(s.bytes_read),
+                if s.bytes_converted > 0 {
+                    format!(", {} of fields converted", bytes(s.bytes_converted))
+                } else {
+                    String::new()
+                }
             ));
         }
         out.push_str(&format!(

@@ -30,7 +30,11 @@ fn run(
         ..Default::default()
     };
     (
-        sluice_runtime::run(&compiled.plan, &options).expect("runs"),
+        sluice_runtime::run(
+            &sluice_runtime::optimize(&compiled.plan, &[]).plan,
+            &options,
+        )
+        .expect("runs"),
         cache,
     )
 }

@@ -23,7 +23,7 @@ pub fn shared_data() -> Option<PathBuf> {
     }
 }
 
-/// Compiles a pipeline file (or text) and runs it.
+/// Compiles a pipeline file (or text), optimizes it (as `sluice run` does) and runs it.
 pub fn run_file(
     path: &Path,
     params: &[(&str, String)],
@@ -51,7 +51,40 @@ pub fn run_source(
         base_dir: Some(root()),
         ..options.clone()
     };
-    sluice_runtime::run(&compiled.plan, &options)
+    let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
+    assert!(
+        optimized.rolled_back.is_empty(),
+        "{:?}",
+        optimized.rolled_back
+    );
+    sluice_runtime::run(&optimized.plan, &options)
+}
+
+/// Compiles a pipeline and returns its plan as written and optimized.
+pub fn plans(
+    path: &Path,
+    params: &[(&str, String)],
+) -> (
+    sluice_compiler::plan::LogicalPlan,
+    sluice_compiler::optimize::Optimized,
+) {
+    let file = SourceFile::read(path).expect("pipeline readable");
+    let resolve = ResolveOptions {
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        base_dir: Some(root()),
+    };
+    let compiled = sluice_compiler::compile(&file, &resolve)
+        .unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
+    let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
+    assert!(
+        optimized.rolled_back.is_empty(),
+        "{:?}",
+        optimized.rolled_back
+    );
+    (compiled.plan, optimized)
 }
 
 /// A CSV file as rows of strings (header first); enough for the simple outputs here.

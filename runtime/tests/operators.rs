@@ -7,8 +7,19 @@ use sluice_runtime::RunOptions;
 const PEOPLE: &str = "id,name,dept,age,score\n1,ann,a,30,1.5\n2,bob,b,,2.5\n3,cid,a,41,\n4,dan,,25,4.0\n5,eve,c,30,NaN\n1,ann,a,30,1.5\n";
 const DEPTS: &str = "dept,title\na,Alpha\nb,Beta\nd,Delta\n";
 
-/// Runs `body` (relations and sinks) over the two tables; returns each sink's CSV text.
+/// Runs `body` (relations and sinks) over the two tables, as written and optimized;
+/// checks both give the same bytes and returns each sink's CSV text.
 fn run(body: &str, sinks: &[&str]) -> Vec<String> {
+    let written = run_once(body, sinks, false);
+    let optimized = run_once(body, sinks, true);
+    assert_eq!(
+        written, optimized,
+        "the optimizer changed a result of:\n{body}"
+    );
+    optimized
+}
+
+fn run_once(body: &str, sinks: &[&str], optimize: bool) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("people.csv"), PEOPLE).expect("write");
     std::fs::write(dir.path().join("depts.csv"), DEPTS).expect("write");
@@ -25,8 +36,15 @@ fn run(body: &str, sinks: &[&str]) -> Vec<String> {
         Ok(c) => c,
         Err(d) => panic!("{d:#?}"),
     };
+    let plan = if optimize {
+        let o = sluice_runtime::optimize(&compiled.plan, &[]);
+        assert!(o.rolled_back.is_empty(), "{:?}", o.rolled_back);
+        o.plan
+    } else {
+        compiled.plan
+    };
     sluice_runtime::run(
-        &compiled.plan,
+        &plan,
         &RunOptions {
             morsel_bytes: Some(16),
             ..Default::default()

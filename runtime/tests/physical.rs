@@ -1,4 +1,5 @@
-//! The physical plan of every example (snapshotted): stages, breakers and exchanges.
+//! The physical plan of every example, optimized (snapshotted): stages, breakers and
+//! exchanges.
 
 mod common;
 
@@ -22,7 +23,12 @@ fn lowered(
         },
     )
     .expect("compiles");
-    let physical = lower(&compiled.plan);
+    let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
+    let physical = lower(&optimized.plan);
+    let compiled = sluice_compiler::Compiled {
+        plan: optimized.plan,
+        ..compiled
+    };
     (compiled, physical)
 }
 

@@ -1,6 +1,11 @@
-//! `sluice explain FILE`: print the typed logical plan as text, Graphviz dot or JSON.
+//! `sluice explain FILE`: print the plan as written and as optimized (text, Graphviz dot
+//! or JSON), the rules that fired (`--verbose`), the physical plan (`--physical`), or
+//! run it and show rows and time per physical node (`--analyze`).
 
-use super::{DiagnosticFormat, ERRORS, OK, ParamArgs, print_diagnostics, read};
+use super::{
+    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read,
+    render_firings,
+};
 use sluice_compiler::plan::{dot, json, text};
 use std::path::PathBuf;
 
@@ -9,50 +14,103 @@ enum Format {
     /// Indented text, sinks first, each operator with its output schema.
     #[default]
     Text,
-    /// A Graphviz digraph (render with `dot -Tsvg`).
+    /// A Graphviz digraph of the optimized plan (render with `dot -Tsvg`).
     Dot,
-    /// Nodes, schemas and edges as JSON.
+    /// Nodes, schemas and edges of the optimized plan as JSON.
     Json,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The pipeline file.
-    file: PathBuf,
+    file: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     /// Show the physical plan (stages, breakers, exchanges) instead of the logical one.
     #[arg(long)]
     physical: bool,
+    /// Run the pipeline and show the physical plan with rows and time per node.
+    #[arg(long)]
+    analyze: bool,
+    /// List each optimizer rule that changed the plan, with its effect.
+    #[arg(long, short)]
+    verbose: bool,
+    /// List the optimizer's rules and exit.
+    #[arg(long)]
+    rules: bool,
+    /// Worker threads for `--analyze` (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    optimize: OptimizeArgs,
     #[command(flatten)]
     params: ParamArgs,
 }
 
 pub fn run(args: Args) -> u8 {
-    let file = match read(&args.file) {
+    if args.rules {
+        for (name, summary) in sluice_compiler::optimize::rules() {
+            println!("{name:<22} {summary}");
+        }
+        return OK;
+    }
+    let Some(path) = &args.file else {
+        eprintln!("error: explain needs a pipeline file (or --rules)");
+        return FAILED;
+    };
+    let file = match read(path) {
         Ok(f) => f,
         Err(c) => return c,
     };
-    match sluice_compiler::compile(&file, &args.params.options()) {
-        Ok(compiled) => {
-            print_diagnostics(&file, &compiled.warnings, DiagnosticFormat::Rich);
-            match args.format {
-                Format::Text if args.physical => {
-                    let physical = sluice_runtime::physical::lower(&compiled.plan);
-                    print!(
-                        "{}",
-                        sluice_runtime::physical::render(&physical, &compiled.plan)
-                    );
-                }
-                Format::Text => print!("{}", text::render(&compiled.plan, true)),
-                Format::Dot => print!("{}", dot::render(&compiled.plan)),
-                Format::Json => println!("{:#}", json::render(&compiled.plan)),
-            }
-            OK
-        }
+    let compiled = match sluice_compiler::compile(&file, &args.params.options()) {
+        Ok(compiled) => compiled,
         Err(diagnostics) => {
             print_diagnostics(&file, &diagnostics, DiagnosticFormat::Rich);
-            ERRORS
+            return ERRORS;
         }
+    };
+    print_diagnostics(&file, &compiled.warnings, DiagnosticFormat::Rich);
+    let optimized = match args.optimize.apply(&compiled.plan) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let plan = &optimized.plan;
+    if args.analyze {
+        let options = sluice_runtime::RunOptions {
+            threads: args.threads,
+            profile: true,
+            ..Default::default()
+        };
+        return match sluice_runtime::run(plan, &options) {
+            Ok(summary) => {
+                print!("{}", summary.profile.as_deref().unwrap_or_default());
+                print!("{}", summary.render());
+                OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                FAILED
+            }
+        };
     }
+    match args.format {
+        Format::Text if args.physical => {
+            let physical = sluice_runtime::physical::lower(plan);
+            print!("{}", sluice_runtime::physical::render(&physical, plan));
+        }
+        Format::Text if args.optimize.no_optimize => print!("{}", text::render(plan, true)),
+        Format::Text => {
+            println!("== plan as written ==");
+            print!("{}", text::render(&compiled.plan, true));
+            println!("\n== optimized plan ==");
+            print!("{}", text::render(plan, true));
+        }
+        Format::Dot => print!("{}", dot::render(plan)),
+        Format::Json => println!("{:#}", json::render(plan)),
+    }
+    if args.verbose {
+        println!("\n== optimizer rules that fired ==");
+        print!("{}", render_firings(&optimized));
+    }
+    OK
 }

@@ -39,6 +39,74 @@ impl ParamArgs {
     }
 }
 
+/// `--no-optimize`, `--disable-rule NAME`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OptimizeArgs {
+    /// Run the plan as written: no optimizer rule at all.
+    #[arg(long)]
+    pub no_optimize: bool,
+    /// Switch one optimizer rule off (repeatable); `sluice explain --rules` lists them.
+    #[arg(long = "disable-rule", value_name = "RULE")]
+    pub disabled: Vec<String>,
+}
+
+impl OptimizeArgs {
+    /// The plan to run: optimized unless switched off. An unknown rule name is an error
+    /// (exit code 2) that lists the known ones.
+    pub fn apply(
+        &self,
+        plan: &sluice_compiler::plan::LogicalPlan,
+    ) -> Result<sluice_compiler::optimize::Optimized, u8> {
+        let unknown = sluice_compiler::optimize::unknown_rules(&self.disabled);
+        if !unknown.is_empty() {
+            let known: Vec<&str> = sluice_compiler::optimize::rules()
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            eprintln!(
+                "error: no optimizer rule named {}\n  help: the rules are {}",
+                unknown
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                known.join(", ")
+            );
+            return Err(FAILED);
+        }
+        if self.no_optimize {
+            return Ok(sluice_compiler::optimize::Optimized {
+                plan: plan.clone(),
+                fired: Vec::new(),
+                rolled_back: Vec::new(),
+                passes: 0,
+            });
+        }
+        let optimized = sluice_runtime::optimize(plan, &self.disabled);
+        for r in &optimized.rolled_back {
+            eprintln!("warning: optimizer rule rolled back (please report): {r}");
+        }
+        Ok(optimized)
+    }
+}
+
+/// The rules that fired, one per line, for `--verbose`.
+pub fn render_firings(optimized: &sluice_compiler::optimize::Optimized) -> String {
+    let mut out = String::new();
+    if optimized.fired.is_empty() {
+        out.push_str("no optimizer rule changed the plan\n");
+    }
+    for f in &optimized.fired {
+        let pass = if f.pass == 0 {
+            "placement".to_string()
+        } else {
+            format!("pass {}", f.pass)
+        };
+        out.push_str(&format!("  [{pass}] {}: {}\n", f.rule, f.effect));
+    }
+    out
+}
+
 /// How diagnostics are printed.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DiagnosticFormat {

@@ -1,6 +1,9 @@
 //! `sluice run FILE`: compile the pipeline, execute it, print a summary.
 
-use super::{DiagnosticFormat, ERRORS, FAILED, OK, ParamArgs, print_diagnostics, read};
+use super::{
+    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read,
+    render_firings,
+};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -18,6 +21,11 @@ pub struct Args {
     /// Keep the cache folder after the run.
     #[arg(long)]
     keep_cache: bool,
+    #[command(flatten)]
+    optimize: OptimizeArgs,
+    /// Also list each optimizer rule that changed the plan.
+    #[arg(long, short)]
+    verbose: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -38,11 +46,21 @@ pub fn run(args: Args) -> u8 {
     if !args.quiet {
         print_diagnostics(&file, &compiled.warnings, DiagnosticFormat::Rich);
     }
+    let optimized = match args.optimize.apply(&compiled.plan) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    if args.verbose && !args.quiet {
+        eprint!("{}", render_firings(&optimized));
+    }
     let options = sluice_runtime::RunOptions {
         threads: args.threads,
+        cache_dir: args.cache_dir.clone(),
+        keep_cache: args.keep_cache,
+        progress: !args.quiet,
         ..Default::default()
     };
-    match sluice_runtime::run(&compiled.plan, &options) {
+    match sluice_runtime::run(&optimized.plan, &options) {
         Ok(summary) => {
             if !args.quiet {
                 eprint!("{}", summary.render());

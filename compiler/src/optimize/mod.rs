@@ -209,7 +209,7 @@ fn check(before: &LogicalPlan, after: &mut LogicalPlan) -> Result<(), String> {
 }
 
 /// The conjuncts of a predicate (`a and b and c` → `[a, b, c]`).
-pub(crate) fn conjuncts(predicate: &TypedExpr) -> Vec<TypedExpr> {
+pub fn conjuncts(predicate: &TypedExpr) -> Vec<TypedExpr> {
     use crate::plan::TypedExprKind;
     use crate::syntax::ast::BinaryOp;
     match &predicate.kind {
@@ -227,7 +227,7 @@ pub(crate) fn conjuncts(predicate: &TypedExpr) -> Vec<TypedExpr> {
 }
 
 /// The conjunction of predicates (`None` for none).
-pub(crate) fn conjunction(predicates: Vec<TypedExpr>) -> Option<TypedExpr> {
+pub fn conjunction(predicates: Vec<TypedExpr>) -> Option<TypedExpr> {
     use crate::plan::TypedExprKind;
     use crate::syntax::ast::BinaryOp;
     predicates.into_iter().reduce(|a, b| TypedExpr {

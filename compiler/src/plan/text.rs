@@ -72,6 +72,11 @@ impl Printer<'_> {
         if node.hints.materialize {
             tags.push("@materialize".into());
         }
+        match node.sharing {
+            Some(super::Sharing::FanOut) => tags.push("[streamed once to all consumers]".into()),
+            Some(super::Sharing::Cache(_)) => tags.push("[kept in memory]".into()),
+            None => {}
+        }
         let tag_text = if tags.is_empty() {
             String::new()
         } else {

@@ -11,10 +11,19 @@
 //! `permissive` keeps the row with nulls there, `drop_malformed` drops it, `fail_fast`
 //! stops with the file, line and column. Bad rows are counted either way, and kept (as
 //! their raw text) for a `bad_rows` file.
+//!
+//! A scan converts only the columns of its *projection* (the optimizer's projection
+//! pushdown): the other fields are split but never parsed. With a pushed-down *filter*
+//! it converts the filter's columns first, evaluates the filter on them, and converts
+//! the other projected fields only for the rows that pass. In `permissive` mode a field
+//! that is never converted is never checked (so its problems are not counted); the
+//! other modes check every field of every row, as they must to drop or fail the same
+//! rows whatever the plan.
 
 use super::parse_text::ColumnBuilder;
 use crate::error::{DataLocation, RunError, RunResult};
 use arrow::array::RecordBatch;
+use sluice_compiler::plan::TypedExpr;
 use sluice_stdlib::Schema;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -57,6 +66,10 @@ pub struct CsvScan {
     pub mode: ParseMode,
     /// The file's columns, in order, with the types to convert them to.
     pub schema: Schema,
+    /// The columns the scan outputs, as indices into `schema`, in file order.
+    pub projection: Vec<usize>,
+    /// Rows for which this is not true are dropped before the other fields are converted.
+    pub filter: Option<TypedExpr>,
 }
 
 /// A byte range of the file that starts and ends on record boundaries.
@@ -71,9 +84,13 @@ pub struct Morsel {
 /// Counters a scan updates while it runs.
 #[derive(Debug, Default)]
 pub struct ScanStats {
+    /// Rows read (before a pushed-down filter).
     pub rows: AtomicU64,
     pub bad_rows: AtomicU64,
+    /// Bytes of the file read.
     pub bytes: AtomicU64,
+    /// Bytes of fields converted to their column's type.
+    pub converted_bytes: AtomicU64,
 }
 
 /// A bad row: where, and its raw text.
@@ -174,18 +191,38 @@ impl CsvScan {
         stats.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
         let columns = self.schema.len();
         let estimate = buf.len() / 64 + 1;
-        let mut builders: Vec<ColumnBuilder> = self
-            .schema
-            .fields
+        // Early columns are converted as records are split: the filter's when there is
+        // one, else every projected column. Late ones wait for the filter's verdict.
+        let early: Vec<usize> = match &self.filter {
+            Some(f) => {
+                let mut names = Vec::new();
+                f.columns(&mut names);
+                (0..columns)
+                    .filter(|i| names.contains(&self.schema.fields[*i].name))
+                    .collect()
+            }
+            None => self.projection.clone(),
+        };
+        let late: Vec<usize> = self
+            .projection
             .iter()
-            .map(|f| ColumnBuilder::new(&f.data_type, estimate))
+            .copied()
+            .filter(|i| !early.contains(i))
             .collect();
+        let mut early_builders: Vec<ColumnBuilder> = early
+            .iter()
+            .map(|&i| ColumnBuilder::new(&self.schema.fields[i].data_type, estimate))
+            .collect();
+        let mut late_fields: Vec<Field> = Vec::new();
+        // Per row, for the late pass: its line, its bytes, and whether it was found bad.
+        let mut records: Vec<(u64, usize, usize, bool)> = Vec::new();
         let mut bad_rows = Vec::new();
         let mut fields: Vec<Field> = Vec::with_capacity(columns);
         let mut scratch = Vec::new();
         let mut pos = 0usize;
         let mut line = morsel.first_line;
         let mut rows = 0u64;
+        let mut converted = 0u64;
         let mut skip_header = self.header && morsel.start == 0;
         // A morsel without a quote character takes the simpler splitter.
         let mut plain = match self.quote {
@@ -205,11 +242,7 @@ impl CsvScan {
             if fields.len() == 1 && fields[0].end == fields[0].start && !fields[0].quoted {
                 continue; // a blank line
             }
-            let raw_text = || {
-                String::from_utf8_lossy(&buf[record_start..pos])
-                    .trim_end_matches(['\n', '\r'])
-                    .to_string()
-            };
+            let raw_text = || raw(&buf, record_start, pos);
             // Check the row first so a bad one can be dropped before anything is appended.
             let mut problem: Option<(u64, String)> = None;
             if fields.len() != columns {
@@ -243,24 +276,17 @@ impl CsvScan {
             // Counted once, whichever check finds it.
             let counted = problem.is_some();
             let mut reason = problem.map(|(_, r)| r);
-            for (i, builder) in builders.iter_mut().enumerate() {
-                let Some(f) = fields.get(i) else {
-                    builder.append_null();
-                    continue;
-                };
-                let text = f.text(&buf, &mut scratch);
-                if self.nulls.iter().any(|n| n.as_slice() == text) {
-                    builder.append_null();
-                    if !self.schema.fields[i].nullable {
-                        reason.get_or_insert_with(|| {
-                            format!("`{}` is empty but not nullable", self.schema.fields[i].name)
-                        });
-                    }
-                } else if !builder.append_text(text) {
-                    builder.append_null();
-                    reason.get_or_insert_with(|| self.describe_bad(i, text));
-                }
+            for (builder, &i) in early_builders.iter_mut().zip(&early) {
+                converted +=
+                    self.convert(&buf, fields.get(i), i, builder, &mut scratch, &mut reason);
             }
+            if !late.is_empty() {
+                late_fields.extend(
+                    late.iter()
+                        .map(|&i| fields.get(i).copied().unwrap_or(Field::MISSING)),
+                );
+            }
+            let bad = reason.is_some();
             if let Some(reason) = reason {
                 if !counted {
                     stats.bad_rows.fetch_add(1, Ordering::Relaxed);
@@ -271,13 +297,130 @@ impl CsvScan {
                     reason,
                 });
             }
+            if !late.is_empty() {
+                records.push((record_line, record_start, pos, bad));
+            }
             rows += 1;
         }
         stats.rows.fetch_add(rows, Ordering::Relaxed);
-        let arrays = builders.iter_mut().map(ColumnBuilder::finish).collect();
-        let schema = Arc::new(crate::arrow_schema(&self.schema));
-        let batch = RecordBatch::try_new(schema, arrays)?;
+        let early_arrays: Vec<arrow::array::ArrayRef> = early_builders
+            .iter_mut()
+            .map(ColumnBuilder::finish)
+            .collect();
+        let keep = match &self.filter {
+            Some(filter) => Some(self.evaluate_filter(filter, &early, &early_arrays, rows)?),
+            None => None,
+        };
+        // The late pass: the other projected fields of the rows the filter kept.
+        let mut late_builders: Vec<ColumnBuilder> = late
+            .iter()
+            .map(|&i| ColumnBuilder::new(&self.schema.fields[i].data_type, estimate))
+            .collect();
+        for (row, &(record_line, start, end, already_bad)) in records.iter().enumerate() {
+            if keep.as_ref().is_some_and(|k| !k.value(row)) {
+                continue;
+            }
+            let mut reason = None;
+            for (j, (builder, &i)) in late_builders.iter_mut().zip(&late).enumerate() {
+                let f = late_fields[row * late.len() + j];
+                let f = (!f.is_missing()).then_some(f);
+                converted += self.convert(&buf, f.as_ref(), i, builder, &mut scratch, &mut reason);
+            }
+            if let (Some(reason), false) = (reason, already_bad) {
+                stats.bad_rows.fetch_add(1, Ordering::Relaxed);
+                bad_rows.push(BadRow {
+                    line: record_line,
+                    text: raw(&buf, start, end),
+                    reason,
+                });
+            }
+        }
+        stats
+            .converted_bytes
+            .fetch_add(converted, Ordering::Relaxed);
+        let mut late_arrays = late_builders.iter_mut().map(ColumnBuilder::finish);
+        let mut arrays = Vec::with_capacity(self.projection.len());
+        for i in &self.projection {
+            match early.iter().position(|e| e == i) {
+                Some(k) => arrays.push(match &keep {
+                    Some(mask) => arrow::compute::filter(&early_arrays[k], mask)?,
+                    None => early_arrays[k].clone(),
+                }),
+                None => arrays.push(
+                    late_arrays
+                        .next()
+                        .ok_or_else(|| RunError::new("internal error: a late column is missing"))?,
+                ),
+            }
+        }
+        let fields = self
+            .projection
+            .iter()
+            .map(|&i| self.schema.fields[i].clone())
+            .collect();
+        let schema = Arc::new(crate::arrow_schema(&Schema::new(fields)));
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(
+            keep.as_ref().map_or(rows as usize, |k| k.true_count()),
+        ));
+        let batch = RecordBatch::try_new_with_options(schema, arrays, &options)?;
         Ok(MorselOutput { batch, bad_rows })
+    }
+
+    /// Converts one field into `builder` (null for a missing field, a null marker or text
+    /// that does not parse, noting the first problem in `reason`); returns the bytes
+    /// converted.
+    fn convert(
+        &self,
+        buf: &[u8],
+        field: Option<&Field>,
+        i: usize,
+        builder: &mut ColumnBuilder,
+        scratch: &mut Vec<u8>,
+        reason: &mut Option<String>,
+    ) -> u64 {
+        let Some(f) = field else {
+            builder.append_null();
+            return 0;
+        };
+        let text = f.text(buf, scratch);
+        if self.nulls.iter().any(|n| n.as_slice() == text) {
+            builder.append_null();
+            if !self.schema.fields[i].nullable {
+                reason.get_or_insert_with(|| {
+                    format!("`{}` is empty but not nullable", self.schema.fields[i].name)
+                });
+            }
+        } else if !builder.append_text(text) {
+            builder.append_null();
+            reason.get_or_insert_with(|| self.describe_bad(i, text));
+        }
+        text.len() as u64
+    }
+
+    /// Which rows of a morsel pass the pushed-down filter (null counts as false).
+    fn evaluate_filter(
+        &self,
+        filter: &TypedExpr,
+        columns: &[usize],
+        arrays: &[arrow::array::ArrayRef],
+        rows: u64,
+    ) -> RunResult<arrow::array::BooleanArray> {
+        let fields: Vec<_> = columns
+            .iter()
+            .map(|&i| self.schema.fields[i].clone())
+            .collect();
+        let schema = Arc::new(crate::arrow_schema(&Schema::new(fields)));
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows as usize));
+        let batch = RecordBatch::try_new_with_options(schema, arrays.to_vec(), &options)?;
+        let result = crate::expr::evaluate(filter, &batch)?;
+        let mask = result
+            .as_any()
+            .downcast_ref::<arrow::array::BooleanArray>()
+            .ok_or_else(|| RunError::new("internal error: a filter is not bool"))?;
+        Ok(match arrow::array::Array::nulls(mask) {
+            Some(_) => mask.iter().map(|v| Some(v == Some(true))).collect(),
+            None => mask.clone(),
+        })
     }
 
     fn describe_bad(&self, i: usize, text: &[u8]) -> String {
@@ -427,6 +570,13 @@ impl PlainSplitter {
     }
 }
 
+/// A record's raw text, without its line ending.
+fn raw(buf: &[u8], start: usize, end: usize) -> String {
+    String::from_utf8_lossy(&buf[start..end])
+        .trim_end_matches(['\n', '\r'])
+        .to_string()
+}
+
 /// One field of a record, as a byte range of the morsel.
 #[derive(Clone, Copy, Debug)]
 struct Field {
@@ -438,6 +588,19 @@ struct Field {
 }
 
 impl Field {
+    /// Stands for a field a short row does not have.
+    const MISSING: Field = Field {
+        start: usize::MAX,
+        end: usize::MAX,
+        quoted: false,
+        escaped: false,
+        quote: 0,
+    };
+
+    fn is_missing(&self) -> bool {
+        self.start == usize::MAX
+    }
+
     /// An unquoted field `buf[start..end]`; a field that ends its line drops a CR before
     /// the line feed (CRLF files).
     fn plain(buf: &[u8], start: usize, end: usize, ends_line: bool) -> Field {
@@ -496,7 +659,9 @@ mod tests {
             quote: Some(b'"'),
             nulls: vec![b"".to_vec(), b"NA".to_vec()],
             mode,
+            projection: (0..schema.len()).collect(),
             schema: Schema::new(schema),
+            filter: None,
         };
         (s, file)
     }

@@ -1,16 +1,26 @@
 //! Readers for JSON lines, Parquet and Arrow IPC files. Columns are matched by name and
 //! converted to the types the compiler settled on (declared or inferred); Parquet keeps
 //! one partition per row group.
+//!
+//! A read asks for the columns the plan outputs and a pushed-down filter. Parquet reads
+//! only the column chunks of those columns and the filter's, and skips row groups whose
+//! statistics rule the filter out (see [`super::row_group_pruning`]); every format then
+//! applies the filter and keeps the requested columns.
 
+use super::csv::ScanStats;
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
 use arrow::array::RecordBatch;
 use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
+use sluice_compiler::plan::TypedExpr;
+use sluice_stdlib::Schema;
 use sluice_stdlib::io::Format;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 fn open(path: &Path) -> RunResult<File> {
     File::open(path).map_err(|e| {
@@ -39,25 +49,135 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef, path: &Path) -> RunResult<Re
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-pub fn read(format: Format, path: &Path, schema: SchemaRef) -> RunResult<Partitions> {
+/// What a scan wants from a file.
+pub struct ReadRequest<'a> {
+    /// The file's columns with the plan's types.
+    pub file_schema: &'a Schema,
+    /// The columns to return, in file order.
+    pub columns: &'a [String],
+    /// Rows for which this is not true are dropped.
+    pub filter: Option<&'a TypedExpr>,
+    /// Rows and bytes read are added here.
+    pub stats: &'a ScanStats,
+}
+
+impl ReadRequest<'_> {
+    /// The columns to read: the requested ones and the filter's, in file order.
+    fn read_schema(&self) -> Schema {
+        let mut wanted: Vec<String> = self.columns.to_vec();
+        if let Some(f) = self.filter {
+            f.columns(&mut wanted);
+        }
+        Schema::new(
+            self.file_schema
+                .fields
+                .iter()
+                .filter(|f| wanted.contains(&f.name))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Filters a batch read with [`Self::read_schema`] and keeps the requested columns.
+    fn finish(&self, batch: RecordBatch, out: &SchemaRef) -> RunResult<RecordBatch> {
+        self.stats
+            .rows
+            .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        let batch = match self.filter {
+            Some(f) => {
+                let mask = crate::expr::evaluate(f, &batch)?;
+                let mask = mask
+                    .as_any()
+                    .downcast_ref::<arrow::array::BooleanArray>()
+                    .ok_or_else(|| RunError::new("internal error: a filter is not bool"))?;
+                arrow::compute::filter_record_batch(&batch, mask)?
+            }
+            None => batch,
+        };
+        let columns = out
+            .fields()
+            .iter()
+            .map(|f| {
+                batch.column_by_name(f.name()).cloned().ok_or_else(|| {
+                    RunError::new(format!("internal error: no column `{}`", f.name()))
+                })
+            })
+            .collect::<RunResult<Vec<_>>>()?;
+        let options =
+            arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        Ok(RecordBatch::try_new_with_options(
+            out.clone(),
+            columns,
+            &options,
+        )?)
+    }
+}
+
+/// Reads a whole file as the request asks; the result has the requested columns.
+pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<Partitions> {
+    let out: SchemaRef = Arc::new(crate::arrow_schema(&Schema::new(
+        request
+            .file_schema
+            .fields
+            .iter()
+            .filter(|f| request.columns.contains(&f.name))
+            .cloned()
+            .collect(),
+    )));
+    let schema: SchemaRef = Arc::new(crate::arrow_schema(&request.read_schema()));
     let file = open(path)?;
+    if let Ok(meta) = file.metadata() {
+        if format != Format::Parquet {
+            request.stats.bytes.fetch_add(meta.len(), Ordering::Relaxed);
+        }
+    }
     let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
     match format {
         Format::Parquet => {
             let builder =
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
-            let groups = builder.metadata().num_row_groups();
+            let metadata = builder.metadata().clone();
+            let file_fields = builder.schema().fields().clone();
             drop(builder);
-            for g in 0..groups {
+            let descriptor = metadata.file_metadata().schema_descr();
+            let root_of = |name: &str| file_fields.iter().position(|f| f.name() == name);
+            let roots: Vec<usize> = schema
+                .fields()
+                .iter()
+                .filter_map(|f| root_of(f.name()))
+                .collect();
+            let leaf_of = |name: &str| {
+                let root = root_of(name)?;
+                (0..descriptor.num_columns()).find(|&l| descriptor.get_column_root_idx(l) == root)
+            };
+            let conjuncts = request
+                .filter
+                .map(sluice_compiler::optimize::conjuncts)
+                .unwrap_or_default();
+            for g in 0..metadata.num_row_groups() {
+                let group = metadata.row_group(g);
+                if super::row_group_pruning::can_skip(&conjuncts, group, &leaf_of) {
+                    continue;
+                }
+                let read_bytes: i64 = (0..descriptor.num_columns())
+                    .filter(|&l| roots.contains(&descriptor.get_column_root_idx(l)))
+                    .map(|l| group.column(l).compressed_size())
+                    .sum();
+                request
+                    .stats
+                    .bytes
+                    .fetch_add(read_bytes.max(0) as u64, Ordering::Relaxed);
+                let mask = parquet::arrow::ProjectionMask::roots(descriptor, roots.clone());
                 let reader =
                     parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open(
                         path,
                     )?)?
                     .with_row_groups(vec![g])
+                    .with_projection(mask)
                     .build()?;
                 let mut part = Vec::new();
                 for b in reader {
-                    part.push(conform(&b?, &schema, path)?);
+                    part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
                 }
                 parts.push(part);
             }
@@ -67,7 +187,7 @@ pub fn read(format: Format, path: &Path, schema: SchemaRef) -> RunResult<Partiti
             match arrow::ipc::reader::FileReader::try_new(file, None) {
                 Ok(reader) => {
                     for b in reader {
-                        part.push(conform(&b?, &schema, path)?);
+                        part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
                     }
                 }
                 Err(_) => {
@@ -76,7 +196,7 @@ pub fn read(format: Format, path: &Path, schema: SchemaRef) -> RunResult<Partiti
                         None,
                     )?;
                     for b in reader {
-                        part.push(conform(&b?, &schema, path)?);
+                        part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
                     }
                 }
             }
@@ -89,7 +209,7 @@ pub fn read(format: Format, path: &Path, schema: SchemaRef) -> RunResult<Partiti
             for b in reader {
                 let b =
                     b.map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?;
-                part.push(conform(&b, &schema, path)?);
+                part.push(request.finish(conform(&b, &schema, path)?, &out)?);
             }
             parts.push(part);
         }
@@ -99,5 +219,5 @@ pub fn read(format: Format, path: &Path, schema: SchemaRef) -> RunResult<Partiti
             )));
         }
     }
-    Ok(Partitions::new(schema, parts))
+    Ok(Partitions::new(out, parts))
 }
