@@ -273,7 +273,7 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
         "mode" => {
             matches!(value, ConstValue::String(s) if ["permissive", "drop_malformed", "fail_fast"].contains(&s.as_str()))
         }
-        "infer_rows" | "limit" => matches!(value, ConstValue::Int(i) if *i > 0),
+        "infer_rows" | "limit" | "row_group_rows" => matches!(value, ConstValue::Int(i) if *i > 0),
         "compression" => {
             matches!(value, ConstValue::String(s) if ["snappy", "zstd", "none"].contains(&s.as_str()))
         }
@@ -289,7 +289,7 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
         "quote" => "a one-byte string, or \"none\"",
         "nulls" => "a list of strings",
         "mode" => "\"permissive\", \"drop_malformed\" or \"fail_fast\"",
-        "infer_rows" | "limit" => "a positive integer",
+        "infer_rows" | "limit" | "row_group_rows" => "a positive integer",
         "compression" => "\"snappy\", \"zstd\" or \"none\"",
         _ => "a string",
     })

@@ -129,9 +129,12 @@ fn write_file(
                 }
                 _ => parquet::basic::Compression::SNAPPY,
             };
-            let props = parquet::file::properties::WriterProperties::builder()
-                .set_compression(compression)
-                .build();
+            let mut props =
+                parquet::file::properties::WriterProperties::builder().set_compression(compression);
+            if let Some(ConstValue::Int(rows)) = option(options, "row_group_rows") {
+                props = props.set_max_row_group_row_count(Some((*rows).max(1) as usize));
+            }
+            let props = props.build();
             let mut w =
                 parquet::arrow::ArrowWriter::try_new(&mut out, data.schema.clone(), Some(props))?;
             for b in data.batches() {

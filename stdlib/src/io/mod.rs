@@ -107,7 +107,13 @@ impl Format {
                 ("delimiter", "string: one character between fields"),
             ],
             (Format::Console, true) => &[("limit", "int: rows shown (default 20)")],
-            (Format::Parquet, true) => &[("compression", "string: snappy | zstd | none")],
+            (Format::Parquet, true) => &[
+                ("compression", "string: snappy | zstd | none"),
+                (
+                    "row_group_rows",
+                    "int: rows per row group (default 1048576); smaller groups prune finer",
+                ),
+            ],
             _ => &[],
         }
     }
