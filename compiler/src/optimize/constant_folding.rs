@@ -78,8 +78,15 @@ fn literal_like(e: &TypedExpr, value: ConstValue) -> TypedExpr {
     }
 }
 
-/// Folds an expression, children first.
+/// Folds an expression, children first. The result keeps the expression's type and
+/// nullability (a derived column's schema must not change, even to become non-null).
 pub(crate) fn fold(e: &TypedExpr, context: RuleContext<'_>) -> TypedExpr {
+    let mut folded = fold_inner(e, context);
+    folded.nullable |= e.nullable;
+    folded
+}
+
+fn fold_inner(e: &TypedExpr, context: RuleContext<'_>) -> TypedExpr {
     let mut out = e.clone();
     match &mut out.kind {
         TypedExprKind::Column(_) | TypedExprKind::Literal(_) => return out,

@@ -116,6 +116,7 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
     let mut need = out.clone();
     match &plan.graph[node].op {
         PlanOp::Sink { .. } => return all_of(0),
+        PlanOp::Project { columns } => need = kept_by_project(columns, out),
         PlanOp::Filter { predicate } => add(&mut need, columns_of(predicate)),
         PlanOp::Derive { columns } => {
             for (name, e) in columns.iter().rev() {
@@ -197,7 +198,6 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
             };
         }
         PlanOp::Scan { .. }
-        | PlanOp::Project { .. }
         | PlanOp::Cast { .. }
         | PlanOp::FillNull { .. }
         | PlanOp::Limit { .. }
@@ -210,6 +210,21 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
         return all_of(slot);
     }
     need
+}
+
+/// The columns a `select` keeps when only `need` is needed of it: at least one, so
+/// its rows still count.
+fn kept_by_project(columns: &[String], need: &Needs) -> Vec<String> {
+    let kept: Vec<String> = columns
+        .iter()
+        .filter(|c| need.contains(c))
+        .cloned()
+        .collect();
+    if kept.is_empty() {
+        columns.iter().take(1).cloned().collect()
+    } else {
+        kept
+    }
 }
 
 fn partition_columns(p: &crate::plan::Partitioning) -> Vec<String> {
@@ -297,7 +312,7 @@ fn prune(plan: &mut LogicalPlan, node: NodeIndex, need: &Needs) -> Option<String
         }
         PlanOp::Project { columns } => {
             let before = columns.len();
-            columns.retain(|c| need.contains(c));
+            *columns = kept_by_project(columns, need);
             if columns.len() == before {
                 return None;
             }

@@ -334,13 +334,15 @@ impl Resolver<'_> {
             BinaryOp::Rem => (a.is_numeric() && b.is_numeric())
                 .then(|| (numeric(a, b).map_or(Float64, |t| t.0), true)),
         };
-        // Integer arithmetic that overflows gives null (documented in the stdlib).
+        // A null operand gives null; integer arithmetic that overflows gives null
+        // (documented in the stdlib).
         let Some((data_type, nullable)) = result.map(|(t, n)| {
             (
                 t,
-                n || (l.data_type == Int64
-                    && r.data_type == Int64
-                    && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)),
+                n || nullable
+                    || (l.data_type == Int64
+                        && r.data_type == Int64
+                        && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)),
             )
         }) else {
             let verb = match op {

@@ -47,9 +47,10 @@ impl NarrowOp<'_> {
                 // Rows where the condition is null are dropped, as in SQL.
                 filter_record_batch(&batch, mask)?
             }
-            NarrowOp::Project(indices, schema) => RecordBatch::try_new(
+            NarrowOp::Project(indices, schema) => RecordBatch::try_new_with_options(
                 schema.clone(),
                 indices.iter().map(|i| batch.column(*i).clone()).collect(),
+                &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
             )?,
             NarrowOp::Derive(columns, schema) => {
                 let mut current = batch;
