@@ -237,3 +237,84 @@ fn run_writes_the_sinks_and_reports_bad_data_with_its_location() {
     );
     assert!(!dir.path().join("o.csv").exists(), "nothing half-written");
 }
+
+#[test]
+fn explain_shows_the_plan_before_and_after_optimization_and_the_rules_that_fired() {
+    let o = sluice(&[
+        "explain",
+        "examples/earthquakes/pipeline.sluice",
+        "--verbose",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (before, after) = out.split_once("== optimized plan ==").expect("both plans");
+    assert!(
+        before.contains("== plan as written ==")
+            && before.contains("Filter Type == \"Earthquake\"")
+    );
+    // After: the filter runs in the scan, which reads 8 of the 21 columns.
+    assert!(
+        after.contains("columns [Date, Time, Latitude, Longitude, Depth, Magnitude, `Magnitude Type`, ID] where Type == \"Earthquake\""),
+        "{after}"
+    );
+    assert!(!after.contains("  Filter "), "{after}");
+    assert!(
+        after.contains("predicate_pushdown: pushed `Type == \"Earthquake\"` into scan `quakes`")
+    );
+    assert!(after.contains("projection_pushdown: scan `quakes` reads 8 of 21 columns"));
+
+    let plain = stdout(&sluice(&[
+        "explain",
+        "examples/earthquakes/pipeline.sluice",
+        "--no-optimize",
+    ]));
+    assert!(!plain.contains("optimized plan") && plain.contains("Filter Type"));
+
+    let without = stdout(&sluice(&[
+        "explain",
+        "examples/earthquakes/pipeline.sluice",
+        "--disable-rule",
+        "predicate_pushdown",
+        "--verbose",
+    ]));
+    assert!(!without.contains("predicate_pushdown:"), "{without}");
+
+    let bad = sluice(&[
+        "explain",
+        "examples/earthquakes/pipeline.sluice",
+        "--disable-rule",
+        "predicate_pushdow",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("no optimizer rule named `predicate_pushdow`"));
+    assert!(stderr(&bad).contains("predicate_pushdown"));
+
+    let rules = stdout(&sluice(&["explain", "--rules"]));
+    assert_eq!(rules.lines().count(), 8, "{rules}");
+}
+
+#[test]
+fn explain_analyze_runs_and_shows_rows_and_time_per_operator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = sluice(&[
+        "explain",
+        "--analyze",
+        "examples/earthquakes/pipeline.sluice",
+        "--param",
+        &format!("out={}", dir.path().display()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // The shipped sample holds 382 earthquakes: the top 500 are all of them.
+    assert!(
+        out.contains("TopK 500") && out.contains("382 rows, "),
+        "{out}"
+    );
+    assert!(out.contains("FanOut to 2 branches"), "{out}");
+    assert!(out.contains(" ms)"), "{out}");
+    assert!(
+        out.contains("source quakes") && out.contains("of fields converted"),
+        "{out}"
+    );
+    assert!(dir.path().join("top500.csv").exists());
+}

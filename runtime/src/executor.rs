@@ -170,12 +170,12 @@ impl<'p> Executor<'p> {
                         .as_ref()
                         .map(|r| r.load(std::sync::atomic::Ordering::Relaxed))
                         .or(p.rows);
+                    let ms = p.time.as_secs_f64() * 1e3;
                     match (rows, p.time.is_zero()) {
-                        (Some(r), false) => {
-                            format!("{r} rows, {:.1} ms", p.time.as_secs_f64() * 1e3)
-                        }
+                        (Some(r), false) => format!("{r} rows, {ms:.1} ms"),
                         (Some(r), true) => format!("{r} rows, streamed into its consumer"),
-                        (None, _) => "not run".to_string(),
+                        (None, false) => format!("{ms:.1} ms"),
+                        (None, true) => "not run".to_string(),
                     }
                 })
             };
@@ -371,6 +371,15 @@ impl<'p> Executor<'p> {
 
     /// Runs a fan-out: one pass over its stage, every branch's state updated per batch.
     fn fan_out(&mut self, id: PhysicalId) -> RunResult<()> {
+        let started = Instant::now();
+        self.fan_out_branches(id)?;
+        if let Some(p) = self.profile.get_mut(id) {
+            p.time += started.elapsed();
+        }
+        Ok(())
+    }
+
+    fn fan_out_branches(&mut self, id: PhysicalId) -> RunResult<()> {
         let plan = self.plan;
         let n = self.physical.nodes[id].clone();
         let PhysicalOp::FanOut { branches } = &n.op else {

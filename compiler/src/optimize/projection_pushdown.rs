@@ -9,8 +9,9 @@
 //! - derived columns, aggregates, casts, renames and fills of columns nobody needs are
 //!   dropped (a derive left with nothing to do disappears);
 //! - a `select` left keeping every column it receives disappears.
-//! A join whose output names would change if a side lost a column (the `_right`
-//! suffix of a clashing name) keeps that side whole.
+//!
+//! A left column whose name makes a right column come out as `x_right` is kept, so the
+//! join's output names never change; if they still would, both sides stay whole.
 //!
 //! ```text
 //! before: Project ID, Magnitude                after: Project ID, Magnitude

@@ -126,10 +126,10 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
     )));
     let schema: SchemaRef = Arc::new(crate::arrow_schema(&request.read_schema()));
     let file = open(path)?;
-    if let Ok(meta) = file.metadata() {
-        if format != Format::Parquet {
-            request.stats.bytes.fetch_add(meta.len(), Ordering::Relaxed);
-        }
+    if let Ok(meta) = file.metadata()
+        && format != Format::Parquet
+    {
+        request.stats.bytes.fetch_add(meta.len(), Ordering::Relaxed);
     }
     let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
     match format {
