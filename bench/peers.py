@@ -11,17 +11,16 @@ Usage: bench/run.sh (builds everything, then calls this).
 """
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from timing import RUNS, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "earthquakes_x100.csv"
 SLUICE = ROOT / "target" / "release" / "sluice"
 PY = sys.executable
-RUNS = int(os.environ.get("RUNS", "3"))
 
 DUCKDB_SCAN = """
 import duckdb, sys
@@ -68,20 +67,6 @@ top.write_csv(sys.argv[2] + "/top500.csv")
 """
 
 
-def timed(cmd):
-    """(seconds, peak MiB) of one run of cmd."""
-    with tempfile.NamedTemporaryFile("r") as t:
-        subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seconds, kib = t.read().split()
-    return float(seconds), int(kib) / 1024
-
-
-def measure(cmd):
-    runs = [timed(cmd) for _ in range(RUNS)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
-
-
 def main():
     out = Path(tempfile.mkdtemp())
     jobs = {
@@ -100,7 +85,7 @@ def main():
     results = {}
     for job, engines in jobs.items():
         for engine, cmd in engines.items():
-            results[(job, engine)] = measure(cmd)
+            results[(job, engine)] = measure(cmd)[:2]
     print(f"input: {DATA.name}, {size_mb:.0f} MB; {os.cpu_count()} cores; median of {RUNS} runs\n")
     print("| job | engine | wall (s) | peak RSS (MiB) | MB/s | time vs sluice | memory vs sluice |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
