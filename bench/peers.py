@@ -3,7 +3,7 @@
 wall time and peak memory (median of N runs, each a fresh process timed by GNU time).
 
 Jobs (same input, same outputs):
-  scan        parse every column of the CSV, sum the numeric ones, count the rest
+  scan        sum seven numeric columns of the CSV, count two string ones
   earthquakes the examples/earthquakes pipeline: filter, derive Year, yearly count and
               mean magnitude, top 500 by magnitude
 
