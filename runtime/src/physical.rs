@@ -205,30 +205,7 @@ impl Lowering<'_> {
                 vec![],
                 node,
             ),
-            op if narrow(op) => {
-                // A stage starts at a scan read only here, or at its input's rows.
-                let below = self.input(node);
-                if matches!(plan.graph[below].op, PlanOp::Scan { .. }) && self.private(below) {
-                    self.push(
-                        PhysicalOp::Stage {
-                            source: StageSource::Scan(below),
-                            narrow: vec![node],
-                        },
-                        vec![],
-                        node,
-                    )
-                } else {
-                    let input = self.node(below);
-                    self.push(
-                        PhysicalOp::Stage {
-                            source: StageSource::Input,
-                            narrow: vec![node],
-                        },
-                        vec![input],
-                        node,
-                    )
-                }
-            }
+            op if narrow(op) => self.narrow_stage(node),
             PlanOp::Aggregate { .. } | PlanOp::TopK { .. } => {
                 let below = self.input(node);
                 match self.fan_out_branch(node, below) {
@@ -353,45 +330,40 @@ impl Lowering<'_> {
                 node,
             );
         }
+        self.narrow_stage(node)
+    }
+
+    /// The stage of a narrow node: it starts at a scan read only here, or at its input's
+    /// rows.
+    fn narrow_stage(&mut self, node: NodeIndex) -> PhysicalId {
         let below = self.input(node);
-        if matches!(plan.graph[below].op, PlanOp::Scan { .. }) && self.private(below) {
-            self.push(
-                PhysicalOp::Stage {
-                    source: StageSource::Scan(below),
-                    narrow: vec![node],
-                },
-                vec![],
-                node,
-            )
-        } else {
-            let input = self.node(below);
-            self.push(
-                PhysicalOp::Stage {
-                    source: StageSource::Input,
-                    narrow: vec![node],
-                },
-                vec![input],
-                node,
-            )
-        }
+        let (source, inputs) =
+            if matches!(self.plan.graph[below].op, PlanOp::Scan { .. }) && self.private(below) {
+                (StageSource::Scan(below), vec![])
+            } else {
+                (StageSource::Input, vec![self.node(below)])
+            };
+        self.push(
+            PhysicalOp::Stage {
+                source,
+                narrow: vec![node],
+            },
+            inputs,
+            node,
+        )
     }
 }
 
 /// Operators that map each batch to a batch, row by row (and fused stages of them).
 pub fn narrow(op: &PlanOp) -> bool {
-    matches!(
-        op,
-        PlanOp::Filter { .. }
-            | PlanOp::Project { .. }
-            | PlanOp::Derive { .. }
-            | PlanOp::Rename { .. }
-            | PlanOp::Cast { .. }
-            | PlanOp::DropNull { .. }
-            | PlanOp::Sample { .. }
-            | PlanOp::SplitPart { stratify: None, .. }
-            | PlanOp::Explode { .. }
-            | PlanOp::Stage { .. }
-    )
+    op.is_fusable()
+        || matches!(
+            op,
+            PlanOp::Sample { .. }
+                | PlanOp::SplitPart { stratify: None, .. }
+                | PlanOp::Explode { .. }
+                | PlanOp::Stage { .. }
+        )
 }
 
 /// The physical plan as indented text, from each sink down (for `explain --physical`).

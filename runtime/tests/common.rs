@@ -38,25 +38,11 @@ pub fn run_source(
     params: &[(&str, String)],
     options: &RunOptions,
 ) -> Result<RunSummary, sluice_runtime::RunError> {
-    let resolve = ResolveOptions {
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-        base_dir: Some(root()),
-    };
-    let compiled = sluice_compiler::compile(file, &resolve)
-        .unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
+    let (_, optimized) = compile_and_optimize(file, params);
     let options = RunOptions {
         base_dir: Some(root()),
         ..options.clone()
     };
-    let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
-    assert!(
-        optimized.rolled_back.is_empty(),
-        "{:?}",
-        optimized.rolled_back
-    );
     sluice_runtime::run(&optimized.plan, &options)
 }
 
@@ -68,7 +54,17 @@ pub fn plans(
     sluice_compiler::plan::LogicalPlan,
     sluice_compiler::optimize::Optimized,
 ) {
-    let file = SourceFile::read(path).expect("pipeline readable");
+    compile_and_optimize(&SourceFile::read(path).expect("pipeline readable"), params)
+}
+
+/// Compiles (paths from the root) and optimizes, checking no rule was rolled back.
+fn compile_and_optimize(
+    file: &SourceFile,
+    params: &[(&str, String)],
+) -> (
+    sluice_compiler::plan::LogicalPlan,
+    sluice_compiler::optimize::Optimized,
+) {
     let resolve = ResolveOptions {
         params: params
             .iter()
@@ -76,7 +72,7 @@ pub fn plans(
             .collect(),
         base_dir: Some(root()),
     };
-    let compiled = sluice_compiler::compile(&file, &resolve)
+    let compiled = sluice_compiler::compile(file, &resolve)
         .unwrap_or_else(|d| panic!("{}: {d:#?}", file.name));
     let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
     assert!(

@@ -34,17 +34,9 @@ impl OptimizerRule for CachePlacement {
             if consumers.len() < 2 || n.hints.cache.is_some() {
                 continue;
             }
-            let streams = matches!(
-                n.op,
-                PlanOp::Scan { .. }
-                    | PlanOp::Filter { .. }
-                    | PlanOp::Project { .. }
-                    | PlanOp::Derive { .. }
-                    | PlanOp::Rename { .. }
-                    | PlanOp::Cast { .. }
-                    | PlanOp::DropNull { .. }
-                    | PlanOp::Stage { .. }
-            ) && n.hints.is_empty();
+            let streams = (n.op.is_fusable()
+                || matches!(n.op, PlanOp::Scan { .. } | PlanOp::Stage { .. }))
+                && n.hints.is_empty();
             let folded = consumers.iter().all(|(c, slot)| {
                 *slot == 0
                     && matches!(

@@ -86,15 +86,7 @@ impl OptimizerRule for Fusion {
 }
 
 fn fusable(op: &PlanOp) -> bool {
-    matches!(
-        op,
-        PlanOp::Filter { .. }
-            | PlanOp::Project { .. }
-            | PlanOp::Derive { .. }
-            | PlanOp::Rename { .. }
-            | PlanOp::Cast { .. }
-            | PlanOp::DropNull { .. }
-    )
+    op.is_fusable()
 }
 
 /// A node that can sit inside a stage: read once, no hints, not shared.

@@ -9,7 +9,7 @@
 //!             Scan s                                 Scan s
 //! ```
 
-use super::{OptimizerRule, RuleContext};
+use super::{OptimizerRule, RuleContext, move_until_settled};
 use crate::plan::{LogicalPlan, PlanNode, PlanOp};
 use petgraph::stable_graph::NodeIndex;
 
@@ -25,18 +25,7 @@ impl OptimizerRule for LimitPushdown {
     }
 
     fn rewrite(&self, plan: &mut LogicalPlan, _context: RuleContext<'_>) -> Vec<String> {
-        let mut effects = Vec::new();
-        for _ in 0..1000 {
-            let Some(effect) = plan
-                .topological()
-                .into_iter()
-                .find_map(|n| push_one(plan, n))
-            else {
-                break;
-            };
-            effects.push(effect);
-        }
-        effects
+        move_until_settled(plan, push_one, |_| Ok(()))
     }
 }
 

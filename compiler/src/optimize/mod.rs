@@ -208,6 +208,30 @@ fn check(before: &LogicalPlan, after: &mut LogicalPlan) -> Result<(), String> {
     Ok(())
 }
 
+/// The most single moves a rule makes in one rewrite (a guard; real plans need few).
+const MAX_MOVES: usize = 1000;
+
+/// Applies `step` to the first node (in topological order) where it makes a move, then
+/// looks again from the start, until no node allows one: each move can open the next.
+/// `after` runs after each move (to refresh schemas, say); returns each move's effect.
+pub(crate) fn move_until_settled(
+    plan: &mut LogicalPlan,
+    step: impl Fn(&mut LogicalPlan, petgraph::stable_graph::NodeIndex) -> Option<String>,
+    after: impl Fn(&mut LogicalPlan) -> Result<(), String>,
+) -> Vec<String> {
+    let mut effects = Vec::new();
+    for _ in 0..MAX_MOVES {
+        let Some(effect) = plan.topological().into_iter().find_map(|n| step(plan, n)) else {
+            break;
+        };
+        effects.push(effect);
+        if after(plan).is_err() {
+            break;
+        }
+    }
+    effects
+}
+
 /// The conjuncts of a predicate (`a and b and c` → `[a, b, c]`).
 pub fn conjuncts(predicate: &TypedExpr) -> Vec<TypedExpr> {
     use crate::plan::TypedExprKind;

@@ -21,7 +21,7 @@
 //!           Scan quakes: csv(...)                      where Type == "Earthquake"
 //! ```
 
-use super::{OptimizerRule, RuleContext, columns_of, conjunction, conjuncts};
+use super::{OptimizerRule, RuleContext, columns_of, conjunction, conjuncts, move_until_settled};
 use crate::plan::schema::join_column_origins;
 use crate::plan::{LogicalPlan, PlanNode, PlanOp, TypedExpr, TypedExprKind};
 use crate::syntax::ast::JoinKind;
@@ -39,22 +39,8 @@ impl OptimizerRule for PredicatePushdown {
     }
 
     fn rewrite(&self, plan: &mut LogicalPlan, _context: RuleContext<'_>) -> Vec<String> {
-        let mut effects = Vec::new();
-        // One move at a time, then look again: each move can open the next.
-        for _ in 0..1000 {
-            let Some(effect) = plan
-                .topological()
-                .into_iter()
-                .find_map(|n| push_one(plan, n))
-            else {
-                break;
-            };
-            effects.push(effect);
-            if plan.refresh_schemas().is_err() {
-                break;
-            }
-        }
-        effects
+        // Later moves need the schemas of the filters inserted by earlier ones.
+        move_until_settled(plan, push_one, LogicalPlan::refresh_schemas)
     }
 }
 

@@ -219,6 +219,20 @@ pub enum PlanOp {
 }
 
 impl PlanOp {
+    /// Operators that map each row to at most one row with no state, and so can be fused
+    /// into one stage: filter, select, derive, rename, cast, drop_null.
+    pub fn is_fusable(&self) -> bool {
+        matches!(
+            self,
+            PlanOp::Filter { .. }
+                | PlanOp::Project { .. }
+                | PlanOp::Derive { .. }
+                | PlanOp::Rename { .. }
+                | PlanOp::Cast { .. }
+                | PlanOp::DropNull { .. }
+        )
+    }
+
     /// The operator's name as `explain` prints it.
     pub fn name(&self) -> &'static str {
         match self {
