@@ -1,4 +1,5 @@
-//! Property test: no input panics the parsers, the resolver or the formatter.
+//! Property test: no input panics the parsers, the resolver, the formatter or the
+//! optimizer (whatever compiles is optimized, and no rule may be rolled back).
 
 mod common;
 
@@ -12,13 +13,17 @@ fn check(text: &str) {
         if let Some(ast) = ast {
             let _ = sluice_compiler::format::format(&ast, Some(text));
         }
-        let _ = sluice_compiler::compile(
+        let compiled = sluice_compiler::compile(
             &file,
             &ResolveOptions {
                 params: vec![],
                 base_dir: Some("/nonexistent".into()),
             },
         );
+        if let Ok(c) = compiled {
+            let o = sluice_compiler::optimize::optimize(&c.plan, Default::default());
+            assert!(o.rolled_back.is_empty(), "{:?}\n{text}", o.rolled_back);
+        }
     }
 }
 

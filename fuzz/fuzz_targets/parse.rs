@@ -1,5 +1,6 @@
-//! Fuzzes both front ends and the resolver: no input may panic them, and whatever
-//! parses must format to text that parses to the same AST.
+//! Fuzzes both front ends, the resolver and the optimizer: no input may panic them,
+//! whatever parses must format to text that parses to the same AST, and no optimizer
+//! rule may break a plan that compiles.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(again.as_ref(), Some(ast), "formatting changed the AST:\n{formatted}");
             }
         }
-        let _ = sluice_compiler::compile(&file, &ResolveOptions::default());
+        if let Ok(c) = sluice_compiler::compile(&file, &ResolveOptions::default()) {
+            let o = sluice_compiler::optimize::optimize(&c.plan, Default::default());
+            assert!(o.rolled_back.is_empty(), "{:?}", o.rolled_back);
+        }
     }
 });

@@ -117,6 +117,14 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
     let mut need = out.clone();
     match &plan.graph[node].op {
         PlanOp::Sink { .. } => return all_of(0),
+        // Rows still count when no column is needed: every input keeps the same one.
+        PlanOp::Union if need.is_empty() => need.extend(
+            plan.graph[node]
+                .schema
+                .fields
+                .first()
+                .map(|f| f.name.clone()),
+        ),
         PlanOp::Project { columns } => need = kept_by_project(columns, out),
         PlanOp::Filter { predicate } => add(&mut need, columns_of(predicate)),
         PlanOp::Derive { columns } => {
@@ -401,6 +409,19 @@ mod tests {
             "projection_pushdown__aggregate",
             "let r = s\n  | rename { c -> city, d -> district }\n  \
              | group city { n = count(), total = sum(e), m = mean(b) }\n  | select city, total",
+        );
+    }
+
+    #[test]
+    fn a_union_whose_first_input_another_consumer_reads_more_of() {
+        // `s` feeds the union and a sink that needs `d` too; the union keeps its own columns.
+        crate::assert_rule_snapshot!(
+            "projection_pushdown__union_shared_input",
+            &[&ProjectionPushdown],
+            &format!(
+                "{SOURCES}let v = s | select a, b, c, d, e\nlet r = s | union v | select a\n\
+                 let w = s | select a, d\nsink r -> console()\nsink w -> console()\n"
+            )
         );
     }
 

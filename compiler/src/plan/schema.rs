@@ -124,8 +124,13 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             Schema::new(fields)
         }
         PlanOp::Join { kind, on } => join_schema(*kind, on, input(0)?, input(1)?),
+        // The columns every input has, in the first input's order (the resolver makes
+        // them all have the same; after projection pushdown the first may have more,
+        // which another consumer of it reads).
         PlanOp::Union => {
             let mut out = input(0)?.clone();
+            out.fields
+                .retain(|f| inputs[1..].iter().all(|o| o.field(&f.name).is_some()));
             for other in &inputs[1..] {
                 for f in &mut out.fields {
                     let g = column(other, &f.name)?;

@@ -27,7 +27,13 @@ pub fn run(inputs: &[&Partitions], out: SchemaRef) -> RunResult<Partitions> {
                         }
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                out_part.push(RecordBatch::try_new(out.clone(), columns)?);
+                let rows =
+                    arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+                out_part.push(RecordBatch::try_new_with_options(
+                    out.clone(),
+                    columns,
+                    &rows,
+                )?);
             }
             parts.push(out_part);
         }
