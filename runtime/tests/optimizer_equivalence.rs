@@ -4,8 +4,9 @@
 //! pipeline ends with a sort on every column).
 //!
 //! Each case draws two tables (one CSV, one Parquet in small row groups), then a chain
-//! of operators (filter, derive, select, drop, rename, sort + take, take, distinct,
-//! fill_null, drop_null, group, joins, a union with a filtered copy of itself), keeping
+//! of operators (filter, derive, select, drop, rename, cast, sort + take, take, distinct,
+//! fill_null, drop_null, group, sample, repartition, joins of every kind, a union with a
+//! filtered copy of itself), keeping
 //! track of the schema so that every pipeline type-checks. A failing case prints its
 //! pipeline text.
 
@@ -207,7 +208,7 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
     for step in 0..steps {
         let name = format!("s{step}");
         sorted_last = false;
-        let op = match rng.below(15) {
+        let op = match rng.below(18) {
             0 | 1 => format!("filter {}", predicate(rng, &columns, 2)),
             2 | 3 => {
                 let (e, ty) = numeric(rng, &columns, 2);
@@ -309,8 +310,8 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                         "is_not_null(h) or id > 3"
                     }
                 );
-                let kind = *rng.pick(&["inner", "left", "semi", "anti"]);
-                if kind == "inner" || kind == "left" {
+                let kind = *rng.pick(&["inner", "left", "right", "full", "semi", "anti"]);
+                if !matches!(kind, "semi" | "anti") {
                     for (n, t) in [("h", Ty::Str), ("z", Ty::Float)] {
                         let name = if columns.iter().any(|(c, _)| c == n) {
                             format!("{n}_right")
@@ -338,6 +339,22 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     predicate(rng, &columns, 1)
                 );
                 format!("union {copy}")
+            }
+            15 => {
+                let i = rng.below(columns.len());
+                let (n, ty) = columns[i].clone();
+                let to = match ty {
+                    Ty::Int => Ty::Float,
+                    _ => Ty::Str,
+                };
+                columns[i].1 = to;
+                let name = if to == Ty::Float { "float64" } else { "string" };
+                format!("cast {{ {}: {name} }}", quote(&n))
+            }
+            16 => format!("sample 0.6 seed {}", rng.below(5)),
+            17 => {
+                in_file_order = false;
+                format!("repartition hash({}, 3)", quote(&rng.pick(&columns).0))
             }
             _ => format!("filter {}", predicate(rng, &columns, 1)),
         };
