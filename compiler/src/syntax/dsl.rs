@@ -125,6 +125,8 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str, offset: usize) -> Diagn
             )
         }
         Some('\n') | Some('\r') => "the end of the line".to_string(),
+        Some('`') if rest.starts_with("``") => "an empty quoted name ``".to_string(),
+        Some('`') => "a backtick".to_string(),
         Some(c) => format!("`{c}`"),
     };
     Diagnostic::error(
