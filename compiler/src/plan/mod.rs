@@ -340,7 +340,8 @@ impl fmt::Display for PlanOp {
                     write!(f, " columns [{}]", list(columns.iter().map(|c| name(c))))?;
                 }
                 if !filters.is_empty() {
-                    write!(f, " where {}", list(filters.iter().map(|e| e.to_string())))?;
+                    let all: Vec<String> = filters.iter().map(|e| e.to_string()).collect();
+                    write!(f, " where {}", all.join(" and "))?;
                 }
                 Ok(())
             }
