@@ -6,6 +6,7 @@
 //! [`compile`] runs the whole front half and returns the plan or every diagnostic of
 //! the file; [`format`] prints an AST back as canonical DSL.
 
+pub mod codegen;
 pub mod diagnostics;
 pub mod format;
 pub mod optimize;

@@ -38,7 +38,25 @@ pub struct RunOptions {
     pub progress: bool,
     /// Record rows and time per physical node (`explain --analyze`).
     pub profile: bool,
+    /// Whether fused stages run as compiled kernels.
+    pub jit: JitMode,
 }
+
+/// `--jit on|off|auto`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JitMode {
+    /// Compile every stage that can be compiled.
+    On,
+    /// Run every stage with the reference implementation.
+    Off,
+    /// Compile a stage when the rows it will see pay for the compile time.
+    #[default]
+    Auto,
+}
+
+/// Rows × expression nodes below which `--jit auto` does not compile: at about a
+/// nanosecond saved per node and row, this many repay a kernel's ~1 ms compile.
+const JIT_WORTH: u64 = 1_000_000;
 
 /// Files at least this large get a progress bar.
 const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
@@ -79,6 +97,10 @@ struct Executor<'p> {
     cache_hits: u64,
     /// Per physical node: rows out and time (inclusive of its inputs), when profiling.
     profile: Vec<NodeProfile>,
+    /// What the JIT did with each fused stage, by logical node.
+    jit_notes: Vec<(NodeIndex, String)>,
+    /// About how many rows the sources hold (for `--jit auto`).
+    estimated_rows: u64,
 }
 
 impl<'p> Executor<'p> {
@@ -95,6 +117,8 @@ impl<'p> Executor<'p> {
             scans: Vec::new(),
             cache_hits: 0,
             profile: Vec::new(),
+            jit_notes: Vec::new(),
+            estimated_rows: estimate_rows(plan, options),
         }
     }
 
@@ -179,7 +203,19 @@ impl<'p> Executor<'p> {
                     }
                 })
             };
-            physical::render_annotated(&self.physical, self.plan, &annotate)
+            let mut text = physical::render_annotated(&self.physical, self.plan, &annotate);
+            if !self.jit_notes.is_empty() {
+                text.push_str("\nJIT:\n");
+                for (node, note) in &self.jit_notes {
+                    let n = &self.plan.graph[*node];
+                    let name = n
+                        .relation
+                        .clone()
+                        .unwrap_or_else(|| n.op.name().to_string());
+                    text.push_str(&format!("  stage `{name}`: {note}\n"));
+                }
+            }
+            text
         });
         Ok(RunSummary {
             sinks,
@@ -346,27 +382,100 @@ impl<'p> Executor<'p> {
     /// The batch operators of a narrow logical node (several for a fused stage), each
     /// with its output schema.
     fn narrow_ops(
-        &self,
+        &mut self,
         node: NodeIndex,
     ) -> RunResult<Vec<(NarrowOp<'p>, arrow::datatypes::SchemaRef)>> {
         let plan = self.plan;
         let input = &plan.graph[plan.inputs(node)[0]].schema;
-        match &plan.graph[node].op {
-            PlanOp::Stage { steps } => {
-                let mut out = Vec::new();
-                let mut schema = input;
-                for step in steps {
-                    let arrow = Arc::new(crate::arrow_schema(&step.schema));
-                    out.push((narrow_op(&step.op, schema, arrow.clone())?, arrow));
-                    schema = &step.schema;
-                }
-                Ok(out)
+        // A lone filter or derive compiles like a stage of one step.
+        let single;
+        let stage_steps: Option<&[sluice_compiler::plan::FusedStep]> = match &plan.graph[node].op {
+            PlanOp::Stage { steps } => Some(steps),
+            op if op.is_fusable()
+                && !matches!(op, PlanOp::Project { .. } | PlanOp::Rename { .. }) =>
+            {
+                single = [sluice_compiler::plan::FusedStep {
+                    op: op.clone(),
+                    schema: plan.graph[node].schema.clone(),
+                }];
+                Some(&single)
             }
+            _ => None,
+        };
+        match (&plan.graph[node].op, stage_steps) {
+            (_, Some(steps)) if self.options.jit != JitMode::Off => {
+                let cost = steps.iter().map(|s| op_cost(&s.op)).sum::<u64>();
+                let worth = self.estimated_rows.saturating_mul(cost) >= JIT_WORTH;
+                let schema = self.arrow_schema(node);
+                if self.options.jit == JitMode::Auto && !worth {
+                    self.jit_notes.push((
+                        node,
+                        format!(
+                            "not compiled: about {} rows × {cost} operations do not repay compiling",
+                            self.estimated_rows
+                        ),
+                    ));
+                } else {
+                    match sluice_compiler::codegen::compile_stage(steps, input) {
+                        Ok(stage) => {
+                            let mut note = if stage.fresh {
+                                format!(
+                                    "compiled in {:.2} ms",
+                                    stage.kernel.compile_time.as_secs_f64() * 1e3
+                                )
+                            } else {
+                                "compiled (kernel reused from the cache)".to_string()
+                            };
+                            for r in &stage.program.hybrid_reasons {
+                                note.push_str(&format!("; reference for {r}"));
+                            }
+                            self.jit_notes.push((node, note));
+                            let op = NarrowOp::Compiled(Arc::new(stage), schema.clone());
+                            return Ok(vec![(op, schema)]);
+                        }
+                        Err(reason) => self
+                            .jit_notes
+                            .push((node, format!("not compiled: {reason}"))),
+                    }
+                }
+                self.reference_ops(node, input)
+            }
+            _ => self.reference_ops(node, input),
+        }
+    }
+
+    /// A narrow node run with the reference implementation, operator by operator.
+    fn reference_ops(
+        &self,
+        node: NodeIndex,
+        input: &'p sluice_stdlib::Schema,
+    ) -> RunResult<Vec<(NarrowOp<'p>, arrow::datatypes::SchemaRef)>> {
+        match &self.plan.graph[node].op {
+            PlanOp::Stage { steps } => self.reference_stage(steps, input),
             op => {
                 let arrow = self.arrow_schema(node);
-                Ok(vec![(narrow_op(op, input, arrow.clone())?, arrow)])
+                Ok(vec![(
+                    NarrowOp::from_plan(op, input, arrow.clone())?,
+                    arrow,
+                )])
             }
         }
+    }
+
+    /// A fused stage run operator by operator with the reference implementation.
+    fn reference_stage(
+        &self,
+        steps: &'p [sluice_compiler::plan::FusedStep],
+        input: &'p sluice_stdlib::Schema,
+    ) -> RunResult<Vec<(NarrowOp<'p>, arrow::datatypes::SchemaRef)>> {
+        let mut out = Vec::new();
+        let mut schema = input;
+        for step in steps {
+            let arrow = Arc::new(crate::arrow_schema(&step.schema));
+            out.push((NarrowOp::from_plan(&step.op, schema, arrow.clone())?, arrow));
+            schema = &step.schema;
+        }
+        Ok(out)
     }
 
     /// Runs a fan-out: one pass over its stage, every branch's state updated per batch.
@@ -593,67 +702,66 @@ impl<'p> Executor<'p> {
     }
 }
 
-/// The batch operator of one narrow plan operator reading `in_schema`.
-fn narrow_op<'p>(
-    op: &'p PlanOp,
-    in_schema: &sluice_stdlib::Schema,
-    out: arrow::datatypes::SchemaRef,
-) -> RunResult<NarrowOp<'p>> {
-    let index = |name: &str| {
-        in_schema
-            .index_of(name)
-            .ok_or_else(|| RunError::new(format!("internal error: no column `{name}`")))
-    };
-    Ok(match op {
-        PlanOp::Filter { predicate } => NarrowOp::Filter(predicate),
-        PlanOp::Project { columns } => NarrowOp::Project(
-            columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?,
-            out,
-        ),
-        PlanOp::Derive { columns } => NarrowOp::Derive(columns, out),
-        PlanOp::Rename { .. } => NarrowOp::Rename(out),
-        PlanOp::Cast { columns } => NarrowOp::Cast(
-            columns
-                .iter()
-                .map(|(c, t)| {
-                    Ok((
-                        index(c)?,
-                        in_schema.fields[index(c)?].data_type.clone(),
-                        t.clone(),
-                    ))
-                })
-                .collect::<RunResult<_>>()?,
-            out,
-        ),
-        PlanOp::DropNull { columns } => {
-            NarrowOp::DropNull(columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?)
-        }
-        PlanOp::Sample { fraction, seed } => NarrowOp::Sample {
-            low: 0.0,
-            high: *fraction,
-            seed: *seed,
-        },
-        PlanOp::SplitPart {
-            fractions,
-            index: part,
-            seed,
-            stratify: None,
-        } => {
-            let low: f64 = fractions[..*part].iter().sum();
-            let high = if part + 1 == fractions.len() {
-                f64::INFINITY
-            } else {
-                low + fractions[*part]
-            };
-            NarrowOp::Sample {
-                low,
-                high,
-                seed: *seed,
+/// Expression nodes an operator evaluates per row (for the JIT's cost model).
+fn op_cost(op: &PlanOp) -> u64 {
+    fn nodes(e: &sluice_compiler::plan::TypedExpr) -> u64 {
+        let mut n = 0;
+        let mut stack = vec![e];
+        while let Some(e) = stack.pop() {
+            n += 1;
+            use sluice_compiler::plan::TypedExprKind as K;
+            match &e.kind {
+                K::Column(_) | K::Literal(_) => {}
+                K::Unary { operand, .. } | K::Cast { operand, .. } => stack.push(operand),
+                K::Binary { left, right, .. } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                K::Call { args, .. } | K::List(args) => stack.extend(args.iter()),
+                K::Case {
+                    branches,
+                    otherwise,
+                } => {
+                    for (c, v) in branches {
+                        stack.push(c);
+                        stack.push(v);
+                    }
+                    stack.extend(otherwise.as_deref());
+                }
+                K::InList { operand, list, .. } => {
+                    stack.push(operand);
+                    stack.extend(list.iter());
+                }
             }
         }
-        PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
-        other => return Err(internal(other.name())),
-    })
+        n
+    }
+    match op {
+        PlanOp::Filter { predicate } => nodes(predicate),
+        PlanOp::Derive { columns } => columns.iter().map(|(_, e)| nodes(e)).sum(),
+        PlanOp::Cast { columns } => columns.len() as u64,
+        PlanOp::DropNull { columns } => columns.len() as u64,
+        _ => 0,
+    }
+}
+
+/// About how many rows the plan's files hold: their sizes over 100 bytes a row.
+fn estimate_rows(plan: &LogicalPlan, options: &RunOptions) -> u64 {
+    let bytes: u64 = plan
+        .graph
+        .node_weights()
+        .filter_map(|n| match &n.op {
+            PlanOp::Scan { path, .. } => {
+                let p = match &options.base_dir {
+                    Some(b) => b.join(path),
+                    None => PathBuf::from(path),
+                };
+                std::fs::metadata(p).ok().map(|m| m.len())
+            }
+            _ => None,
+        })
+        .sum();
+    bytes / 100
 }
 
 /// What `explain --analyze` shows for one physical node.

@@ -22,7 +22,7 @@ pub mod summary;
 
 pub use constant_evaluator::optimize;
 pub use error::{DataLocation, RunError, RunResult};
-pub use executor::{RunOptions, run};
+pub use executor::{JitMode, RunOptions, run};
 pub use partitions::Partitions;
 pub use summary::RunSummary;
 

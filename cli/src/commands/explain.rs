@@ -43,6 +43,10 @@ pub struct Args {
     threads: Option<usize>,
     #[command(flatten)]
     optimize: OptimizeArgs,
+    /// Run fused stages as compiled kernels: on, off, or auto (when the data is large
+    /// enough to repay compiling).
+    #[arg(long, value_enum, default_value_t)]
+    jit: super::JitFlag,
     #[command(flatten)]
     params: ParamArgs,
 }
@@ -79,6 +83,7 @@ pub fn run(args: Args) -> u8 {
         let options = sluice_runtime::RunOptions {
             threads: args.threads,
             profile: true,
+            jit: args.jit.mode(),
             ..Default::default()
         };
         return match sluice_runtime::run(plan, &options) {

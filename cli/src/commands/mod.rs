@@ -90,6 +90,28 @@ impl OptimizeArgs {
     }
 }
 
+/// `--jit on|off|auto`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JitFlag {
+    /// Compile every fused stage that can be compiled.
+    On,
+    /// Run every stage with the reference implementation.
+    Off,
+    /// Compile a stage when its rows repay the compile time.
+    #[default]
+    Auto,
+}
+
+impl JitFlag {
+    pub fn mode(self) -> sluice_runtime::JitMode {
+        match self {
+            JitFlag::On => sluice_runtime::JitMode::On,
+            JitFlag::Off => sluice_runtime::JitMode::Off,
+            JitFlag::Auto => sluice_runtime::JitMode::Auto,
+        }
+    }
+}
+
 /// The rules that fired, one per line, for `--verbose`.
 pub fn render_firings(optimized: &sluice_compiler::optimize::Optimized) -> String {
     let mut out = String::new();

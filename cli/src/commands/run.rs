@@ -23,6 +23,10 @@ pub struct Args {
     keep_cache: bool,
     #[command(flatten)]
     optimize: OptimizeArgs,
+    /// Run fused stages as compiled kernels: on, off, or auto (when the data is large
+    /// enough to repay compiling).
+    #[arg(long, value_enum, default_value_t)]
+    jit: super::JitFlag,
     /// Also list each optimizer rule that changed the plan.
     #[arg(long, short)]
     verbose: bool,
@@ -55,6 +59,7 @@ pub fn run(args: Args) -> u8 {
     }
     let options = sluice_runtime::RunOptions {
         threads: args.threads,
+        jit: args.jit.mode(),
         cache_dir: args.cache_dir.clone(),
         keep_cache: args.keep_cache,
         progress: !args.quiet,

@@ -2,6 +2,7 @@
 //! (a pipeline breaker) has its own file.
 
 pub mod aggregate;
+pub mod compiled;
 pub mod distinct;
 pub mod fill_null;
 pub mod join;

@@ -8,7 +8,7 @@ use crate::expr::{cast_to, evaluate};
 use arrow::array::{Array, ArrayRef, BooleanArray, ListArray, RecordBatch, UInt32Array};
 use arrow::compute::{filter_record_batch, is_not_null, take};
 use arrow::datatypes::SchemaRef;
-use sluice_compiler::plan::TypedExpr;
+use sluice_compiler::plan::{PlanOp, TypedExpr};
 use sluice_stdlib::DataType;
 use std::sync::Arc;
 
@@ -27,9 +27,80 @@ pub enum NarrowOp<'p> {
         seed: u64,
     },
     Explode(usize, SchemaRef),
+    /// A whole fused stage, run by its compiled kernel.
+    Compiled(Arc<sluice_compiler::codegen::CompiledStage>, SchemaRef),
 }
 
-impl NarrowOp<'_> {
+impl<'p> NarrowOp<'p> {
+    /// The batch operator of one narrow plan operator reading `in_schema`; `out` is its
+    /// output schema.
+    pub fn from_plan(
+        op: &'p PlanOp,
+        in_schema: &sluice_stdlib::Schema,
+        out: SchemaRef,
+    ) -> RunResult<NarrowOp<'p>> {
+        let index = |name: &str| {
+            in_schema
+                .index_of(name)
+                .ok_or_else(|| RunError::new(format!("internal error: no column `{name}`")))
+        };
+        Ok(match op {
+            PlanOp::Filter { predicate } => NarrowOp::Filter(predicate),
+            PlanOp::Project { columns } => NarrowOp::Project(
+                columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?,
+                out,
+            ),
+            PlanOp::Derive { columns } => NarrowOp::Derive(columns, out),
+            PlanOp::Rename { .. } => NarrowOp::Rename(out),
+            PlanOp::Cast { columns } => NarrowOp::Cast(
+                columns
+                    .iter()
+                    .map(|(c, t)| {
+                        Ok((
+                            index(c)?,
+                            in_schema.fields[index(c)?].data_type.clone(),
+                            t.clone(),
+                        ))
+                    })
+                    .collect::<RunResult<_>>()?,
+                out,
+            ),
+            PlanOp::DropNull { columns } => {
+                NarrowOp::DropNull(columns.iter().map(|c| index(c)).collect::<RunResult<_>>()?)
+            }
+            PlanOp::Sample { fraction, seed } => NarrowOp::Sample {
+                low: 0.0,
+                high: *fraction,
+                seed: *seed,
+            },
+            PlanOp::SplitPart {
+                fractions,
+                index: part,
+                seed,
+                stratify: None,
+            } => {
+                let low: f64 = fractions[..*part].iter().sum();
+                let high = if part + 1 == fractions.len() {
+                    f64::INFINITY
+                } else {
+                    low + fractions[*part]
+                };
+                NarrowOp::Sample {
+                    low,
+                    high,
+                    seed: *seed,
+                }
+            }
+            PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
+            other => {
+                return Err(RunError::new(format!(
+                    "internal error: `{}` is not a narrow operator",
+                    other.name()
+                )));
+            }
+        })
+    }
+
     /// Applies the operator to a batch that is rows `first_row..` of `partition`.
     pub fn apply(
         &self,
@@ -107,6 +178,7 @@ impl NarrowOp<'_> {
                 filter_record_batch(&batch, &mask)?
             }
             NarrowOp::Explode(column, schema) => explode(&batch, *column, schema)?,
+            NarrowOp::Compiled(stage, schema) => super::compiled::apply(stage, schema, &batch)?,
         })
     }
 }

@@ -1,0 +1,194 @@
+//! A fused stage run by its compiled kernel: precomputes what the kernel does not
+//! cover (with the reference implementation), hands the kernel the batch's Arrow
+//! buffers, and assembles the output from the kernel's buffers and the selected rows of
+//! the columns that pass through unchanged.
+
+use crate::error::{RunError, RunResult};
+use crate::expr::evaluate;
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch,
+    RecordBatchOptions, UInt32Array,
+};
+use arrow::buffer::{BooleanBuffer, NullBuffer};
+use arrow::compute::take;
+use arrow::datatypes::SchemaRef;
+use sluice_compiler::codegen::{CompiledStage, InputView, OutputBuffer, OutputSource};
+use sluice_stdlib::DataType;
+use std::sync::Arc;
+
+/// Runs a compiled stage over one batch; `schema` is the stage's output schema.
+pub fn apply(
+    stage: &CompiledStage,
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+) -> RunResult<RecordBatch> {
+    let rows = batch.num_rows();
+    let program = &stage.program;
+    let mut precomputed: Vec<(String, ArrayRef)> = Vec::new();
+    for (name, e) in &program.precomputed {
+        precomputed.push((name.clone(), evaluate(e, batch)?));
+    }
+    let column = |name: &str| -> RunResult<ArrayRef> {
+        precomputed
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.clone())
+            .or_else(|| batch.column_by_name(name).cloned())
+            .ok_or_else(|| {
+                RunError::new(format!("internal error: no column `{name}` for a kernel"))
+            })
+    };
+    let arrays: Vec<(ArrayRef, &DataType)> = program
+        .inputs
+        .iter()
+        .map(|(n, t)| Ok((column(n)?, t)))
+        .collect::<RunResult<_>>()?;
+    // Columns without nulls read an all-valid bitmap.
+    let all_valid = vec![0xFFu8; rows.div_ceil(8) + 1];
+    let views = arrays
+        .iter()
+        .map(|(a, t)| view(a.as_ref(), t, &all_valid))
+        .collect::<RunResult<Vec<_>>>()?;
+    let computed = program.computed_outputs();
+    let mut outputs: Vec<(OutputBuffer, Vec<u8>)> = computed
+        .iter()
+        .map(|(_, t)| {
+            let values = match t {
+                DataType::Float64 => OutputBuffer::Float(vec![0.0; rows]),
+                DataType::Bool => OutputBuffer::Bool(vec![0; rows]),
+                _ => OutputBuffer::Int(vec![0; rows]),
+            };
+            (values, vec![0u8; rows])
+        })
+        .collect();
+    let mut selection = vec![0u32; rows];
+    let kept = stage
+        .kernel
+        .run(&views, &mut outputs, &mut selection, rows)
+        .map_err(RunError::new)?;
+    let indices = (kept < rows).then(|| UInt32Array::from(selection[..kept].to_vec()));
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(program.outputs.len());
+    for (_, source) in &program.outputs {
+        columns.push(match source {
+            OutputSource::Passthrough(name) => {
+                let a = column(name)?;
+                match &indices {
+                    Some(i) => take(a.as_ref(), i, None)?,
+                    None => a,
+                }
+            }
+            OutputSource::Computed(local, _) => {
+                let m = computed
+                    .iter()
+                    .position(|(l, _)| l == local)
+                    .ok_or_else(|| RunError::new("internal error: a kernel output is missing"))?;
+                let (values, validity) = &outputs[m];
+                to_array(values, validity, kept)
+            }
+        });
+    }
+    let columns = columns
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            crate::expr::conform(
+                c,
+                &DataType::from_arrow(f.data_type()).unwrap_or(DataType::Null),
+            )
+        })
+        .collect::<RunResult<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(kept));
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &options,
+    )?)
+}
+
+/// The kernel's view of one Arrow array.
+fn view<'a>(a: &'a dyn Array, t: &DataType, all_valid: &'a [u8]) -> RunResult<InputView<'a>> {
+    let (validity, validity_offset) = match a.nulls() {
+        Some(n) => (n.inner().inner().as_slice(), n.offset()),
+        None => (all_valid, 0),
+    };
+    let wrong = || RunError::new(format!("internal error: a kernel input is not {t}"));
+    Ok(match t {
+        DataType::Bool => {
+            let b = a.as_boolean_opt().ok_or_else(wrong)?;
+            InputView::Bool {
+                values: b.values().inner().as_slice(),
+                values_offset: b.values().offset(),
+                validity,
+                validity_offset,
+            }
+        }
+        DataType::String => {
+            let s = a.as_string_opt::<i32>().ok_or_else(wrong)?;
+            InputView::Str {
+                offsets: s.value_offsets(),
+                bytes: s.values().as_slice(),
+                validity,
+                validity_offset,
+            }
+        }
+        DataType::Date => {
+            let d = a
+                .as_primitive_opt::<arrow::datatypes::Date32Type>()
+                .ok_or_else(wrong)?;
+            InputView::Fixed {
+                values: d.values().inner().as_slice(),
+                width: 4,
+                validity,
+                validity_offset,
+            }
+        }
+        DataType::Null => InputView::Fixed {
+            values: &[],
+            width: 0,
+            validity: all_valid,
+            validity_offset: 0,
+        },
+        _ => {
+            use arrow::datatypes::{
+                DurationMicrosecondType, Float64Type, Int64Type, TimestampMicrosecondType,
+            };
+            let values = match t {
+                DataType::Float64 => a
+                    .as_primitive_opt::<Float64Type>()
+                    .map(|p| p.values().inner()),
+                DataType::Timestamp => a
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .map(|p| p.values().inner()),
+                DataType::Duration => a
+                    .as_primitive_opt::<DurationMicrosecondType>()
+                    .map(|p| p.values().inner()),
+                _ => a
+                    .as_primitive_opt::<Int64Type>()
+                    .map(|p| p.values().inner()),
+            }
+            .ok_or_else(wrong)?;
+            InputView::Fixed {
+                values: values.as_slice(),
+                width: 8,
+                validity,
+                validity_offset,
+            }
+        }
+    })
+}
+
+/// The first `rows` values a kernel wrote, as an Arrow array.
+fn to_array(values: &OutputBuffer, validity: &[u8], rows: usize) -> ArrayRef {
+    let nulls = NullBuffer::new(BooleanBuffer::from_iter(
+        validity[..rows].iter().map(|v| *v != 0),
+    ));
+    let nulls = (nulls.null_count() > 0).then_some(nulls);
+    match values {
+        OutputBuffer::Int(v) => Arc::new(Int64Array::new(v[..rows].to_vec().into(), nulls)),
+        OutputBuffer::Float(v) => Arc::new(Float64Array::new(v[..rows].to_vec().into(), nulls)),
+        OutputBuffer::Bool(v) => Arc::new(BooleanArray::new(
+            BooleanBuffer::from_iter(v[..rows].iter().map(|b| *b != 0)),
+            nulls,
+        )),
+    }
+}
