@@ -2,24 +2,27 @@
 //! Every operator end to end on tiny tables whose answers are worked out by hand.
 
 use sluice_compiler::SourceFile;
-use sluice_runtime::RunOptions;
+use sluice_runtime::{JitMode, RunOptions};
 
 const PEOPLE: &str = "id,name,dept,age,score\n1,ann,a,30,1.5\n2,bob,b,,2.5\n3,cid,a,41,\n4,dan,,25,4.0\n5,eve,c,30,NaN\n1,ann,a,30,1.5\n";
 const DEPTS: &str = "dept,title\na,Alpha\nb,Beta\nd,Delta\n";
 
-/// Runs `body` (relations and sinks) over the two tables, as written and optimized;
-/// checks both give the same bytes and returns each sink's CSV text.
+/// Runs `body` (relations and sinks) over the two tables, as written, optimized, and
+/// optimized with every stage compiled; checks all give the same bytes and returns each
+/// sink's CSV text.
 fn run(body: &str, sinks: &[&str]) -> Vec<String> {
-    let written = run_once(body, sinks, false);
-    let optimized = run_once(body, sinks, true);
+    let written = run_once(body, sinks, false, JitMode::Off);
+    let optimized = run_once(body, sinks, true, JitMode::Off);
     assert_eq!(
         written, optimized,
         "the optimizer changed a result of:\n{body}"
     );
+    let compiled = run_once(body, sinks, true, JitMode::On);
+    assert_eq!(compiled, optimized, "the JIT changed a result of:\n{body}");
     optimized
 }
 
-fn run_once(body: &str, sinks: &[&str], optimize: bool) -> Vec<String> {
+fn run_once(body: &str, sinks: &[&str], optimize: bool, jit: JitMode) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("people.csv"), PEOPLE).expect("write");
     std::fs::write(dir.path().join("depts.csv"), DEPTS).expect("write");
@@ -47,6 +50,7 @@ fn run_once(body: &str, sinks: &[&str], optimize: bool) -> Vec<String> {
         &plan,
         &RunOptions {
             morsel_bytes: Some(16),
+            jit,
             ..Default::default()
         },
     )

@@ -55,6 +55,15 @@ fn run_into(
     params: &[(&str, String)],
     optimize: bool,
 ) -> (tempfile::TempDir, sluice_runtime::RunSummary) {
+    run_with(path, params, optimize, sluice_runtime::JitMode::Off)
+}
+
+fn run_with(
+    path: &Path,
+    params: &[(&str, String)],
+    optimize: bool,
+    jit: sluice_runtime::JitMode,
+) -> (tempfile::TempDir, sluice_runtime::RunSummary) {
     let out = tempfile::tempdir().expect("tempdir");
     let mut all: Vec<(&str, String)> = params.to_vec();
     all.push(("out", out.path().display().to_string()));
@@ -63,6 +72,7 @@ fn run_into(
     let options = RunOptions {
         base_dir: Some(root()),
         morsel_bytes: Some(256 * 1024),
+        jit,
         ..Default::default()
     };
     let summary = sluice_runtime::run(&plan, &options).expect("runs");
@@ -87,6 +97,13 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn assert_identical(path: &Path, params: &[(&str, String)]) {
     let (a, _) = run_into(path, params, false);
     let (b, _) = run_into(path, params, true);
+    let (c, _) = run_with(path, params, true, sluice_runtime::JitMode::On);
+    assert_eq!(
+        files(b.path()),
+        files(c.path()),
+        "{}: --jit on differs",
+        path.display()
+    );
     let (fa, fb) = (files(a.path()), files(b.path()));
     assert!(!fa.is_empty());
     assert_eq!(
@@ -103,7 +120,7 @@ fn assert_identical(path: &Path, params: &[(&str, String)]) {
 }
 
 #[test]
-fn every_example_gives_byte_identical_output_with_and_without_optimization() {
+fn every_example_gives_byte_identical_output_with_and_without_optimization_and_jit() {
     for dir in examples() {
         assert_identical(&dir.join("pipeline.sluice"), &[]);
         assert_identical(&dir.join("pipeline.yaml"), &[]);
