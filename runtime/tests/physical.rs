@@ -34,7 +34,7 @@ fn lowered(
 
 #[test]
 fn examples_lower_to_their_snapshotted_physical_plans() {
-    for example in ["earthquakes", "credit"] {
+    for example in ["earthquakes", "credit", "features"] {
         let (compiled, physical) = lowered(example);
         insta::with_settings!({ snapshot_path => "../../snapshots/physical", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(example, render(&physical, &compiled.plan));
