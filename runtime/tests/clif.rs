@@ -41,10 +41,8 @@ fn every_example_kernel_is_snapshotted() {
             match sluice_compiler::codegen::compile_stage(&steps, input) {
                 Ok(stage) => {
                     compiled += 1;
-                    out.push_str(&format!(
-                        "stage `{label}`: compiled\n{}\n",
-                        stage.kernel.clif
-                    ));
+                    let clif = sluice_compiler::codegen::clif(&stage.program).expect("clif");
+                    out.push_str(&format!("stage `{label}`: compiled\n{clif}\n"));
                 }
                 Err(reason) => {
                     out.push_str(&format!("stage `{label}`: not compiled: {reason}\n\n"))

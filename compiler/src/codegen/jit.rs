@@ -4,9 +4,11 @@
 
 use super::program::StageProgram;
 use super::translate::{INPUT_WORDS, OUTPUT_WORDS, translate};
+use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 type KernelFn = unsafe extern "C" fn(*const u64, *const u64, *mut u32, u64) -> u64;
@@ -67,7 +69,6 @@ impl OutputBuffer {
 pub struct Kernel {
     module: Option<JITModule>,
     function: KernelFn,
-    pub clif: String,
     pub compile_time: Duration,
 }
 
@@ -94,24 +95,43 @@ impl Drop for Kernel {
     }
 }
 
+/// The Cranelift IR of a stage program's kernel, as text (for snapshots and reading).
+pub fn clif(program: &StageProgram) -> Result<String, String> {
+    Ok(translate(program, host_isa()?.as_ref())?
+        .display()
+        .to_string())
+}
+
+/// The target: this CPU, with every extension it has; built once per process.
+fn host_isa() -> Result<OwnedTargetIsa, String> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        flags
+            .set("use_colocated_libcalls", "false")
+            .map_err(|e| e.to_string())?;
+        flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+        cranelift_native::builder()
+            .map_err(|e| format!("this CPU is not supported by Cranelift: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+}
+
 /// Compiles a stage program to machine code for this CPU.
 pub fn compile(program: &StageProgram) -> Result<Kernel, String> {
     let started = Instant::now();
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
-    flags
-        .set("use_colocated_libcalls", "false")
-        .map_err(|e| e.to_string())?;
-    flags.set("is_pic", "false").map_err(|e| e.to_string())?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| format!("this CPU is not supported by Cranelift: {e}"))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| e.to_string())?;
+    let isa = host_isa()?;
     let func = translate(program, isa.as_ref())?;
-    let clif = func.display().to_string();
     if cfg!(debug_assertions) {
-        cranelift_codegen::verify_function(&func, isa.flags())
-            .map_err(|e| format!("internal: the kernel does not verify: {e}\n{clif}"))?;
+        cranelift_codegen::verify_function(&func, isa.flags()).map_err(|e| {
+            format!(
+                "internal: the kernel does not verify: {e}\n{}",
+                func.display()
+            )
+        })?;
     }
     let mut module = JITModule::new(JITBuilder::with_isa(
         isa,
@@ -133,7 +153,6 @@ pub fn compile(program: &StageProgram) -> Result<Kernel, String> {
     Ok(Kernel {
         module: Some(module),
         function,
-        clif,
         compile_time: started.elapsed(),
     })
 }

@@ -18,7 +18,7 @@ use sluice_stdlib::Schema;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use jit::{InputView, Kernel, OutputBuffer};
+pub use jit::{InputView, Kernel, OutputBuffer, clif};
 pub use program::{OutputSource, StageProgram};
 
 /// A stage ready to run compiled.

@@ -10,6 +10,8 @@
 //! buffer (8 bytes a row, 1 for bools) and a validity buffer (1 byte a row). Rows that
 //! pass every filter are written compacted: the `k`-th such row's values go at index
 //! `k`, and `selection[k]` is its row number; the kernel returns how many there are.
+//! The loop has no data-dependent branch (each row is written at `k`, and `k` moves on
+//! only for a passing row), so random filters cost no mispredictions.
 //!
 //! Each value is a pair (value, valid) of SSA values; nulls follow the reference
 //! implementation (see [`support`](super::support) for what is covered).
@@ -161,15 +163,16 @@ pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function
         locals: HashMap::new(),
         row,
     };
+    // Branch-free: every step runs for every row (no expression can trap), the row's
+    // values are always written at index k, and k advances only when every filter
+    // passed — no mispredicted branch per row.
+    let mut pass = t.yes();
     for step in &program.steps {
         match step {
             ProgramStep::Filter(e) => {
                 let v = t.expr(e)?;
-                let pass = t.b.ins().band(v.val, v.valid);
-                let go_on = t.b.create_block();
-                t.b.ins().brif(pass, go_on, &[], next, &[]);
-                t.b.switch_to_block(go_on);
-                t.b.seal_block(go_on);
+                let this = t.b.ins().band(v.val, v.valid);
+                pass = t.b.ins().band(pass, this);
             }
             ProgramStep::Define(name, e) => {
                 let v = t.expr(e)?;
@@ -196,7 +199,8 @@ pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function
     let at = t.b.ins().iadd(selection, at);
     let row32 = t.b.ins().ireduce(types::I32, row);
     t.b.ins().store(flags, row32, at, 0);
-    let k_next = t.b.ins().iadd_imm_s(out_index, 1);
+    let step = t.b.ins().uextend(types::I64, pass);
+    let k_next = t.b.ins().iadd(out_index, step);
     t.b.def_var(k, k_next);
     t.b.ins().jump(next, &[]);
 

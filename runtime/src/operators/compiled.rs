@@ -7,10 +7,10 @@ use crate::error::{RunError, RunResult};
 use crate::expr::evaluate;
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch,
-    RecordBatchOptions, UInt32Array,
+    RecordBatchOptions,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer};
-use arrow::compute::take;
+use arrow::compute::filter;
 use arrow::datatypes::SchemaRef;
 use sluice_compiler::codegen::{CompiledStage, InputView, OutputBuffer, OutputSource};
 use sluice_stdlib::DataType;
@@ -66,14 +66,26 @@ pub fn apply(
         .kernel
         .run(&views, &mut outputs, &mut selection, rows)
         .map_err(RunError::new)?;
-    let indices = (kept < rows).then(|| UInt32Array::from(selection[..kept].to_vec()));
+    // The passing rows as a mask, for the columns that pass through unchanged.
+    let mask = (kept < rows).then(|| {
+        let mut words = vec![0u64; rows.div_ceil(64)];
+        for &row in &selection[..kept] {
+            words[row as usize / 64] |= 1 << (row % 64);
+        }
+        let bits = BooleanBuffer::new(arrow::buffer::Buffer::from_vec(words), 0, rows);
+        BooleanArray::new(bits, None)
+    });
+    let mut computed_arrays: Vec<Option<ArrayRef>> = outputs
+        .into_iter()
+        .map(|(values, validity)| Some(to_array(values, &validity, kept)))
+        .collect();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(program.outputs.len());
     for (_, source) in &program.outputs {
         columns.push(match source {
             OutputSource::Passthrough(name) => {
                 let a = column(name)?;
-                match &indices {
-                    Some(i) => take(a.as_ref(), i, None)?,
+                match &mask {
+                    Some(m) => filter(a.as_ref(), m)?,
                     None => a,
                 }
             }
@@ -82,8 +94,16 @@ pub fn apply(
                     .iter()
                     .position(|(l, _)| l == local)
                     .ok_or_else(|| RunError::new("internal error: a kernel output is missing"))?;
-                let (values, validity) = &outputs[m];
-                to_array(values, validity, kept)
+                // A value output twice (under two names) is shared.
+                match computed_arrays[m].take() {
+                    Some(a) => {
+                        computed_arrays[m] = Some(a.clone());
+                        a
+                    }
+                    None => {
+                        return Err(RunError::new("internal error: a kernel output is missing"));
+                    }
+                }
             }
         });
     }
@@ -177,17 +197,22 @@ fn view<'a>(a: &'a dyn Array, t: &DataType, all_valid: &'a [u8]) -> RunResult<In
     })
 }
 
-/// The first `rows` values a kernel wrote, as an Arrow array.
-fn to_array(values: &OutputBuffer, validity: &[u8], rows: usize) -> ArrayRef {
-    let nulls = NullBuffer::new(BooleanBuffer::from_iter(
-        validity[..rows].iter().map(|v| *v != 0),
-    ));
-    let nulls = (nulls.null_count() > 0).then_some(nulls);
+/// The first `rows` values a kernel wrote, as an Arrow array (the buffer is moved, not
+/// copied).
+fn to_array(values: OutputBuffer, validity: &[u8], rows: usize) -> ArrayRef {
+    let valid = BooleanBuffer::collect_bool(rows, |i| validity[i] != 0);
+    let nulls = (valid.count_set_bits() < rows).then(|| NullBuffer::new(valid));
     match values {
-        OutputBuffer::Int(v) => Arc::new(Int64Array::new(v[..rows].to_vec().into(), nulls)),
-        OutputBuffer::Float(v) => Arc::new(Float64Array::new(v[..rows].to_vec().into(), nulls)),
+        OutputBuffer::Int(mut v) => {
+            v.truncate(rows);
+            Arc::new(Int64Array::new(v.into(), nulls))
+        }
+        OutputBuffer::Float(mut v) => {
+            v.truncate(rows);
+            Arc::new(Float64Array::new(v.into(), nulls))
+        }
         OutputBuffer::Bool(v) => Arc::new(BooleanArray::new(
-            BooleanBuffer::from_iter(v[..rows].iter().map(|b| *b != 0)),
+            BooleanBuffer::collect_bool(rows, |i| v[i] != 0),
             nulls,
         )),
     }
