@@ -3,8 +3,8 @@
 # generates the inputs (earthquakes x100, credit x20, their Parquet forms) and runs
 # bench/peers.py (Sluice against the peers) and bench/optimizer.py (optimized against
 # --no-optimize).
-# Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh optimizer or
-#        bench/run.sh peers for one of the two)
+# Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh peers,
+#        bench/run.sh optimizer or bench/run.sh jit for one of the three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sluice-cli
@@ -13,8 +13,13 @@ python3 -m venv .venv >/dev/null
 [ -f bench/data/earthquakes_x100.csv ] || python3 bench/gen_repeated.py ../shared/data/earthquakes/database.csv bench/data/earthquakes_x100.csv 100
 [ -f bench/data/credit_x20.csv ] || python3 bench/gen_repeated.py ../shared/data/credit/cs-training.csv bench/data/credit_x20.csv 20
 [ -f bench/data/earthquakes_x100_by_magnitude.parquet ] || target/release/sluice run -q bench/pipelines/to_parquet.sluice
+jit() {
+  JIT_STAGE_PARQUET="$PWD/bench/data/jit_stage.parquet" cargo bench -p sluice-runtime --bench jit_stage
+  .venv/bin/python bench/jit_peers.py bench/data/jit_stage.parquet
+}
 case "${1:-all}" in
   peers) .venv/bin/python bench/peers.py ;;
   optimizer) .venv/bin/python bench/optimizer.py ;;
-  *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py ;;
+  jit) jit ;;
+  *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit ;;
 esac
