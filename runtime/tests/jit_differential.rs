@@ -5,32 +5,17 @@
 //! and arrays sliced to a non-zero offset — must give the same rows, value for value
 //! (NaN is NaN, -0.0 is not 0.0, null is null).
 
+mod common;
+
 use arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use arrow::util::display::array_value_to_string;
+use common::Rng;
 use sluice_compiler::SourceFile;
 use sluice_compiler::plan::{FusedStep, PlanOp};
 use sluice_runtime::operators::narrow::NarrowOp;
 use std::sync::Arc;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
 
 const INTS: [i64; 9] = [0, 1, -1, 2, 7, -13, i64::MAX, i64::MIN, 1 << 40];
 const FLOATS: [f64; 11] = [

@@ -270,45 +270,18 @@ impl Builder {
             return self.precompute(e, reason);
         }
         let mut out = e.clone();
-        match &mut out.kind {
-            TypedExprKind::Column(name) => match self.lookup(name)? {
+        if let TypedExprKind::Column(name) = &mut out.kind {
+            match self.lookup(name)? {
                 Binding::Input(n, t) => {
                     self.use_input(&n, &t);
                     *name = n;
                 }
                 Binding::Local(l, _) => *name = l,
-            },
-            TypedExprKind::Literal(_) => {}
-            TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
-                **operand = self.resolve(operand)?
             }
-            TypedExprKind::Binary { left, right, .. } => {
-                **left = self.resolve(left)?;
-                **right = self.resolve(right)?;
-            }
-            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
-                for a in args.iter_mut() {
-                    *a = self.resolve(a)?;
-                }
-            }
-            TypedExprKind::Case {
-                branches,
-                otherwise,
-            } => {
-                for (c, v) in branches.iter_mut() {
-                    *c = self.resolve(c)?;
-                    *v = self.resolve(v)?;
-                }
-                if let Some(o) = otherwise {
-                    **o = self.resolve(o)?;
-                }
-            }
-            TypedExprKind::InList { operand, list, .. } => {
-                **operand = self.resolve(operand)?;
-                for a in list.iter_mut() {
-                    *a = self.resolve(a)?;
-                }
-            }
+            return Ok(out);
+        }
+        for child in out.children_mut() {
+            *child = self.resolve(child)?;
         }
         Ok(out)
     }
@@ -338,7 +311,7 @@ impl Builder {
             ));
         }
         let mut batch_expr = e.clone();
-        rename_columns(&mut batch_expr, &renames);
+        batch_expr.rename_columns(&|c: &str| renames.get(c).cloned());
         let name = format!("{PRECOMPUTED}{}", self.program.precomputed.len());
         self.program.precomputed.push((name.clone(), batch_expr));
         self.program.hybrid_reasons.push(format!("`{e}`: {reason}"));
@@ -347,42 +320,5 @@ impl Builder {
             kind: TypedExprKind::Column(name),
             ..e.clone()
         })
-    }
-}
-
-fn rename_columns(e: &mut TypedExpr, renames: &HashMap<String, String>) {
-    match &mut e.kind {
-        TypedExprKind::Column(c) => {
-            if let Some(n) = renames.get(c) {
-                *c = n.clone();
-            }
-        }
-        TypedExprKind::Literal(_) => {}
-        TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
-            rename_columns(operand, renames)
-        }
-        TypedExprKind::Binary { left, right, .. } => {
-            rename_columns(left, renames);
-            rename_columns(right, renames);
-        }
-        TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
-            args.iter_mut().for_each(|a| rename_columns(a, renames))
-        }
-        TypedExprKind::Case {
-            branches,
-            otherwise,
-        } => {
-            for (c, v) in branches {
-                rename_columns(c, renames);
-                rename_columns(v, renames);
-            }
-            if let Some(o) = otherwise {
-                rename_columns(o, renames);
-            }
-        }
-        TypedExprKind::InList { operand, list, .. } => {
-            rename_columns(operand, renames);
-            list.iter_mut().for_each(|a| rename_columns(a, renames));
-        }
     }
 }

@@ -88,34 +88,14 @@ pub(crate) fn fold(e: &TypedExpr, context: RuleContext<'_>) -> TypedExpr {
 
 fn fold_inner(e: &TypedExpr, context: RuleContext<'_>) -> TypedExpr {
     let mut out = e.clone();
-    match &mut out.kind {
-        TypedExprKind::Column(_) | TypedExprKind::Literal(_) => return out,
-        TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
-            **operand = fold(operand, context)
-        }
-        TypedExprKind::Binary { left, right, .. } => {
-            **left = fold(left, context);
-            **right = fold(right, context);
-        }
-        TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
-            args.iter_mut().for_each(|a| *a = fold(a, context))
-        }
-        TypedExprKind::Case {
-            branches,
-            otherwise,
-        } => {
-            for (c, v) in branches.iter_mut() {
-                *c = fold(c, context);
-                *v = fold(v, context);
-            }
-            if let Some(o) = otherwise {
-                **o = fold(o, context);
-            }
-        }
-        TypedExprKind::InList { operand, list, .. } => {
-            **operand = fold(operand, context);
-            list.iter_mut().for_each(|a| *a = fold(a, context));
-        }
+    if matches!(
+        out.kind,
+        TypedExprKind::Column(_) | TypedExprKind::Literal(_)
+    ) {
+        return out;
+    }
+    for child in out.children_mut() {
+        *child = fold(child, context);
     }
     let simplified = simplify(out);
     if is_literal(&simplified) || !super::columns_of(&simplified).is_empty() {

@@ -23,7 +23,7 @@
 
 use super::{OptimizerRule, RuleContext, columns_of, conjunction, conjuncts, move_until_settled};
 use crate::plan::schema::join_column_origins;
-use crate::plan::{LogicalPlan, PlanNode, PlanOp, TypedExpr, TypedExprKind};
+use crate::plan::{LogicalPlan, PlanNode, PlanOp, TypedExpr};
 use crate::syntax::ast::JoinKind;
 use petgraph::stable_graph::NodeIndex;
 
@@ -160,49 +160,14 @@ fn add_filter(
 }
 
 fn rename(e: &TypedExpr, renames: &[(String, String)]) -> TypedExpr {
-    if renames.is_empty() {
-        return e.clone();
-    }
     let mut out = e.clone();
-    rename_in(&mut out, renames);
+    out.rename_columns(&|c: &str| {
+        renames
+            .iter()
+            .find(|(from, _)| from == c)
+            .map(|(_, to)| to.clone())
+    });
     out
-}
-
-fn rename_in(e: &mut TypedExpr, renames: &[(String, String)]) {
-    match &mut e.kind {
-        TypedExprKind::Column(c) => {
-            if let Some((_, to)) = renames.iter().find(|(from, _)| from == c) {
-                *c = to.clone();
-            }
-        }
-        TypedExprKind::Literal(_) => {}
-        TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
-            rename_in(operand, renames)
-        }
-        TypedExprKind::Binary { left, right, .. } => {
-            rename_in(left, renames);
-            rename_in(right, renames);
-        }
-        TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
-            args.iter_mut().for_each(|a| rename_in(a, renames))
-        }
-        TypedExprKind::Case {
-            branches,
-            otherwise,
-        } => {
-            for (c, v) in branches {
-                rename_in(c, renames);
-                rename_in(v, renames);
-            }
-            if let Some(o) = otherwise {
-                rename_in(o, renames);
-            }
-        }
-        TypedExprKind::InList { operand, list, .. } => {
-            rename_in(operand, renames);
-            list.iter_mut().for_each(|a| rename_in(a, renames));
-        }
-    }
 }
 
 /// Where conjunct `c` of a filter reading `input` can go.

@@ -125,6 +125,51 @@ impl TypedExpr {
         }
     }
 
+    /// The expression's direct subexpressions, for rewrites that walk the tree.
+    pub fn children_mut(&mut self) -> Vec<&mut TypedExpr> {
+        match &mut self.kind {
+            TypedExprKind::Column(_) | TypedExprKind::Literal(_) => Vec::new(),
+            TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
+                vec![operand.as_mut()]
+            }
+            TypedExprKind::Binary { left, right, .. } => vec![left.as_mut(), right.as_mut()],
+            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
+                args.iter_mut().collect()
+            }
+            TypedExprKind::Case {
+                branches,
+                otherwise,
+            } => {
+                let mut out: Vec<&mut TypedExpr> = Vec::new();
+                for (c, v) in branches.iter_mut() {
+                    out.push(c);
+                    out.push(v);
+                }
+                out.extend(otherwise.as_deref_mut());
+                out
+            }
+            TypedExprKind::InList { operand, list, .. } => {
+                let mut out: Vec<&mut TypedExpr> = vec![operand.as_mut()];
+                out.extend(list.iter_mut());
+                out
+            }
+        }
+    }
+
+    /// Renames the columns the expression reads: `rename(name)` gives the new name, or
+    /// `None` to keep it.
+    pub fn rename_columns(&mut self, rename: &dyn Fn(&str) -> Option<String>) {
+        if let TypedExprKind::Column(c) = &mut self.kind {
+            if let Some(n) = rename(c) {
+                *c = n;
+            }
+            return;
+        }
+        for child in self.children_mut() {
+            child.rename_columns(rename);
+        }
+    }
+
     /// Every column the expression reads.
     pub fn columns(&self, out: &mut Vec<String>) {
         match &self.kind {
