@@ -704,38 +704,7 @@ impl<'p> Executor<'p> {
 
 /// Expression nodes an operator evaluates per row (for the JIT's cost model).
 fn op_cost(op: &PlanOp) -> u64 {
-    fn nodes(e: &sluice_compiler::plan::TypedExpr) -> u64 {
-        let mut n = 0;
-        let mut stack = vec![e];
-        while let Some(e) = stack.pop() {
-            n += 1;
-            use sluice_compiler::plan::TypedExprKind as K;
-            match &e.kind {
-                K::Column(_) | K::Literal(_) => {}
-                K::Unary { operand, .. } | K::Cast { operand, .. } => stack.push(operand),
-                K::Binary { left, right, .. } => {
-                    stack.push(left);
-                    stack.push(right);
-                }
-                K::Call { args, .. } | K::List(args) => stack.extend(args.iter()),
-                K::Case {
-                    branches,
-                    otherwise,
-                } => {
-                    for (c, v) in branches {
-                        stack.push(c);
-                        stack.push(v);
-                    }
-                    stack.extend(otherwise.as_deref());
-                }
-                K::InList { operand, list, .. } => {
-                    stack.push(operand);
-                    stack.extend(list.iter());
-                }
-            }
-        }
-        n
-    }
+    let nodes = |e: &sluice_compiler::plan::TypedExpr| e.node_count() as u64;
     match op {
         PlanOp::Filter { predicate } => nodes(predicate),
         PlanOp::Derive { columns } => columns.iter().map(|(_, e)| nodes(e)).sum(),

@@ -178,32 +178,44 @@ impl TypedExpr {
                     out.push(c.clone());
                 }
             }
-            TypedExprKind::Literal(_) => {}
+            _ => self.children().into_iter().for_each(|c| c.columns(out)),
+        }
+    }
+
+    /// How many nodes the expression has (a measure of its cost per row).
+    pub fn node_count(&self) -> usize {
+        1 + self
+            .children()
+            .into_iter()
+            .map(TypedExpr::node_count)
+            .sum::<usize>()
+    }
+
+    /// The expression's direct subexpressions.
+    pub fn children(&self) -> Vec<&TypedExpr> {
+        match &self.kind {
+            TypedExprKind::Column(_) | TypedExprKind::Literal(_) => Vec::new(),
             TypedExprKind::Unary { operand, .. } | TypedExprKind::Cast { operand, .. } => {
-                operand.columns(out)
+                vec![operand.as_ref()]
             }
-            TypedExprKind::Binary { left, right, .. } => {
-                left.columns(out);
-                right.columns(out);
-            }
-            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => {
-                args.iter().for_each(|a| a.columns(out))
-            }
+            TypedExprKind::Binary { left, right, .. } => vec![left.as_ref(), right.as_ref()],
+            TypedExprKind::Call { args, .. } | TypedExprKind::List(args) => args.iter().collect(),
             TypedExprKind::Case {
                 branches,
                 otherwise,
             } => {
+                let mut out: Vec<&TypedExpr> = Vec::new();
                 for (c, v) in branches {
-                    c.columns(out);
-                    v.columns(out);
+                    out.push(c);
+                    out.push(v);
                 }
-                if let Some(o) = otherwise {
-                    o.columns(out);
-                }
+                out.extend(otherwise.as_deref());
+                out
             }
             TypedExprKind::InList { operand, list, .. } => {
-                operand.columns(out);
-                list.iter().for_each(|a| a.columns(out));
+                let mut out: Vec<&TypedExpr> = vec![operand.as_ref()];
+                out.extend(list.iter());
+                out
             }
         }
     }

@@ -75,9 +75,9 @@ pub fn apply(
         let bits = BooleanBuffer::new(arrow::buffer::Buffer::from_vec(words), 0, rows);
         BooleanArray::new(bits, None)
     });
-    let mut computed_arrays: Vec<Option<ArrayRef>> = outputs
+    let computed_arrays: Vec<ArrayRef> = outputs
         .into_iter()
-        .map(|(values, validity)| Some(to_array(values, &validity, kept)))
+        .map(|(values, validity)| to_array(values, &validity, kept))
         .collect();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(program.outputs.len());
     for (_, source) in &program.outputs {
@@ -90,20 +90,12 @@ pub fn apply(
                 }
             }
             OutputSource::Computed(local, _) => {
-                let m = computed
+                // A value output under two names shares its array.
+                computed
                     .iter()
                     .position(|(l, _)| l == local)
-                    .ok_or_else(|| RunError::new("internal error: a kernel output is missing"))?;
-                // A value output twice (under two names) is shared.
-                match computed_arrays[m].take() {
-                    Some(a) => {
-                        computed_arrays[m] = Some(a.clone());
-                        a
-                    }
-                    None => {
-                        return Err(RunError::new("internal error: a kernel output is missing"));
-                    }
-                }
+                    .and_then(|m| computed_arrays.get(m).cloned())
+                    .ok_or_else(|| RunError::new("internal error: a kernel output is missing"))?
             }
         });
     }
