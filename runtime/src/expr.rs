@@ -198,8 +198,9 @@ fn micros_of(a: &ArrayRef) -> RunResult<Vec<Option<i64>>> {
                 .as_any()
                 .downcast_ref::<Date32Array>()
                 .ok_or_else(|| internal("date"))?;
+            // Dates more than 292,000 years from 1970 have no timestamp: null.
             d.iter()
-                .map(|v| v.map(|x| x as i64 * 86_400_000_000))
+                .map(|v| v.and_then(|x| i64::from(x).checked_mul(86_400_000_000)))
                 .collect()
         }
         A::Duration(_) => a
@@ -388,11 +389,14 @@ fn temporal(
         ));
     }
     let (a, b) = (micros_of(l)?, micros_of(r)?);
-    let sign = if op == BinaryOp::Sub { -1 } else { 1 };
     let combined: Vec<Option<i64>> = a
         .iter()
         .zip(&b)
-        .map(|(x, y)| x.and_then(|x| y.and_then(|y| x.checked_add(sign * y))))
+        .map(|(x, y)| match (x, y, op) {
+            (Some(x), Some(y), BinaryOp::Sub) => x.checked_sub(*y),
+            (Some(x), Some(y), _) => x.checked_add(*y),
+            _ => None,
+        })
         .collect();
     let result_type = match (&left.data_type, &right.data_type) {
         (T::Date | T::Timestamp, T::Date | T::Timestamp) => T::Duration,

@@ -1,14 +1,16 @@
 #![allow(clippy::panic, clippy::unwrap_used)] // a failed expectation is a failed test
 //! The JIT against the reference implementation: random stages (filters and derived
-//! columns over int64, float64, bool and string columns) run on random batches — with
-//! nulls, NaN, infinities, signed zeros, extreme integers, empty and all-null batches,
-//! and arrays sliced to a non-zero offset — must give the same rows, value for value
-//! (NaN is NaN, -0.0 is not 0.0, null is null).
+//! columns over int64, float64, bool, string, date, timestamp and duration columns) run
+//! on random batches — with nulls, NaN, infinities, signed zeros, extreme integers,
+//! dates and timestamps, empty and all-null batches, and arrays sliced to a non-zero
+//! offset — must give the same rows, value for value (NaN is NaN, -0.0 is not 0.0, null
+//! is null).
 
 mod common;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, BooleanArray, Date32Array, DurationMicrosecondArray, Float64Array, Int64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use arrow::util::display::array_value_to_string;
 use common::Rng;
@@ -32,6 +34,28 @@ const FLOATS: [f64; 11] = [
     3.0,
 ];
 const STRINGS: [&str; 6] = ["", "a", "ab", "abc", "b", "héllo"];
+/// Day numbers: the epoch, around it, year 0, and the ends of the date range and of
+/// the range a timestamp can hold.
+const DAYS: [i32; 8] = [
+    0,
+    -1,
+    19_000,
+    -719_468,
+    i32::MAX,
+    i32::MIN,
+    106_751_991,
+    -106_751_992,
+];
+/// Microseconds: around the epoch, a day, the ends of the range, year 1.
+const MICROS: [i64; 7] = [
+    0,
+    -1,
+    86_400_000_000,
+    i64::MAX,
+    i64::MIN,
+    1_700_000_000_123_456,
+    -62_135_596_800_000_000,
+];
 
 /// A batch of `rows` rows (all null when `all_null`), sliced from a larger one.
 fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
@@ -43,7 +67,31 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
     let mut bools = Vec::new();
     let mut strings = Vec::new();
     let mut ints2 = Vec::new();
+    let mut dates = Vec::new();
+    let mut stamps = Vec::new();
+    let mut durations = Vec::new();
     for _ in 0..total {
+        dates.push((!null(rng)).then(|| {
+            if rng.chance(70) {
+                rng.below(2_000_000) as i32 - 1_000_000
+            } else {
+                DAYS[rng.below(DAYS.len())]
+            }
+        }));
+        stamps.push((!null(rng)).then(|| {
+            if rng.chance(70) {
+                (rng.below(1 << 52) as i64 - (1 << 51)) * 3
+            } else {
+                MICROS[rng.below(MICROS.len())]
+            }
+        }));
+        durations.push((!null(rng)).then(|| {
+            if rng.chance(70) {
+                (rng.below(2001) as i64 - 1000) * 3_600_000_000
+            } else {
+                MICROS[rng.below(MICROS.len())]
+            }
+        }));
         ints.push((!null(rng)).then(|| {
             if rng.chance(70) {
                 rng.below(21) as i64 - 10
@@ -62,6 +110,9 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
         Arc::new(Float64Array::from(floats)),
         Arc::new(BooleanArray::from(bools)),
         Arc::new(StringArray::from(strings)),
+        Arc::new(Date32Array::from(dates)),
+        Arc::new(TimestampMicrosecondArray::from(stamps).with_timezone("UTC")),
+        Arc::new(DurationMicrosecondArray::from(durations)),
     ];
     let schema = Arc::new(sluice_runtime::arrow_schema(&input_schema()));
     RecordBatch::try_new(schema, columns)
@@ -77,6 +128,9 @@ fn input_schema() -> sluice_stdlib::Schema {
         Field::new("f", DataType::Float64, true),
         Field::new("b", DataType::Bool, true),
         Field::new("s", DataType::String, true),
+        Field::new("d", DataType::Date, true),
+        Field::new("ts", DataType::Timestamp, true),
+        Field::new("u", DataType::Duration, true),
     ])
 }
 
@@ -93,7 +147,12 @@ fn number(rng: &mut Rng, depth: usize) -> String {
     }
     let a = number(rng, depth - 1);
     let b = number(rng, depth - 1);
-    match rng.below(14) {
+    match rng.below(16) {
+        14 | 15 => {
+            let part = ["year", "month", "day", "hour", "minute", "second"][rng.below(6)];
+            let t = point(rng);
+            format!("{part}({})", temporal(rng, depth - 1, t))
+        }
         0 => format!("({a} + {b})"),
         1 => format!("({a} - {b})"),
         2 => format!("({a} * {b})"),
@@ -139,6 +198,15 @@ fn boolean(rng: &mut Rng, depth: usize) -> String {
         ),
         2 => format!("not ({})", boolean(rng, depth - 1)),
         3 => format!("(b != ({}))", boolean(rng, depth - 1)),
+        4 if rng.chance(30) => {
+            let t = any_temporal(rng);
+            format!(
+                "({} {} {})",
+                temporal(rng, depth - 1, t),
+                ops[rng.below(ops.len())],
+                temporal(rng, depth - 1, t)
+            )
+        }
         _ => format!(
             "({} {} {})",
             number(rng, depth - 1),
@@ -148,11 +216,67 @@ fn boolean(rng: &mut Rng, depth: usize) -> String {
     }
 }
 
+fn point(rng: &mut Rng) -> &'static str {
+    ["date", "timestamp"][rng.below(2)]
+}
+
+fn any_temporal(rng: &mut Rng) -> &'static str {
+    ["date", "timestamp", "duration"][rng.below(3)]
+}
+
+/// A random expression of temporal type `t` ("date", "timestamp" or "duration").
+fn temporal(rng: &mut Rng, depth: usize, t: &str) -> String {
+    if depth == 0 || rng.chance(30) {
+        return match t {
+            "date" => "d".into(),
+            "timestamp" => "ts".into(),
+            _ if rng.chance(50) => "u".into(),
+            _ => ["1d", "3h", "-2w", "90s", "5us"][rng.below(5)].into(),
+        };
+    }
+    let same = |rng: &mut Rng| temporal(rng, depth - 1, t);
+    match rng.below(6) {
+        0 => format!("coalesce({}, {})", same(rng), same(rng)),
+        1 => format!("if({}, {}, {})", boolean(rng, 0), same(rng), same(rng)),
+        2 => format!(
+            "{}({}, {})",
+            ["least", "greatest"][rng.below(2)],
+            same(rng),
+            same(rng)
+        ),
+        _ if t == "duration" => match rng.below(5) {
+            0 => {
+                let (a, b) = (point(rng), point(rng));
+                format!(
+                    "({} - {})",
+                    temporal(rng, depth - 1, a),
+                    temporal(rng, depth - 1, b)
+                )
+            }
+            1 => format!("({} + {})", same(rng), same(rng)),
+            2 => format!("({} * {})", same(rng), ["j", "3", "-1"][rng.below(3)]),
+            3 => format!("({} * {})", ["j", "2"][rng.below(2)], same(rng)),
+            _ => format!("-{}", same(rng)),
+        },
+        3 => format!("({} + {})", temporal(rng, depth - 1, "duration"), same(rng)),
+        _ => format!(
+            "({} {} {})",
+            same(rng),
+            ["+", "-"][rng.below(2)],
+            temporal(rng, depth - 1, "duration")
+        ),
+    }
+}
+
 /// A random fused stage: its steps, from a compiled and optimized pipeline.
 fn stage(rng: &mut Rng) -> (Vec<FusedStep>, String) {
     let mut body = String::from("let r = t");
     for k in 0..1 + rng.below(4) {
-        match rng.below(4) {
+        match rng.below(5) {
+            4 => {
+                let t = any_temporal(rng);
+                body.push_str(&format!("\n  | derive w{k} = {}", temporal(rng, 3, t)));
+            }
             0 => body.push_str(&format!("\n  | filter {}", boolean(rng, 2))),
             1 => body.push_str(&format!(
                 "\n  | derive x{k} = {}, y{k} = {}",
@@ -167,7 +291,7 @@ fn stage(rng: &mut Rng) -> (Vec<FusedStep>, String) {
         }
     }
     let text = format!(
-        "source t = csv(\"none.csv\") {{ i: int64?, j: int64?, f: float64?, b: bool?, s: string? }}\n{body}\nsink r -> console()\n"
+        "source t = csv(\"none.csv\") {{ i: int64?, j: int64?, f: float64?, b: bool?, s: string?, d: date?, ts: timestamp?, u: duration? }}\n{body}\nsink r -> console()\n"
     );
     let file = SourceFile::new("jit.sluice", text.clone());
     let compiled = sluice_compiler::compile(&file, &Default::default())
@@ -223,6 +347,12 @@ fn cells(b: &RecordBatch) -> Vec<Vec<String>> {
                         "null".to_string()
                     } else if let Some(f) = c.as_any().downcast_ref::<Float64Array>() {
                         format!("{:?}", f.value(r))
+                    } else if let Some(t) = c.as_any().downcast_ref::<TimestampMicrosecondArray>() {
+                        format!("{}us", t.value(r))
+                    } else if let Some(d) = c.as_any().downcast_ref::<Date32Array>() {
+                        format!("day {}", d.value(r))
+                    } else if let Some(u) = c.as_any().downcast_ref::<DurationMicrosecondArray>() {
+                        format!("{}us long", u.value(r))
                     } else {
                         array_value_to_string(c.as_ref(), r).unwrap()
                     }

@@ -112,6 +112,11 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
             .set("use_colocated_libcalls", "false")
             .map_err(|e| e.to_string())?;
         flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+        // `compile` verifies each function itself in debug builds; Cranelift's own
+        // check on every compile would cost a fifth of the compile time again.
+        flags
+            .set("enable_verifier", "false")
+            .map_err(|e| e.to_string())?;
         cranelift_native::builder()
             .map_err(|e| format!("this CPU is not supported by Cranelift: {e}"))?
             .finish(settings::Flags::new(flags))

@@ -8,6 +8,7 @@
 //! only module with `unsafe`. Kernels are cached per process by the program's signature,
 //! so many partitions, or a stream's batches, compile once.
 
+pub mod calendar;
 pub mod jit;
 pub mod program;
 pub mod support;

@@ -3,14 +3,17 @@
 //! [`program`](super::program)).
 //!
 //! Supported: int64, float64, bool, date, timestamp and duration values; literals;
-//! `not`, `-`; `and`/`or` with three-valued logic; comparisons of numbers (floats in
+//! `not`, `-` (numbers and durations); `and`/`or` with three-valued logic; comparisons of numbers (floats in
 //! the total order the reference kernels use: NaN above everything, -0.0 below 0.0),
 //! of bools and of temporal values of one type; `+ - *` on int64 (overflow → null) and
 //! float64; `/` (true division, x / 0 → null); `%` on int64; `is_null`, `is_not_null`,
 //! `is_nan`, `coalesce`, `if`, `case`, `least`, `greatest`, `abs`, `floor`, `ceil`,
 //! `sqrt`, `round` (to an integer); casts between int64 and float64; `[not] in` a list
 //! of number literals; and `==`, `!=`, `in` and `starts_with` between a string column
-//! and string literals (on Arrow's offsets and bytes).
+//! and string literals (on Arrow's offsets and bytes). Dates and timestamps: `+ -` with
+//! durations, the difference of two, duration `+ - *` (all in microseconds, overflow →
+//! null), `year month day hour minute second`, and `coalesce`/`if`/`case`/`least`/
+//! `greatest` over values of one temporal type.
 
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{BinaryOp, UnaryOp};
@@ -33,7 +36,15 @@ pub fn loadable(t: &DataType) -> bool {
 
 /// A value a kernel can write to an output column.
 pub fn storable(t: &DataType) -> bool {
-    matches!(t, DataType::Int64 | DataType::Float64 | DataType::Bool)
+    matches!(
+        t,
+        DataType::Int64
+            | DataType::Float64
+            | DataType::Bool
+            | DataType::Date
+            | DataType::Timestamp
+            | DataType::Duration
+    )
 }
 
 fn numeric(t: &DataType) -> bool {
@@ -44,13 +55,43 @@ fn boolean(t: &DataType) -> bool {
     matches!(t, DataType::Bool | DataType::Null)
 }
 
-fn temporal(t: &DataType) -> bool {
+/// A date, timestamp or duration.
+pub fn temporal(t: &DataType) -> bool {
     matches!(t, DataType::Date | DataType::Timestamp | DataType::Duration)
 }
 
 /// A value (number or bool) the kernel computes with.
 fn scalar(t: &DataType) -> bool {
     numeric(t) || boolean(t)
+}
+
+/// An argument of `coalesce`, `if`, `case`, `least` or `greatest` whose result is
+/// `result`: any number or bool, or a temporal value of exactly the result's type.
+fn choice(arg: &DataType, result: &DataType) -> bool {
+    if temporal(result) {
+        arg == result || *arg == DataType::Null
+    } else {
+        scalar(arg)
+    }
+}
+
+/// `+ - *` with a temporal operand, as the resolver types them.
+fn temporal_arithmetic(op: BinaryOp, l: &DataType, r: &DataType) -> bool {
+    use DataType::{Date, Duration, Int64, Timestamp};
+    match op {
+        BinaryOp::Add => matches!(
+            (l, r),
+            (Date | Timestamp, Duration) | (Duration, Date | Timestamp) | (Duration, Duration)
+        ),
+        BinaryOp::Sub => matches!(
+            (l, r),
+            (Date | Timestamp, Duration)
+                | (Date | Timestamp, Date | Timestamp)
+                | (Duration, Duration)
+        ),
+        BinaryOp::Mul => matches!((l, r), (Duration, Int64) | (Int64, Duration)),
+        _ => false,
+    }
 }
 
 fn string_column(e: &TypedExpr) -> bool {
@@ -73,7 +114,7 @@ pub fn unsupported(e: &TypedExpr) -> Option<String> {
         TypedExprKind::Unary {
             op: UnaryOp::Neg,
             operand,
-        } => numeric(&operand.data_type),
+        } => numeric(&operand.data_type) || operand.data_type == DataType::Duration,
         TypedExprKind::Binary { op, left, right } => {
             let (l, r) = (&left.data_type, &right.data_type);
             match op {
@@ -88,6 +129,9 @@ pub fn unsupported(e: &TypedExpr) -> Option<String> {
                     (numeric(l) && numeric(r))
                         || (boolean(l) && boolean(r))
                         || (temporal(l) && l == r)
+                }
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul if temporal(l) || temporal(r) => {
+                    temporal_arithmetic(*op, l, r)
                 }
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                     numeric(l) && numeric(r)
@@ -111,13 +155,16 @@ pub fn unsupported(e: &TypedExpr) -> Option<String> {
                     })
             }
             "coalesce" | "least" | "greatest" => {
-                storable(&e.data_type) && args.iter().all(|a| scalar(&a.data_type))
+                storable(&e.data_type) && args.iter().all(|a| choice(&a.data_type, &e.data_type))
             }
             "if" => {
                 args.len() == 3
                     && boolean(&args[0].data_type)
                     && storable(&e.data_type)
-                    && args[1..].iter().all(|a| scalar(&a.data_type))
+                    && args[1..].iter().all(|a| choice(&a.data_type, &e.data_type))
+            }
+            "year" | "month" | "day" | "hour" | "minute" | "second" => {
+                args.len() == 1 && matches!(args[0].data_type, DataType::Date | DataType::Timestamp)
             }
             "starts_with" => args.len() == 2 && string_column(&args[0]) && string_literal(&args[1]),
             _ => false,
@@ -129,8 +176,10 @@ pub fn unsupported(e: &TypedExpr) -> Option<String> {
             storable(&e.data_type)
                 && branches
                     .iter()
-                    .all(|(c, v)| boolean(&c.data_type) && scalar(&v.data_type))
-                && otherwise.as_ref().is_none_or(|o| scalar(&o.data_type))
+                    .all(|(c, v)| boolean(&c.data_type) && choice(&v.data_type, &e.data_type))
+                && otherwise
+                    .as_ref()
+                    .is_none_or(|o| choice(&o.data_type, &e.data_type))
         }
         TypedExprKind::Cast { operand, to } => {
             numeric(&operand.data_type) && matches!(to, DataType::Int64 | DataType::Float64)

@@ -16,7 +16,9 @@
 //! Each value is a pair (value, valid) of SSA values; nulls follow the reference
 //! implementation (see [`support`](super::support) for what is covered).
 
+use super::calendar::{self, MICROS_PER_DAY};
 use super::program::{LOCAL, ProgramStep, StageProgram};
+use super::support::temporal;
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -88,6 +90,9 @@ struct Translator<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     inputs: HashMap<String, (InputWords, DataType)>,
     locals: HashMap<String, V>,
+    /// Input columns already read for this row (each is read once).
+    read: HashMap<String, V>,
+    valid_read: HashMap<String, Value>,
     row: Value,
 }
 
@@ -161,6 +166,8 @@ pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function
         b: &mut b,
         inputs,
         locals: HashMap::new(),
+        read: HashMap::new(),
+        valid_read: HashMap::new(),
         row,
     };
     // Branch-free: every step runs for every row (no expression can trap), the row's
@@ -254,12 +261,15 @@ impl Translator<'_, '_> {
                 .copied()
                 .ok_or_else(|| format!("internal: `{name}` used before it is computed"));
         }
+        if let Some(v) = self.read.get(name) {
+            return Ok(*v);
+        }
         let (w, t) = self
             .inputs
             .get(name)
             .cloned()
             .ok_or_else(|| format!("internal: no input `{name}`"))?;
-        let valid = self.bit(w.validity, w.validity_offset);
+        let valid = self.column_validity(name)?;
         let flags = MemFlagsData::trusted();
         let (val, kind) = match t {
             DataType::Float64 => {
@@ -281,7 +291,9 @@ impl Translator<'_, '_> {
             DataType::Null => (self.iconst(types::I64, 0), Kind::Int),
             other => return Err(format!("a {other} column is not read as a value")),
         };
-        Ok(V { val, valid, kind })
+        let v = V { val, valid, kind };
+        self.read.insert(name.to_string(), v);
+        Ok(v)
     }
 
     /// A value converted to another register kind (int to float; bool to int).
@@ -546,6 +558,11 @@ impl Translator<'_, '_> {
         }
         let a = self.expr(left)?;
         let b = self.expr(right)?;
+        if matches!(op, BinaryOp::Add | BinaryOp::Sub)
+            && (temporal(&left.data_type) || temporal(&right.data_type))
+        {
+            return Ok(self.temporal_sum(op, (a, &left.data_type), (b, &right.data_type), e));
+        }
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 let (a, b) = (self.coerce(a, Kind::Bool), self.coerce(b, Kind::Bool));
@@ -636,13 +653,68 @@ impl Translator<'_, '_> {
         }
     }
 
+    /// A temporal value in microseconds: a date's day number scaled (null beyond the
+    /// timestamp range, as in the reference); timestamps and durations already are.
+    fn micros(&mut self, v: V, t: &DataType) -> V {
+        if *t != DataType::Date {
+            return v;
+        }
+        let per_day = self.iconst(types::I64, MICROS_PER_DAY);
+        let (val, overflow) = self.b.ins().smul_overflow(v.val, per_day);
+        let ok = self.b.ins().bxor_imm_u(overflow, 1);
+        let valid = self.b.ins().band(v.valid, ok);
+        V {
+            val,
+            valid,
+            kind: Kind::Int,
+        }
+    }
+
+    /// `date|timestamp ± duration`, `date|timestamp − date|timestamp` and `duration ±
+    /// duration`, in microseconds as the reference computes them (overflow → null); a
+    /// date result is the day the sum falls on.
+    fn temporal_sum(
+        &mut self,
+        op: BinaryOp,
+        (a, a_type): (V, &DataType),
+        (b, b_type): (V, &DataType),
+        e: &TypedExpr,
+    ) -> V {
+        let a = self.micros(a, a_type);
+        let b = self.micros(b, b_type);
+        let (val, overflow) = if op == BinaryOp::Sub {
+            self.b.ins().ssub_overflow(a.val, b.val)
+        } else {
+            self.b.ins().sadd_overflow(a.val, b.val)
+        };
+        let ok = self.b.ins().bxor_imm_u(overflow, 1);
+        let valid = self.both_valid(a, b);
+        let valid = self.b.ins().band(valid, ok);
+        let val = if e.data_type == DataType::Date {
+            calendar::div_euclid(self.b, val, MICROS_PER_DAY)
+        } else {
+            val
+        };
+        V {
+            val,
+            valid,
+            kind: Kind::Int,
+        }
+    }
+
+    /// Whether input column `name` is valid at this row (read once a row).
     fn column_validity(&mut self, name: &str) -> Result<Value, String> {
+        if let Some(valid) = self.valid_read.get(name) {
+            return Ok(*valid);
+        }
         let (w, _) = self
             .inputs
             .get(name)
             .cloned()
             .ok_or_else(|| format!("internal: no input `{name}`"))?;
-        Ok(self.bit(w.validity, w.validity_offset))
+        let valid = self.bit(w.validity, w.validity_offset);
+        self.valid_read.insert(name.to_string(), valid);
+        Ok(valid)
     }
 
     /// Whether the string in column `name` at this row equals `lit` (or, with
@@ -787,6 +859,45 @@ impl Translator<'_, '_> {
                 Ok(V {
                     val,
                     valid,
+                    kind: Kind::Int,
+                })
+            }
+            "year" | "month" | "day" => {
+                let v = self.expr(&args[0])?;
+                let days = if args[0].data_type == DataType::Date {
+                    v.val
+                } else {
+                    calendar::div_euclid(self.b, v.val, MICROS_PER_DAY)
+                };
+                let (y, m, d) = calendar::civil_from_days(self.b, days);
+                let val = match function {
+                    "year" => y,
+                    "month" => m,
+                    _ => d,
+                };
+                Ok(V {
+                    val,
+                    valid: v.valid,
+                    kind: Kind::Int,
+                })
+            }
+            "hour" | "minute" | "second" => {
+                let v = self.expr(&args[0])?;
+                let val = if args[0].data_type == DataType::Date {
+                    // A date is read at midnight.
+                    self.iconst(types::I64, 0)
+                } else {
+                    let (unit, modulo) = match function {
+                        "hour" => (3_600_000_000, 24),
+                        "minute" => (60_000_000, 60),
+                        _ => (1_000_000, 60),
+                    };
+                    let units = calendar::div_euclid(self.b, v.val, unit);
+                    calendar::rem_euclid(self.b, units, modulo)
+                };
+                Ok(V {
+                    val,
+                    valid: v.valid,
                     kind: Kind::Int,
                 })
             }

@@ -132,7 +132,10 @@ impl Resolver<'_> {
                 } else {
                     t.data_type.clone()
                 };
-                let nullable = t.nullable;
+                // Negating the least int64 (or duration) overflows: null.
+                let nullable = t.nullable
+                    || (*op == UnaryOp::Neg
+                        && matches!(t.data_type, DataType::Int64 | DataType::Duration));
                 Some(TypedExpr {
                     kind: TypedExprKind::Unary {
                         op: *op,
@@ -334,14 +337,15 @@ impl Resolver<'_> {
             BinaryOp::Rem => (a.is_numeric() && b.is_numeric())
                 .then(|| (numeric(a, b).map_or(Float64, |t| t.0), true)),
         };
-        // A null operand gives null; integer arithmetic that overflows gives null
-        // (documented in the stdlib).
+        // A null operand gives null; integer and temporal arithmetic that overflows
+        // gives null (documented in the stdlib).
+        let exact = |t: &DataType| matches!(t, Int64 | Date | Timestamp | Duration);
         let Some((data_type, nullable)) = result.map(|(t, n)| {
             (
                 t,
                 n || nullable
-                    || (l.data_type == Int64
-                        && r.data_type == Int64
+                    || (exact(&l.data_type)
+                        && exact(&r.data_type)
                         && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)),
             )
         }) else {

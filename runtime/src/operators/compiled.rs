@@ -6,8 +6,8 @@
 use crate::error::{RunError, RunResult};
 use crate::expr::evaluate;
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch,
-    RecordBatchOptions,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, DurationMicrosecondArray, Float64Array,
+    Int64Array, RecordBatch, RecordBatchOptions, TimestampMicrosecondArray,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::compute::filter;
@@ -77,7 +77,8 @@ pub fn apply(
     });
     let computed_arrays: Vec<ArrayRef> = outputs
         .into_iter()
-        .map(|(values, validity)| to_array(values, &validity, kept))
+        .zip(&computed)
+        .map(|((values, validity), (_, t))| to_array(values, &validity, kept, t))
         .collect();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(program.outputs.len());
     for (_, source) in &program.outputs {
@@ -191,13 +192,24 @@ fn view<'a>(a: &'a dyn Array, t: &DataType, all_valid: &'a [u8]) -> RunResult<In
 
 /// The first `rows` values a kernel wrote, as an Arrow array (the buffer is moved, not
 /// copied).
-fn to_array(values: OutputBuffer, validity: &[u8], rows: usize) -> ArrayRef {
+fn to_array(values: OutputBuffer, validity: &[u8], rows: usize, t: &DataType) -> ArrayRef {
     let valid = BooleanBuffer::collect_bool(rows, |i| validity[i] != 0);
     let nulls = (valid.count_set_bits() < rows).then(|| NullBuffer::new(valid));
     match values {
+        // Day numbers always fit in 32 bits (a timestamp's day, or a date's).
+        OutputBuffer::Int(v) if *t == DataType::Date => Arc::new(Date32Array::new(
+            v[..rows].iter().map(|d| *d as i32).collect(),
+            nulls,
+        )),
         OutputBuffer::Int(mut v) => {
             v.truncate(rows);
-            Arc::new(Int64Array::new(v.into(), nulls))
+            match t {
+                DataType::Timestamp => {
+                    Arc::new(TimestampMicrosecondArray::new(v.into(), nulls).with_timezone("UTC"))
+                }
+                DataType::Duration => Arc::new(DurationMicrosecondArray::new(v.into(), nulls)),
+                _ => Arc::new(Int64Array::new(v.into(), nulls)),
+            }
         }
         OutputBuffer::Float(mut v) => {
             v.truncate(rows);

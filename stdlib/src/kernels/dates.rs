@@ -110,7 +110,32 @@ fn format_arg(args: &[Columnar]) -> Result<Option<String>, KernelError> {
     }
 }
 
-/// A date or timestamp column as microseconds since the epoch.
+fn is_date(args: &[Columnar], i: usize) -> bool {
+    match &args[i] {
+        Columnar::Array(a) => a.data_type() == &A::Date32,
+        Columnar::Scalar(v) => matches!(v, ScalarValue::Date(_)),
+    }
+}
+
+/// A date or timestamp column as day numbers (a timestamp's day, in UTC), exact for
+/// every date.
+fn days(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, KernelError> {
+    if is_date(args, i) {
+        let a = args[i].to_array(len);
+        let d = a
+            .as_any()
+            .downcast_ref::<Date32Array>()
+            .ok_or_else(|| KernelError("date".into()))?;
+        return Ok(d.iter().map(|v| v.map(i64::from)).collect());
+    }
+    Ok(micros(args, i, len)?
+        .into_iter()
+        .map(|v| v.map(|us| us.div_euclid(MICROS_PER_DAY)))
+        .collect())
+}
+
+/// A date or timestamp column as microseconds since the epoch (dates beyond the
+/// timestamp range, ±292,000 years, saturate).
 fn micros(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, KernelError> {
     let a = args[i].to_array(len);
     Ok(match a.data_type() {
@@ -120,7 +145,7 @@ fn micros(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, K
                 .downcast_ref::<Date32Array>()
                 .ok_or_else(|| KernelError("date".into()))?;
             d.iter()
-                .map(|v| v.map(|x| x as i64 * MICROS_PER_DAY))
+                .map(|v| v.map(|x| i64::from(x).saturating_mul(MICROS_PER_DAY)))
                 .collect()
         }
         A::Null => vec![None; len],
@@ -175,11 +200,10 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
             Ok(Arc::new(out.with_timezone("UTC")))
         }
         "year" | "month" | "day" => {
-            let us = micros(args, 0, len)?;
-            let out: Int64Array = us
+            let out: Int64Array = days(args, 0, len)?
                 .into_iter()
                 .map(|v| {
-                    let (y, m, d) = civil_from_days(v?.div_euclid(MICROS_PER_DAY));
+                    let (y, m, d) = civil_from_days(v?);
                     Some(match name {
                         "year" => y,
                         "month" => m as i64,
@@ -190,16 +214,23 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
             Ok(Arc::new(out))
         }
         "hour" | "minute" | "second" => {
-            let us = micros(args, 0, len)?;
             let (unit, modulo) = match name {
                 "hour" => (3_600_000_000, 24),
                 "minute" => (60_000_000, 60),
                 _ => (1_000_000, 60),
             };
-            let out: Int64Array = us
-                .into_iter()
-                .map(|v| Some(v?.div_euclid(unit).rem_euclid(modulo)))
-                .collect();
+            let out: Int64Array = if is_date(args, 0) {
+                // A date is read at midnight.
+                days(args, 0, len)?
+                    .into_iter()
+                    .map(|v| v.map(|_| 0))
+                    .collect()
+            } else {
+                micros(args, 0, len)?
+                    .into_iter()
+                    .map(|v| Some(v?.div_euclid(unit).rem_euclid(modulo)))
+                    .collect()
+            };
             Ok(Arc::new(out))
         }
         "date_diff" => {
