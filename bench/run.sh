@@ -16,6 +16,7 @@ python3 -m venv .venv >/dev/null
 jit() {
   JIT_STAGE_PARQUET="$PWD/bench/data/jit_stage.parquet" cargo bench -p sluice-runtime --bench jit_stage
   .venv/bin/python bench/jit_peers.py bench/data/jit_stage.parquet
+  .venv/bin/python bench/jit_end_to_end.py
 }
 case "${1:-all}" in
   peers) .venv/bin/python bench/peers.py ;;

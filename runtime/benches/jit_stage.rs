@@ -8,7 +8,9 @@
 //! Run: `cargo bench -p sluice-runtime --bench jit_stage` (ROWS=... to change the size).
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+use arrow::datatypes::SchemaRef;
 use sluice_compiler::SourceFile;
+use sluice_compiler::codegen::CompiledStage;
 use sluice_compiler::plan::{FusedStep, PlanOp};
 use sluice_runtime::operators::narrow::NarrowOp;
 use std::sync::Arc;
@@ -65,9 +67,17 @@ fn data(rows: usize) -> Vec<RecordBatch> {
     out
 }
 
-fn stage() -> (Vec<FusedStep>, sluice_stdlib::Schema) {
+/// Derived float64 values only (no filter): the two-lane subset.
+const FLOAT_PIPELINE: &str =
+    "source t = csv(\"unused.csv\") { a: int64?, b: float64?, c: int64?, d: float64? }
+let r = t
+  | derive p = b * 1.5 - d / 2.0, q = sqrt(abs(b - d)) + coalesce(d, 0.0), r = floor(b / 3.0) * d
+sink r -> console()
+";
+
+fn stage(pipeline: &str) -> (Vec<FusedStep>, sluice_stdlib::Schema) {
     let compiled = sluice_compiler::compile(
-        &SourceFile::new("bench.sluice", PIPELINE),
+        &SourceFile::new("bench.sluice", pipeline),
         &Default::default(),
     )
     .unwrap();
@@ -75,12 +85,98 @@ fn stage() -> (Vec<FusedStep>, sluice_stdlib::Schema) {
     let optimized = sluice_runtime::optimize(&compiled.plan, &["predicate_pushdown".into()]);
     let plan = optimized.plan;
     for node in plan.topological() {
-        if let PlanOp::Stage { steps } = &plan.graph[node].op {
-            let input = plan.graph[plan.inputs(node)[0]].schema.clone();
-            return (steps.clone(), input);
-        }
+        let n = &plan.graph[node];
+        let steps = match &n.op {
+            PlanOp::Stage { steps } => steps.clone(),
+            // A lone narrow operator is a stage of one step.
+            PlanOp::Filter { .. } | PlanOp::Derive { .. } => vec![FusedStep {
+                op: n.op.clone(),
+                schema: n.schema.clone(),
+            }],
+            _ => continue,
+        };
+        return (steps, plan.graph[plan.inputs(node)[0]].schema.clone());
     }
     panic!("no fused stage");
+}
+
+fn reference_ops<'a>(
+    steps: &'a [FusedStep],
+    input: &'a sluice_stdlib::Schema,
+) -> Vec<NarrowOp<'a>> {
+    let mut schema = input;
+    steps
+        .iter()
+        .map(|s| {
+            let out = Arc::new(sluice_runtime::arrow_schema(&s.schema));
+            let op = NarrowOp::from_plan(&s.op, schema, out).unwrap();
+            schema = &s.schema;
+            op
+        })
+        .collect()
+}
+
+fn run_reference(ops: &[NarrowOp], batches: &[RecordBatch]) -> usize {
+    batches
+        .iter()
+        .map(|b| {
+            let mut b = b.clone();
+            for op in ops {
+                b = op.apply(b, 0, 0).unwrap();
+            }
+            b.num_rows()
+        })
+        .sum()
+}
+
+fn run_kernel(stage: &CompiledStage, schema: &SchemaRef, batches: &[RecordBatch]) -> usize {
+    batches
+        .iter()
+        .map(|b| {
+            sluice_runtime::operators::compiled::apply(stage, schema, b)
+                .unwrap()
+                .num_rows()
+        })
+        .sum()
+}
+
+/// The derive-only float stage three ways: reference kernels, the scalar kernel, and
+/// the two-lane (f64x2) kernel — the measurement behind using vector types.
+fn vector_lanes(batches: &[RecordBatch], rows: usize) {
+    let (steps, input) = stage(FLOAT_PIPELINE);
+    let ops = reference_ops(&steps, &input);
+    let schema = Arc::new(sluice_runtime::arrow_schema(&steps.last().unwrap().schema));
+    let program = sluice_compiler::codegen::program::build(&steps, &input).unwrap();
+    assert!(sluice_compiler::codegen::lanes::eligible(&program));
+    let kernel = |two_lanes| CompiledStage {
+        program: program.clone(),
+        kernel: Arc::new(sluice_compiler::codegen::jit::compile_with(&program, two_lanes).unwrap()),
+        fresh: true,
+    };
+    let (scalar, two) = (kernel(false), kernel(true));
+    let (reference, n_ref) = best_of(5, || run_reference(&ops, batches));
+    let (scalar_time, n_scalar) = best_of(5, || run_kernel(&scalar, &schema, batches));
+    let (two_time, n_two) = best_of(5, || run_kernel(&two, &schema, batches));
+    assert!(n_ref == n_scalar && n_scalar == n_two);
+    println!();
+    println!("derive-only float64 stage (3 values, 9 operations), {rows} rows, one thread:");
+    println!("| kernel | time (ms) | vs reference | compile (ms) |");
+    println!("| --- | ---: | ---: | ---: |");
+    println!(
+        "| sluice reference kernels | {:.1} | 1.00× | |",
+        reference.as_secs_f64() * 1e3
+    );
+    for (name, d, k) in [
+        ("sluice JIT, scalar", scalar_time, &scalar),
+        ("sluice JIT, two lanes (f64x2)", two_time, &two),
+    ] {
+        println!(
+            "| {name} | {:.1} | {:.2}× | {:.3} |",
+            d.as_secs_f64() * 1e3,
+            reference.as_secs_f64() / d.as_secs_f64(),
+            k.kernel.compile_time.as_secs_f64() * 1e3
+        );
+    }
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
@@ -100,45 +196,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000_000);
     let batches = data(rows);
-    let (steps, input) = stage();
-    let reference_ops: Vec<NarrowOp> = {
-        let mut schema = &input;
-        steps
-            .iter()
-            .map(|s| {
-                let out = Arc::new(sluice_runtime::arrow_schema(&s.schema));
-                let op = NarrowOp::from_plan(&s.op, schema, out).unwrap();
-                schema = &s.schema;
-                op
-            })
-            .collect()
-    };
+    let (steps, input) = stage(PIPELINE);
+    let reference_ops = reference_ops(&steps, &input);
     let compile_started = Instant::now();
     let compiled = sluice_compiler::codegen::compile_stage(&steps, &input).unwrap();
     let first_compile = compile_started.elapsed();
     let schema = Arc::new(sluice_runtime::arrow_schema(&steps.last().unwrap().schema));
-    let (reference, kept_ref) = best_of(5, || {
-        batches
-            .iter()
-            .map(|b| {
-                let mut b = b.clone();
-                for op in &reference_ops {
-                    b = op.apply(b, 0, 0).unwrap();
-                }
-                b.num_rows()
-            })
-            .sum()
-    });
-    let (jit, kept_jit) = best_of(5, || {
-        batches
-            .iter()
-            .map(|b| {
-                sluice_runtime::operators::compiled::apply(&compiled, &schema, b)
-                    .unwrap()
-                    .num_rows()
-            })
-            .sum()
-    });
+    let (reference, kept_ref) = best_of(5, || run_reference(&reference_ops, &batches));
+    let (jit, kept_jit) = best_of(5, || run_kernel(&compiled, &schema, &batches));
     assert_eq!(kept_ref, kept_jit);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
@@ -172,6 +237,7 @@ fn main() {
         ms(warm.kernel.compile_time),
         ms(first_compile)
     );
+    vector_lanes(&batches, rows);
     if let Some(path) = std::env::var_os("JIT_STAGE_PARQUET") {
         let file = std::fs::File::create(&path).unwrap();
         let mut w = parquet::arrow::ArrowWriter::try_new(file, batches[0].schema(), None).unwrap();

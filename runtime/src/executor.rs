@@ -4,6 +4,7 @@
 use crate::cache::CacheStore;
 use crate::error::{RunError, RunResult};
 use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
+use crate::jit_cost::{SourceRows, op_cost, worth_compiling};
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
     aggregate, distinct, fill_null, join, limit, repartition, sort, split, topk, union,
@@ -54,10 +55,6 @@ pub enum JitMode {
     Auto,
 }
 
-/// Rows × expression nodes below which `--jit auto` does not compile: at about a
-/// nanosecond saved per node and row, this many repay a kernel's ~1 ms compile.
-const JIT_WORTH: u64 = 1_000_000;
-
 /// Files at least this large get a progress bar.
 const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -99,8 +96,8 @@ struct Executor<'p> {
     profile: Vec<NodeProfile>,
     /// What the JIT did with each fused stage, by logical node.
     jit_notes: Vec<(NodeIndex, String)>,
-    /// About how many rows the sources hold (for `--jit auto`).
-    estimated_rows: u64,
+    /// About how many rows each source holds (for `--jit auto`).
+    source_rows: SourceRows,
 }
 
 impl<'p> Executor<'p> {
@@ -118,7 +115,7 @@ impl<'p> Executor<'p> {
             cache_hits: 0,
             profile: Vec::new(),
             jit_notes: Vec::new(),
-            estimated_rows: estimate_rows(plan, options),
+            source_rows: SourceRows::of(plan, options.base_dir.as_deref()),
         }
     }
 
@@ -405,14 +402,13 @@ impl<'p> Executor<'p> {
         match (&plan.graph[node].op, stage_steps) {
             (_, Some(steps)) if self.options.jit != JitMode::Off => {
                 let cost = steps.iter().map(|s| op_cost(&s.op)).sum::<u64>();
-                let worth = self.estimated_rows.saturating_mul(cost) >= JIT_WORTH;
+                let rows = self.source_rows.upstream(self.plan, node);
                 let schema = self.arrow_schema(node);
-                if self.options.jit == JitMode::Auto && !worth {
+                if self.options.jit == JitMode::Auto && !worth_compiling(rows, cost) {
                     self.jit_notes.push((
                         node,
                         format!(
-                            "not compiled: about {} rows × {cost} operations do not repay compiling",
-                            self.estimated_rows
+                            "not compiled: at most about {rows} rows × {cost} operations do not repay compiling"
                         ),
                     ));
                 } else {
@@ -426,6 +422,9 @@ impl<'p> Executor<'p> {
                             } else {
                                 "compiled (kernel reused from the cache)".to_string()
                             };
+                            if stage.kernel.two_lanes {
+                                note.push_str(", two rows at a time (f64x2)");
+                            }
                             for r in &stage.program.hybrid_reasons {
                                 note.push_str(&format!("; reference for {r}"));
                             }
@@ -700,37 +699,6 @@ impl<'p> Executor<'p> {
             counter: None,
         })
     }
-}
-
-/// Expression nodes an operator evaluates per row (for the JIT's cost model).
-fn op_cost(op: &PlanOp) -> u64 {
-    let nodes = |e: &sluice_compiler::plan::TypedExpr| e.node_count() as u64;
-    match op {
-        PlanOp::Filter { predicate } => nodes(predicate),
-        PlanOp::Derive { columns } => columns.iter().map(|(_, e)| nodes(e)).sum(),
-        PlanOp::Cast { columns } => columns.len() as u64,
-        PlanOp::DropNull { columns } => columns.len() as u64,
-        _ => 0,
-    }
-}
-
-/// About how many rows the plan's files hold: their sizes over 100 bytes a row.
-fn estimate_rows(plan: &LogicalPlan, options: &RunOptions) -> u64 {
-    let bytes: u64 = plan
-        .graph
-        .node_weights()
-        .filter_map(|n| match &n.op {
-            PlanOp::Scan { path, .. } => {
-                let p = match &options.base_dir {
-                    Some(b) => b.join(path),
-                    None => PathBuf::from(path),
-                };
-                std::fs::metadata(p).ok().map(|m| m.len())
-            }
-            _ => None,
-        })
-        .sum();
-    bytes / 100
 }
 
 /// What `explain --analyze` shows for one physical node.

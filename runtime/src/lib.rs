@@ -14,6 +14,7 @@ pub mod error;
 pub mod executor;
 pub mod expr;
 pub mod io;
+pub mod jit_cost;
 pub mod operators;
 pub mod partitions;
 pub mod physical;

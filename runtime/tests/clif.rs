@@ -55,3 +55,32 @@ fn every_example_kernel_is_snapshotted() {
     }
     assert!(compiled >= 1, "no example compiles a kernel");
 }
+
+/// A stage in the two-lane subset: its kernel's first loop works on `f64x2` pairs.
+#[test]
+fn a_two_lane_kernel_is_snapshotted() {
+    let text = "source t = csv(\"t.csv\") { b: float64?, d: float64? }
+let r = t | derive p = b * 1.5 - d / 2.0, q = sqrt(abs(b)) + coalesce(d, 0)
+sink r -> console()
+";
+    let file = sluice_compiler::SourceFile::new("two_lanes.sluice", text);
+    let compiled = sluice_compiler::compile(&file, &Default::default()).expect("compiles");
+    let plan = sluice_runtime::optimize(&compiled.plan, &[]).plan;
+    let node = plan
+        .topological()
+        .into_iter()
+        .find(|n| matches!(plan.graph[*n].op, PlanOp::Derive { .. }))
+        .expect("a derive");
+    let steps = [FusedStep {
+        op: plan.graph[node].op.clone(),
+        schema: plan.graph[node].schema.clone(),
+    }];
+    let input = &plan.graph[plan.inputs(node)[0]].schema;
+    let stage = sluice_compiler::codegen::compile_stage(&steps, input).expect("compiled");
+    assert!(sluice_compiler::codegen::lanes::eligible(&stage.program));
+    let clif = sluice_compiler::codegen::clif(&stage.program).expect("clif");
+    assert!(clif.contains("f64x2"), "{clif}");
+    insta::with_settings!({ snapshot_path => "../../snapshots/clif", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("two_lanes", clif);
+    });
+}

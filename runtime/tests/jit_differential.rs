@@ -15,6 +15,7 @@ use arrow::array::{
 use arrow::util::display::array_value_to_string;
 use common::Rng;
 use sluice_compiler::SourceFile;
+use sluice_compiler::codegen::CompiledStage;
 use sluice_compiler::plan::{FusedStep, PlanOp};
 use sluice_runtime::operators::narrow::NarrowOp;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
     let mut bools = Vec::new();
     let mut strings = Vec::new();
     let mut ints2 = Vec::new();
+    let mut floats2 = Vec::new();
     let mut dates = Vec::new();
     let mut stamps = Vec::new();
     let mut durations = Vec::new();
@@ -101,6 +103,13 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
         }));
         ints2.push((!null(rng)).then(|| rng.below(7) as i64 - 3));
         floats.push((!null(rng)).then(|| FLOATS[rng.below(FLOATS.len())]));
+        floats2.push((!null(rng)).then(|| {
+            if rng.chance(50) {
+                FLOATS[rng.below(FLOATS.len())]
+            } else {
+                rng.below(2001) as f64 / 8.0 - 125.0
+            }
+        }));
         bools.push((!null(rng)).then(|| rng.chance(50)));
         strings.push((!null(rng)).then(|| STRINGS[rng.below(STRINGS.len())]));
     }
@@ -108,6 +117,7 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
         Arc::new(Int64Array::from(ints)),
         Arc::new(Int64Array::from(ints2)),
         Arc::new(Float64Array::from(floats)),
+        Arc::new(Float64Array::from(floats2)),
         Arc::new(BooleanArray::from(bools)),
         Arc::new(StringArray::from(strings)),
         Arc::new(Date32Array::from(dates)),
@@ -126,6 +136,7 @@ fn input_schema() -> sluice_stdlib::Schema {
         Field::new("i", DataType::Int64, true),
         Field::new("j", DataType::Int64, true),
         Field::new("f", DataType::Float64, true),
+        Field::new("g", DataType::Float64, true),
         Field::new("b", DataType::Bool, true),
         Field::new("s", DataType::String, true),
         Field::new("d", DataType::Date, true),
@@ -268,6 +279,44 @@ fn temporal(rng: &mut Rng, depth: usize, t: &str) -> String {
     }
 }
 
+/// A random float64 expression of the two-lane subset (over `f` and `g`).
+fn float_only(rng: &mut Rng, depth: usize) -> String {
+    if depth == 0 || rng.chance(25) {
+        return match rng.below(5) {
+            0 | 1 => "f".into(),
+            2 => "g".into(),
+            3 => ["0.0", "-0.0", "2.5", "1e308", "1e-300"][rng.below(5)].into(),
+            _ => "3.0".into(),
+        };
+    }
+    let a = float_only(rng, depth - 1);
+    let b = float_only(rng, depth - 1);
+    match rng.below(9) {
+        0 => format!("({a} + {b})"),
+        1 => format!("({a} - {b})"),
+        2 => format!("({a} * {b})"),
+        3 => format!("({a} / {b})"),
+        4 => format!("-{a}"),
+        5 => format!("{}({a})", ["abs", "sqrt", "floor", "ceil"][rng.below(4)]),
+        6 => format!("coalesce({a}, {b})"),
+        7 => format!("coalesce({a}, {b}, 0)"),
+        _ => format!("({a} * 2)"),
+    }
+}
+
+/// A random stage of the two-lane subset: derived float64 values, no filter.
+fn two_lane_stage(rng: &mut Rng) -> (Vec<FusedStep>, String) {
+    let mut body = String::from("let r = t");
+    for k in 0..1 + rng.below(3) {
+        body.push_str(&format!(
+            "\n  | derive x{k} = {}, g = {}",
+            float_only(rng, 3),
+            float_only(rng, 2)
+        ));
+    }
+    stage_of(&body)
+}
+
 /// A random fused stage: its steps, from a compiled and optimized pipeline.
 fn stage(rng: &mut Rng) -> (Vec<FusedStep>, String) {
     let mut body = String::from("let r = t");
@@ -290,8 +339,13 @@ fn stage(rng: &mut Rng) -> (Vec<FusedStep>, String) {
             )),
         }
     }
+    stage_of(&body)
+}
+
+/// The fused stage of a pipeline `body` over the test's columns.
+fn stage_of(body: &str) -> (Vec<FusedStep>, String) {
     let text = format!(
-        "source t = csv(\"none.csv\") {{ i: int64?, j: int64?, f: float64?, b: bool?, s: string?, d: date?, ts: timestamp?, u: duration? }}\n{body}\nsink r -> console()\n"
+        "source t = csv(\"none.csv\") {{ i: int64?, j: int64?, f: float64?, g: float64?, b: bool?, s: string?, d: date?, ts: timestamp?, u: duration? }}\n{body}\nsink r -> console()\n"
     );
     let file = SourceFile::new("jit.sluice", text.clone());
     let compiled = sluice_compiler::compile(&file, &Default::default())
@@ -360,6 +414,54 @@ fn cells(b: &RecordBatch) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// Runs `steps` compiled against the reference on six random batches of `rng`.
+fn compare(rng: &mut Rng, kernel: &CompiledStage, steps: &[FusedStep], label: &str) -> usize {
+    let schema = Arc::new(sluice_runtime::arrow_schema(&steps.last().unwrap().schema));
+    for shape in 0..6 {
+        let (rows, all_null) = match shape {
+            0 => (0, false),
+            1 => (1 + rng.below(4), true),
+            _ => (1 + rng.below(40), false),
+        };
+        let input = batch(rng, rows, all_null);
+        let want = reference(steps, &input);
+        let got = sluice_runtime::operators::compiled::apply(kernel, &schema, &input).unwrap();
+        assert_eq!(
+            cells(&got),
+            cells(&want),
+            "{label}, {rows} rows:\ninput:\n{}",
+            arrow::util::pretty::pretty_format_batches(std::slice::from_ref(&input)).unwrap()
+        );
+    }
+    6
+}
+
+#[test]
+fn two_lane_kernels_match_the_reference_on_random_batches() {
+    let cases: u64 = std::env::var("SLUICE_JIT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+        / 2;
+    let mut batches = 0;
+    for seed in 0..cases {
+        let mut rng = Rng(seed);
+        let (steps, text) = two_lane_stage(&mut rng);
+        let kernel = match sluice_compiler::codegen::compile_stage(&steps, &input_schema()) {
+            Ok(kernel) => kernel,
+            // Only renames (`x = f`): nothing for a kernel to do.
+            Err(e) if e.contains("nothing") => continue,
+            Err(e) => panic!("seed {seed}: {e}\n{text}"),
+        };
+        assert!(
+            sluice_compiler::codegen::lanes::eligible(&kernel.program),
+            "seed {seed}: not in the two-lane subset:\n{text}"
+        );
+        batches += compare(&mut rng, &kernel, &steps, &format!("seed {seed}\n{text}"));
+    }
+    eprintln!("{cases} two-lane stages, {batches} batches compared");
 }
 
 #[test]

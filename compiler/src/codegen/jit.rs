@@ -2,6 +2,7 @@
 //! cranelift-jit, and calling them on buffers checked to be large enough.
 #![allow(unsafe_code)]
 
+use super::lanes;
 use super::program::StageProgram;
 use super::translate::{INPUT_WORDS, OUTPUT_WORDS, translate};
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -70,6 +71,8 @@ pub struct Kernel {
     module: Option<JITModule>,
     function: KernelFn,
     pub compile_time: Duration,
+    /// Whether its first loop takes two rows at a time (`f64x2`).
+    pub two_lanes: bool,
 }
 
 impl std::fmt::Debug for Kernel {
@@ -97,9 +100,11 @@ impl Drop for Kernel {
 
 /// The Cranelift IR of a stage program's kernel, as text (for snapshots and reading).
 pub fn clif(program: &StageProgram) -> Result<String, String> {
-    Ok(translate(program, host_isa()?.as_ref())?
-        .display()
-        .to_string())
+    Ok(
+        translate(program, host_isa()?.as_ref(), lanes::eligible(program))?
+            .display()
+            .to_string(),
+    )
 }
 
 /// The target: this CPU, with every extension it has; built once per process.
@@ -125,11 +130,23 @@ fn host_isa() -> Result<OwnedTargetIsa, String> {
     .clone()
 }
 
-/// Compiles a stage program to machine code for this CPU.
+/// Compiles a stage program to machine code for this CPU, two rows at a time where
+/// the program is in the two-lane subset (and the CPU has the vector instructions).
 pub fn compile(program: &StageProgram) -> Result<Kernel, String> {
+    if lanes::eligible(program)
+        && let Ok(kernel) = compile_with(program, true)
+    {
+        return Ok(kernel);
+    }
+    compile_with(program, false)
+}
+
+/// Compiles a stage program with or without the two-lane loop (`two_lanes` needs a
+/// program [`lanes::eligible`]).
+pub fn compile_with(program: &StageProgram, two_lanes: bool) -> Result<Kernel, String> {
     let started = Instant::now();
     let isa = host_isa()?;
-    let func = translate(program, isa.as_ref())?;
+    let func = translate(program, isa.as_ref(), two_lanes)?;
     if cfg!(debug_assertions) {
         cranelift_codegen::verify_function(&func, isa.flags()).map_err(|e| {
             format!(
@@ -159,6 +176,7 @@ pub fn compile(program: &StageProgram) -> Result<Kernel, String> {
         module: Some(module),
         function,
         compile_time: started.elapsed(),
+        two_lanes,
     })
 }
 

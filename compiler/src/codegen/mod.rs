@@ -10,6 +10,7 @@
 
 pub mod calendar;
 pub mod jit;
+pub mod lanes;
 pub mod program;
 pub mod support;
 pub mod translate;

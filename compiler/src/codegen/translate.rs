@@ -9,7 +9,8 @@
 //! ones) and its bit offset. Output value `m` is two words at `outputs + 16 m`: a values
 //! buffer (8 bytes a row, 1 for bools) and a validity buffer (1 byte a row). Rows that
 //! pass every filter are written compacted: the `k`-th such row's values go at index
-//! `k`, and `selection[k]` is its row number; the kernel returns how many there are.
+//! `k`, and `selection[k]` is its row number; the kernel returns how many there are (a
+//! stage without a filter keeps every row and leaves `selection` alone).
 //! The loop has no data-dependent branch (each row is written at `k`, and `k` moves on
 //! only for a passing row), so random filters cost no mispredictions.
 //!
@@ -17,6 +18,7 @@
 //! implementation (see [`support`](super::support) for what is covered).
 
 use super::calendar::{self, MICROS_PER_DAY};
+use super::lanes;
 use super::program::{LOCAL, ProgramStep, StageProgram};
 use super::support::temporal;
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
@@ -78,12 +80,12 @@ struct V {
 
 /// One input column's words, loaded once in the entry block.
 #[derive(Clone, Copy)]
-struct InputWords {
-    values: Value,
-    bytes: Value,
-    bit_offset: Value,
-    validity: Value,
-    validity_offset: Value,
+pub(super) struct InputWords {
+    pub values: Value,
+    pub bytes: Value,
+    pub bit_offset: Value,
+    pub validity: Value,
+    pub validity_offset: Value,
 }
 
 struct Translator<'a, 'b> {
@@ -96,8 +98,13 @@ struct Translator<'a, 'b> {
     row: Value,
 }
 
-/// Builds the kernel's function for a program.
-pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function, String> {
+/// Builds the kernel's function for a program; with `two_lanes` (for programs
+/// [`lanes::eligible`]), pairs of rows go through the vector loop first.
+pub fn translate(
+    program: &StageProgram,
+    isa: &dyn TargetIsa,
+    two_lanes: bool,
+) -> Result<Function, String> {
     let mut func =
         Function::with_name_signature(UserFuncName::user(0, 0), signature(isa.default_call_conv()));
     let mut fctx = FunctionBuilderContext::new();
@@ -149,6 +156,16 @@ pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function
     let zero = b.ins().iconst(types::I64, 0);
     b.def_var(i, zero);
     b.def_var(k, zero);
+    if two_lanes {
+        // No filter: every row is kept, so k follows i.
+        lanes::emit_loop(&mut b, program, &inputs, &outputs, rows, i)?;
+        let done = b.use_var(i);
+        b.def_var(k, done);
+    }
+    let filters = program
+        .steps
+        .iter()
+        .any(|s| matches!(s, ProgramStep::Filter(_)));
     let header = b.create_block();
     let body = b.create_block();
     let next = b.create_block();
@@ -202,10 +219,12 @@ pub fn translate(program: &StageProgram, isa: &dyn TargetIsa) -> Result<Function
         let at = t.b.ins().iadd(*validity, out_index);
         t.b.ins().store(flags, v.valid, at, 0);
     }
-    let at = t.b.ins().imul_imm_u(out_index, 4);
-    let at = t.b.ins().iadd(selection, at);
-    let row32 = t.b.ins().ireduce(types::I32, row);
-    t.b.ins().store(flags, row32, at, 0);
+    if filters {
+        let at = t.b.ins().imul_imm_u(out_index, 4);
+        let at = t.b.ins().iadd(selection, at);
+        let row32 = t.b.ins().ireduce(types::I32, row);
+        t.b.ins().store(flags, row32, at, 0);
+    }
     let step = t.b.ins().uextend(types::I64, pass);
     let k_next = t.b.ins().iadd(out_index, step);
     t.b.def_var(k, k_next);
