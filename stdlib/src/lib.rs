@@ -6,12 +6,14 @@
 //!   function of the language, which the resolver type-checks calls against;
 //! - [`kernels`]: the reference implementation of every scalar function, over Arrow
 //!   arrays ([`value`] holds the argument type);
-//! - [`io`]: the data formats Sluice reads and writes, and schema inference for them.
+//! - [`io`]: the data formats Sluice reads and writes, and schema inference for them;
+//! - [`ml`]: feature transformers, estimators and metrics for the ML operators.
 
 pub mod aggregates;
 pub mod functions;
 pub mod io;
 pub mod kernels;
+pub mod ml;
 pub mod types;
 pub mod value;
 

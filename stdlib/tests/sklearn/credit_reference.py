@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""scikit-learn's figures for the credit logistic regression that
+stdlib/tests/ml_credit.rs trains with Sluice's own code, on the same rows, split,
+features and regularization. Writes credit_reference.json beside this file.
+
+Split: a row (0-based, in file order) is in the test set when its index % 5 == 4.
+Features: the eight columns of cs-training.csv without missing values, standardized with
+the training rows' mean and population standard deviation. Model: L2 logistic
+regression with Sluice's l2 = 1e-4, which is scikit-learn's C = 1 / (l2 * n_train).
+
+Usage: .venv/bin/pip install scikit-learn pandas
+       .venv/bin/python stdlib/tests/sklearn/credit_reference.py [../shared/data]
+"""
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+FEATURES = [
+    "RevolvingUtilizationOfUnsecuredLines", "age", "NumberOfTime30-59DaysPastDueNotWorse",
+    "DebtRatio", "NumberOfOpenCreditLinesAndLoans", "NumberOfTimes90DaysLate",
+    "NumberRealEstateLoansOrLines", "NumberOfTime60-89DaysPastDueNotWorse",
+]
+L2 = 1e-4
+
+
+def main():
+    data = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "shared" / "data")
+    frame = pd.read_csv(data / "credit" / "cs-training.csv")
+    test_rows = frame.index % 5 == 4
+    train, test = frame[~test_rows], frame[test_rows]
+    scaler = StandardScaler().fit(train[FEATURES])
+    model = LogisticRegression(C=1.0 / (L2 * len(train)), solver="lbfgs", max_iter=1000, tol=1e-10)
+    model.fit(scaler.transform(train[FEATURES]), train["SeriousDlqin2yrs"])
+    p = model.predict_proba(scaler.transform(test[FEATURES]))[:, 1]
+    y = test["SeriousDlqin2yrs"]
+    out = {
+        "sklearn_version": sklearn.__version__,
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "l2": L2,
+        "roc_auc": roc_auc_score(y, p),
+        "pr_auc": average_precision_score(y, p),
+        "log_loss": log_loss(y, p),
+        "accuracy": accuracy_score(y, p >= 0.5),
+        "intercept": float(model.intercept_[0]),
+        "weights": [float(w) for w in model.coef_[0]],
+    }
+    path = Path(__file__).with_name("credit_reference.json")
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
