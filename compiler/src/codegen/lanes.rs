@@ -10,7 +10,7 @@
 //! bit for bit. `docs/jit.md` gives the measurements that decide where this is used.
 
 use super::program::{LOCAL, ProgramStep, StageProgram};
-use super::translate::InputWords;
+use super::translate::{InputWords, bitmap_bit};
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -161,15 +161,7 @@ impl TwoLanes<'_, '_> {
     fn lane_bit(&mut self, bitmap: Value, offset: Value, lane: i64) -> Value {
         let pos = self.b.ins().iadd(offset, self.row);
         let pos = self.b.ins().iadd_imm_s(pos, lane);
-        let byte_index = self.b.ins().ushr_imm_u(pos, 3);
-        let at = self.b.ins().iadd(bitmap, byte_index);
-        let byte = self
-            .b
-            .ins()
-            .uload8(types::I64, MemFlagsData::trusted(), at, 0);
-        let shift = self.b.ins().band_imm_u(pos, 7);
-        let shifted = self.b.ins().ushr(byte, shift);
-        let bit = self.b.ins().band_imm_u(shifted, 1);
+        let bit = bitmap_bit(self.b, bitmap, pos);
         self.b.ins().ineg(bit)
     }
 

@@ -244,6 +244,16 @@ pub fn translate(
     Ok(func)
 }
 
+/// Bit `pos` of a bitmap, as an i64 0 or 1.
+pub(super) fn bitmap_bit(b: &mut FunctionBuilder, bitmap: Value, pos: Value) -> Value {
+    let byte_index = b.ins().ushr_imm_u(pos, 3);
+    let at = b.ins().iadd(bitmap, byte_index);
+    let byte = b.ins().uload8(types::I64, MemFlagsData::trusted(), at, 0);
+    let shift = b.ins().band_imm_u(pos, 7);
+    let shifted = b.ins().ushr(byte, shift);
+    b.ins().band_imm_u(shifted, 1)
+}
+
 impl Translator<'_, '_> {
     fn iconst(&mut self, ty: Type, v: i64) -> Value {
         self.b.ins().iconst(ty, v)
@@ -260,15 +270,7 @@ impl Translator<'_, '_> {
     /// Bit `offset + row` of a bitmap, as an i8 0 or 1.
     fn bit(&mut self, bitmap: Value, offset: Value) -> Value {
         let pos = self.b.ins().iadd(offset, self.row);
-        let byte_index = self.b.ins().ushr_imm_u(pos, 3);
-        let at = self.b.ins().iadd(bitmap, byte_index);
-        let byte = self
-            .b
-            .ins()
-            .uload8(types::I64, MemFlagsData::trusted(), at, 0);
-        let shift = self.b.ins().band_imm_u(pos, 7);
-        let shifted = self.b.ins().ushr(byte, shift);
-        let one = self.b.ins().band_imm_u(shifted, 1);
+        let one = bitmap_bit(self.b, bitmap, pos);
         self.b.ins().ireduce(types::I8, one)
     }
 
