@@ -115,7 +115,12 @@ impl<'p> Executor<'p> {
             cache_hits: 0,
             profile: Vec::new(),
             jit_notes: Vec::new(),
-            source_rows: SourceRows::of(plan, options.base_dir.as_deref()),
+            // Only `--jit auto` asks; do not open the sources' footers otherwise.
+            source_rows: if options.jit == JitMode::Auto {
+                SourceRows::of(plan, options.base_dir.as_deref())
+            } else {
+                SourceRows::default()
+            },
         }
     }
 

@@ -416,7 +416,16 @@ fn cells(b: &RecordBatch) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Runs `steps` compiled against the reference on six random batches of `rng`.
+/// Random stages per test run: `SLUICE_JIT_CASES`, 400 by default.
+fn cases() -> u64 {
+    std::env::var("SLUICE_JIT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+
+/// Runs `steps` compiled against the reference on six random batches of `rng`; returns
+/// how many batches it compared.
 fn compare(rng: &mut Rng, kernel: &CompiledStage, steps: &[FusedStep], label: &str) -> usize {
     let schema = Arc::new(sluice_runtime::arrow_schema(&steps.last().unwrap().schema));
     for shape in 0..6 {
@@ -440,11 +449,7 @@ fn compare(rng: &mut Rng, kernel: &CompiledStage, steps: &[FusedStep], label: &s
 
 #[test]
 fn two_lane_kernels_match_the_reference_on_random_batches() {
-    let cases: u64 = std::env::var("SLUICE_JIT_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400)
-        / 2;
+    let cases = cases() / 2;
     let mut batches = 0;
     for seed in 0..cases {
         let mut rng = Rng(seed);
@@ -466,10 +471,7 @@ fn two_lane_kernels_match_the_reference_on_random_batches() {
 
 #[test]
 fn compiled_stages_match_the_reference_on_random_batches() {
-    let cases: u64 = std::env::var("SLUICE_JIT_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
+    let cases = cases();
     let mut compiled = 0;
     let mut batches = 0;
     for seed in 0..cases {
@@ -479,24 +481,7 @@ fn compiled_stages_match_the_reference_on_random_batches() {
             continue;
         };
         compiled += 1;
-        let schema = Arc::new(sluice_runtime::arrow_schema(&steps.last().unwrap().schema));
-        for shape in 0..6 {
-            let (rows, all_null) = match shape {
-                0 => (0, false),
-                1 => (1 + rng.below(4), true),
-                _ => (1 + rng.below(40), false),
-            };
-            let input = batch(&mut rng, rows, all_null);
-            let want = reference(&steps, &input);
-            let got = sluice_runtime::operators::compiled::apply(&kernel, &schema, &input).unwrap();
-            batches += 1;
-            assert_eq!(
-                cells(&got),
-                cells(&want),
-                "seed {seed}, {rows} rows:\n{text}\ninput:\n{}",
-                arrow::util::pretty::pretty_format_batches(std::slice::from_ref(&input)).unwrap()
-            );
-        }
+        batches += compare(&mut rng, &kernel, &steps, &format!("seed {seed}\n{text}"));
     }
     eprintln!("{compiled} of {cases} stages compiled, {batches} batches compared");
     assert!(

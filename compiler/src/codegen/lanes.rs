@@ -10,7 +10,7 @@
 //! bit for bit. `docs/jit.md` gives the measurements that decide where this is used.
 
 use super::program::{LOCAL, ProgramStep, StageProgram};
-use super::translate::{InputWords, bitmap_bit};
+use super::translate::{InputWords, bitmap_bit, input_words};
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -176,11 +176,7 @@ impl TwoLanes<'_, '_> {
         if let Some(v) = self.read.get(name) {
             return Ok(*v);
         }
-        let w = self
-            .inputs
-            .get(name)
-            .map(|(w, _)| *w)
-            .ok_or_else(|| format!("internal: no input `{name}`"))?;
+        let (w, _) = input_words(self.inputs, name)?;
         let first = self.lane_bit(w.validity, w.validity_offset, 0);
         let second = self.lane_bit(w.validity, w.validity_offset, 1);
         let valid = self.b.ins().scalar_to_vector(types::I64X2, first);

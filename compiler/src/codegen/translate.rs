@@ -244,6 +244,17 @@ pub fn translate(
     Ok(func)
 }
 
+/// The words and type of input column `name`.
+pub(super) fn input_words(
+    inputs: &HashMap<String, (InputWords, DataType)>,
+    name: &str,
+) -> Result<(InputWords, DataType), String> {
+    inputs
+        .get(name)
+        .cloned()
+        .ok_or_else(|| format!("internal: no input `{name}`"))
+}
+
 /// Bit `pos` of a bitmap, as an i64 0 or 1.
 pub(super) fn bitmap_bit(b: &mut FunctionBuilder, bitmap: Value, pos: Value) -> Value {
     let byte_index = b.ins().ushr_imm_u(pos, 3);
@@ -285,11 +296,7 @@ impl Translator<'_, '_> {
         if let Some(v) = self.read.get(name) {
             return Ok(*v);
         }
-        let (w, t) = self
-            .inputs
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("internal: no input `{name}`"))?;
+        let (w, t) = self.input(name)?;
         let valid = self.column_validity(name)?;
         let flags = MemFlagsData::trusted();
         let (val, kind) = match t {
@@ -723,16 +730,17 @@ impl Translator<'_, '_> {
         }
     }
 
+    /// The words and type of input column `name`.
+    fn input(&self, name: &str) -> Result<(InputWords, DataType), String> {
+        input_words(&self.inputs, name)
+    }
+
     /// Whether input column `name` is valid at this row (read once a row).
     fn column_validity(&mut self, name: &str) -> Result<Value, String> {
         if let Some(valid) = self.valid_read.get(name) {
             return Ok(*valid);
         }
-        let (w, _) = self
-            .inputs
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("internal: no input `{name}`"))?;
+        let (w, _) = self.input(name)?;
         let valid = self.bit(w.validity, w.validity_offset);
         self.valid_read.insert(name.to_string(), valid);
         Ok(valid)
@@ -741,11 +749,7 @@ impl Translator<'_, '_> {
     /// Whether the string in column `name` at this row equals `lit` (or, with
     /// `prefix`, starts with it), comparing bytes only when the lengths allow.
     fn string_test(&mut self, name: &str, lit: &[u8], prefix: bool) -> Result<Value, String> {
-        let (w, _) = self
-            .inputs
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("internal: no input `{name}`"))?;
+        let (w, _) = self.input(name)?;
         let flags = MemFlagsData::trusted();
         let at = self.b.ins().imul_imm_u(self.row, 4);
         let at = self.b.ins().iadd(w.values, at);
