@@ -1,17 +1,31 @@
-//! Machine learning for pipelines: feature transformers, estimators and evaluation
-//! metrics, over dense `f64` rows. Training is data-parallel: each estimator computes
-//! per-chunk statistics or gradients with rayon and combines them (the tree
-//! aggregation MLlib does across executors), so it scales with cores.
+//! Machine learning for pipelines: feature transformers, estimators, evaluation
+//! metrics and model artifacts, over `f64` features. Training is data-parallel: each
+//! estimator computes per-chunk statistics or gradients with rayon and combines them
+//! (the tree aggregation MLlib does across executors), so it scales with cores.
 //!
-//! - [`dataset`]: a labelled feature matrix, row-major, and its parallel chunks;
-//! - [`standardize`]: zero mean, unit variance, fitted on training data;
-//! - [`logistic_regression`]: binary logistic regression, L2, class weights, L-BFGS;
-//! - [`binary_metrics`]: accuracy, precision, recall, F1, ROC-AUC, PR-AUC, log loss and
-//!   the confusion matrix of a scored binary classification.
+//! - [`spec`]: what a `model` declaration asks to fit; [`train`] fits it into an
+//!   [`artifact::Model`], which [`predict`] applies and which is saved as JSON;
+//! - [`frame`]: named feature columns (null and NaN are *missing*); [`dataset`]: the
+//!   row-major matrix estimators train on, in parallel chunks;
+//! - transformers: [`standardize`], [`min_max_scale`], [`impute`];
+//! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS),
+//!   [`linear_regression`] (ridge, closed form), [`kmeans`] (k-means++, Lloyd);
+//! - metrics: [`binary_metrics`], [`regression_metrics`], [`clustering_metrics`].
 
+pub mod artifact;
 pub mod binary_metrics;
+pub mod clustering_metrics;
 pub mod dataset;
+pub mod frame;
+pub mod impute;
+pub mod kmeans;
+pub mod linear_regression;
 pub mod logistic_regression;
+pub mod min_max_scale;
+pub mod predict;
+pub mod regression_metrics;
+pub mod spec;
 pub mod standardize;
+pub mod train;
 
 pub use dataset::Dataset;

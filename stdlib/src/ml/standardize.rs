@@ -4,6 +4,7 @@
 //! becomes 0 rather than NaN.
 
 use super::Dataset;
+use super::dataset::CHUNK_ROWS;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,34 +14,27 @@ pub struct Standardizer {
     pub scales: Vec<f64>,
 }
 
-/// Per-chunk sums, combined: (rows, Σx, Σx²) with the shifted-data trick avoided by
-/// Welford-style merging (Chan et al.), exact enough for features of any magnitude.
-#[derive(Clone)]
+/// Running moments of one column (Welford), merged across chunks as Chan et al. do:
+/// exact enough for values of any magnitude. Missing values (NaN) are skipped.
+#[derive(Clone, Copy, Default)]
 struct Moments {
     n: f64,
-    mean: Vec<f64>,
-    m2: Vec<f64>,
+    mean: f64,
+    m2: f64,
 }
 
 impl Moments {
-    fn empty(cols: usize) -> Moments {
-        Moments {
-            n: 0.0,
-            mean: vec![0.0; cols],
-            m2: vec![0.0; cols],
+    fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
         }
-    }
-
-    fn push(&mut self, row: &[f64]) {
         self.n += 1.0;
-        for (j, x) in row.iter().enumerate() {
-            let d = x - self.mean[j];
-            self.mean[j] += d / self.n;
-            self.m2[j] += d * (x - self.mean[j]);
-        }
+        let d = x - self.mean;
+        self.mean += d / self.n;
+        self.m2 += d * (x - self.mean);
     }
 
-    fn merge(mut self, other: Moments) -> Moments {
+    fn merge(self, other: Moments) -> Moments {
         if other.n == 0.0 {
             return self;
         }
@@ -48,41 +42,59 @@ impl Moments {
             return other;
         }
         let n = self.n + other.n;
-        for j in 0..self.mean.len() {
-            let d = other.mean[j] - self.mean[j];
-            self.mean[j] += d * other.n / n;
-            self.m2[j] += other.m2[j] + d * d * self.n * other.n / n;
+        let d = other.mean - self.mean;
+        Moments {
+            n,
+            mean: self.mean + d * other.n / n,
+            m2: self.m2 + other.m2 + d * d * self.n * other.n / n,
         }
-        self.n = n;
-        self
+    }
+
+    fn of(values: &[f64]) -> Moments {
+        values
+            .par_chunks(CHUNK_ROWS)
+            .map(|chunk| {
+                let mut m = Moments::default();
+                for &x in chunk {
+                    m.push(x);
+                }
+                m
+            })
+            .reduce(Moments::default, Moments::merge)
     }
 }
 
 impl Standardizer {
     /// Fits the means and scales on every row of `data`.
     pub fn fit(data: &Dataset) -> Standardizer {
-        let cols = data.cols;
-        let m = data
-            .par_chunks()
-            .map(|chunk| {
-                let mut m = Moments::empty(cols);
-                for i in 0..chunk.rows() {
-                    m.push(chunk.row(i));
-                }
-                m
-            })
-            .reduce(|| Moments::empty(cols), Moments::merge);
-        let scales =
-            m.m2.iter()
-                .map(|m2| {
-                    let sd = if m.n > 0.0 { (m2 / m.n).sqrt() } else { 0.0 };
+        let columns: Vec<Vec<f64>> = (0..data.cols)
+            .map(|j| (0..data.rows).map(|i| data.row(i)[j]).collect())
+            .collect();
+        let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        Standardizer::fit_columns(&refs)
+    }
+
+    /// Fits one mean and scale per column, skipping missing values (NaN).
+    pub fn fit_columns(columns: &[&[f64]]) -> Standardizer {
+        let moments: Vec<Moments> = columns.iter().map(|c| Moments::of(c)).collect();
+        Standardizer {
+            means: moments.iter().map(|m| m.mean).collect(),
+            scales: moments
+                .iter()
+                .map(|m| {
+                    let sd = if m.n > 0.0 { (m.m2 / m.n).sqrt() } else { 0.0 };
                     if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
                 })
-                .collect();
-        Standardizer {
-            means: m.mean,
-            scales,
+                .collect(),
         }
+    }
+
+    /// Standardizes column `j`'s values in place (missing values stay missing).
+    pub fn apply_column(&self, j: usize, values: &mut [f64]) {
+        let (mean, scale) = (self.means[j], self.scales[j]);
+        values
+            .par_iter_mut()
+            .for_each(|x| *x = (*x - mean) / scale);
     }
 
     /// Standardizes one row in place.

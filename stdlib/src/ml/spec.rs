@@ -1,0 +1,171 @@
+//! What a `model` declaration asks to fit, as the compiler resolved it: the columns the
+//! model reads, its label, the feature transformers in order, and the estimator with
+//! its options. The runtime fits a [`FitSpec`] into an [`super::artifact::Model`].
+
+use super::impute::ImputeStrategy;
+use crate::types::DataType;
+use serde::{Deserialize, Serialize};
+
+/// A named, typed column a model reads or writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
+}
+
+/// A feature transformer step (`| standardize a, b`), before fitting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "transformer")]
+pub enum TransformerSpec {
+    Standardize {
+        columns: Vec<String>,
+    },
+    MinMaxScale {
+        columns: Vec<String>,
+    },
+    Impute {
+        columns: Vec<String>,
+        strategy: ImputeStrategy,
+    },
+}
+
+impl TransformerSpec {
+    /// The transformer keywords, for the parser, suggestions and editors.
+    pub const KEYWORDS: &'static [&'static str] = &["standardize", "min_max_scale", "impute"];
+
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            TransformerSpec::Standardize { .. } => "standardize",
+            TransformerSpec::MinMaxScale { .. } => "min_max_scale",
+            TransformerSpec::Impute { .. } => "impute",
+        }
+    }
+
+    pub fn columns(&self) -> &[String] {
+        match self {
+            TransformerSpec::Standardize { columns }
+            | TransformerSpec::MinMaxScale { columns }
+            | TransformerSpec::Impute { columns, .. } => columns,
+        }
+    }
+}
+
+/// How rows of each class are weighted in training.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// Every row weighs 1.
+    #[default]
+    None,
+    /// Rows of class `c` weigh `n / (classes · n_c)`, scikit-learn's `"balanced"`.
+    Balanced,
+}
+
+/// Storing a linear model's weights in fewer bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantization {
+    #[default]
+    None,
+    /// One signed byte per weight and one `f64` scale (symmetric, max-abs).
+    Int8,
+}
+
+/// An estimator and its options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "estimator")]
+pub enum EstimatorSpec {
+    LogisticRegression {
+        l2: f64,
+        max_iter: u64,
+        tolerance: f64,
+        class_weight: ClassWeight,
+        quantize: Quantization,
+    },
+    LinearRegression {
+        l2: f64,
+        quantize: Quantization,
+    },
+    Kmeans {
+        k: u64,
+        max_iter: u64,
+        tolerance: f64,
+        seed: u64,
+    },
+}
+
+/// The estimators by name, each with its options: name, type, default, meaning.
+pub const ESTIMATORS: &[(&str, &[(&str, &str, &str, &str)])] = &[
+    (
+        "logistic_regression",
+        &[
+            ("l2", "float64", "0.0", "L2 strength: l2/2 · ‖w‖² added to the mean log loss"),
+            ("max_iter", "int64", "100", "L-BFGS iterations at most"),
+            ("tolerance", "float64", "1e-6", "stop when the gradient's norm is below this"),
+            ("class_weight", "string", "\"none\"", "\"none\" or \"balanced\""),
+            ("quantize", "string", "\"none\"", "\"none\" or \"int8\": store the weights in one byte each"),
+        ],
+    ),
+    (
+        "linear_regression",
+        &[
+            ("l2", "float64", "0.0", "L2 strength: l2/2 · ‖w‖² added to half the mean squared error"),
+            ("quantize", "string", "\"none\"", "\"none\" or \"int8\": store the weights in one byte each"),
+        ],
+    ),
+    (
+        "kmeans",
+        &[
+            ("k", "int64", "2", "the number of clusters"),
+            ("max_iter", "int64", "300", "Lloyd iterations at most"),
+            ("tolerance", "float64", "1e-4", "stop when the centres move less than this × the mean variance"),
+            ("seed", "int64", "0", "seeds the k-means++ initialisation"),
+        ],
+    ),
+];
+
+impl EstimatorSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EstimatorSpec::LogisticRegression { .. } => "logistic_regression",
+            EstimatorSpec::LinearRegression { .. } => "linear_regression",
+            EstimatorSpec::Kmeans { .. } => "kmeans",
+        }
+    }
+
+    /// Whether the estimator learns from a label.
+    pub fn is_supervised(&self) -> bool {
+        !matches!(self, EstimatorSpec::Kmeans { .. })
+    }
+
+    /// The columns `predict` adds, given the label's type.
+    pub fn outputs(&self, label: Option<&DataType>) -> Vec<ModelColumn> {
+        let column = |name: &str, data_type: DataType| ModelColumn {
+            name: name.to_string(),
+            data_type,
+        };
+        match self {
+            EstimatorSpec::LogisticRegression { .. } => vec![
+                column("prediction", label.cloned().unwrap_or(DataType::Int64)),
+                column("probability", DataType::Float64),
+            ],
+            EstimatorSpec::LinearRegression { .. } => {
+                vec![column("prediction", DataType::Float64)]
+            }
+            EstimatorSpec::Kmeans { .. } => vec![column("prediction", DataType::Int64)],
+        }
+    }
+}
+
+/// Everything needed to fit a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitSpec {
+    /// The columns the model reads, with their types in the training relation.
+    pub input: Vec<ModelColumn>,
+    pub label: Option<ModelColumn>,
+    pub transformers: Vec<TransformerSpec>,
+    /// The estimator's features, after the transformers.
+    pub features: Vec<String>,
+    pub estimator: EstimatorSpec,
+}

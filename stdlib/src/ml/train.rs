@@ -1,0 +1,318 @@
+//! Fitting a [`FitSpec`] on a relation's rows: the transformers in order (each fitted on
+//! the output of the one before), then the estimator on the transformed features, then
+//! the training metrics. The result is the [`Model`] artifact.
+
+use super::artifact::{FittedEstimator, FittedTransformer, Int8Weights, Model, TrainingReport};
+use super::frame::Frame;
+use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization, TransformerSpec};
+use super::{
+    Dataset, binary_metrics, impute, kmeans, linear_regression, logistic_regression,
+    regression_metrics,
+};
+use super::min_max_scale::MinMaxScaler;
+use super::standardize::Standardizer;
+use arrow::array::RecordBatch;
+use arrow::datatypes::DataType as ArrowType;
+use indexmap::IndexMap;
+use std::time::Instant;
+
+/// Fits a transformer on the frame and applies it there.
+pub fn fit_transformer(spec: &TransformerSpec, frame: &mut Frame) -> Result<FittedTransformer, String> {
+    let columns = spec.columns().to_vec();
+    let values: Vec<&[f64]> = columns
+        .iter()
+        .map(|c| frame.column(c))
+        .collect::<Result<_, _>>()?;
+    let fitted = match spec {
+        TransformerSpec::Standardize { .. } => {
+            let s = Standardizer::fit_columns(&values);
+            FittedTransformer::Standardize {
+                columns,
+                means: s.means,
+                scales: s.scales,
+            }
+        }
+        TransformerSpec::MinMaxScale { .. } => {
+            let s = MinMaxScaler::fit_columns(&values);
+            FittedTransformer::MinMaxScale {
+                columns,
+                mins: s.mins,
+                maxs: s.maxs,
+            }
+        }
+        TransformerSpec::Impute { strategy, .. } => {
+            let mut fills = Vec::new();
+            for (c, v) in columns.iter().zip(&values) {
+                fills.push(impute::fill_value(v, *strategy).ok_or_else(|| {
+                    format!("cannot impute `{c}`: it has no value in any training row")
+                })?);
+            }
+            FittedTransformer::Impute {
+                columns,
+                strategy: *strategy,
+                values: fills,
+            }
+        }
+    };
+    apply_transformer(&fitted, frame)?;
+    Ok(fitted)
+}
+
+/// Applies a fitted transformer to the frame's columns in place.
+pub fn apply_transformer(t: &FittedTransformer, frame: &mut Frame) -> Result<(), String> {
+    match t {
+        FittedTransformer::Standardize {
+            columns,
+            means,
+            scales,
+        } => {
+            let s = Standardizer {
+                means: means.clone(),
+                scales: scales.clone(),
+            };
+            for (j, c) in columns.iter().enumerate() {
+                s.apply_column(j, frame.column_mut(c)?);
+            }
+        }
+        FittedTransformer::MinMaxScale { columns, mins, maxs } => {
+            let s = MinMaxScaler {
+                mins: mins.clone(),
+                maxs: maxs.clone(),
+            };
+            for (j, c) in columns.iter().enumerate() {
+                s.apply_column(j, frame.column_mut(c)?);
+            }
+        }
+        FittedTransformer::Impute { columns, values, .. } => {
+            for (c, v) in columns.iter().zip(values) {
+                impute::apply(frame.column_mut(c)?, *v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The label column's values as text, null as `None`.
+fn label_text(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let column = b
+            .column_by_name(name)
+            .ok_or_else(|| format!("the input has no label column `{name}`"))?;
+        let text = arrow::compute::cast(column, &ArrowType::Utf8).map_err(|e| e.to_string())?;
+        let text = text
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .ok_or("the label does not convert to text")?;
+        out.extend(text.iter().map(|v| v.map(str::to_string)));
+    }
+    Ok(out)
+}
+
+/// The distinct label values in order: numerically for numeric labels.
+fn classes_of(labels: &[Option<String>]) -> Vec<String> {
+    let mut classes: Vec<String> = labels.iter().flatten().cloned().collect();
+    classes.sort();
+    classes.dedup();
+    if classes.iter().all(|c| c.parse::<f64>().is_ok()) {
+        classes.sort_by(|a, b| {
+            let (x, y) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
+            x.total_cmp(&y)
+        });
+    }
+    classes
+}
+
+/// The rows' features, refusing missing values with the column and the count.
+fn dataset(frame: &Frame, features: &[String], labels: Vec<f64>) -> Result<Dataset, String> {
+    for f in features {
+        let missing = frame.column(f)?.iter().filter(|x| x.is_nan()).count();
+        if missing > 0 {
+            return Err(format!(
+                "feature `{f}` is missing (null or NaN) in {missing} of {} training rows; add `| impute {f}` to the model or `| drop_null {f}` before it",
+                frame.rows
+            ));
+        }
+    }
+    Dataset::new(features.len(), frame.matrix(features)?, labels)
+        .ok_or_else(|| "the features and labels have different lengths".to_string())
+}
+
+/// Training metrics of a classifier scoring `scores` (probability of class 1).
+fn binary_report(labels: &[f64], scores: &[f64]) -> IndexMap<String, f64> {
+    let m = binary_metrics::evaluate(labels, scores, 0.5);
+    IndexMap::from([
+        ("accuracy".to_string(), m.accuracy),
+        ("roc_auc".to_string(), m.roc_auc),
+        ("pr_auc".to_string(), m.pr_auc),
+        ("log_loss".to_string(), m.log_loss),
+    ])
+}
+
+fn regression_report(labels: &[f64], predictions: &[f64]) -> IndexMap<String, f64> {
+    let m = regression_metrics::evaluate(labels, predictions);
+    IndexMap::from([
+        ("mse".to_string(), m.mse),
+        ("rmse".to_string(), m.rmse),
+        ("mae".to_string(), m.mae),
+        ("r2".to_string(), m.r2),
+    ])
+}
+
+/// Quantizes `weights` when asked, recording the metrics before and the weights' sizes.
+fn quantize(
+    how: Quantization,
+    weights: &mut Vec<f64>,
+    metrics: &mut IndexMap<String, f64>,
+    score: impl Fn(&[f64]) -> IndexMap<String, f64>,
+) -> Option<Int8Weights> {
+    if how != Quantization::Int8 {
+        return None;
+    }
+    let q = Int8Weights::quantize(weights);
+    metrics.insert("weights_bytes_float64".into(), (weights.len() * 8) as f64);
+    metrics.insert("weights_bytes_int8".into(), (q.values.len() + 8) as f64);
+    *weights = q.dequantize();
+    let after = score(weights);
+    for (k, before) in std::mem::take(metrics) {
+        if let Some(a) = after.get(&k) {
+            metrics.insert(format!("{k}_before_quantization"), before);
+            metrics.insert(k, *a);
+        } else {
+            metrics.insert(k, before);
+        }
+    }
+    Some(q)
+}
+
+/// Fits the model a `model` declaration describes on these rows.
+pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
+    let started = Instant::now();
+    let names: Vec<String> = spec.input.iter().map(|c| c.name.clone()).collect();
+    let mut frame = Frame::from_batches(batches, &names)?;
+    if frame.rows == 0 {
+        return Err("there are no rows to train on".into());
+    }
+    let mut transformers = Vec::new();
+    for t in &spec.transformers {
+        transformers.push(fit_transformer(t, &mut frame)?);
+    }
+    let mut classes = Vec::new();
+    let labels: Vec<f64> = match &spec.label {
+        None => vec![0.0; frame.rows],
+        Some(label) => {
+            let text = label_text(batches, &label.name)?;
+            let missing = text.iter().filter(|v| v.is_none()).count();
+            if missing > 0 {
+                return Err(format!(
+                    "label `{}` is null in {missing} of {} training rows; add `| drop_null {}` before the model",
+                    label.name, frame.rows, label.name
+                ));
+            }
+            if matches!(spec.estimator, EstimatorSpec::LogisticRegression { .. }) {
+                classes = classes_of(&text);
+                if classes.len() != 2 {
+                    return Err(format!(
+                        "logistic_regression here is binary: label `{}` must have exactly 2 values in training, it has {} ({})",
+                        label.name,
+                        classes.len(),
+                        classes.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                text.iter()
+                    .map(|v| if v.as_deref() == Some(classes[1].as_str()) { 1.0 } else { 0.0 })
+                    .collect()
+            } else {
+                text.iter()
+                    .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN))
+                    .collect()
+            }
+        }
+    };
+    let mut data = dataset(&frame, &spec.features, labels)?;
+    let mut metrics;
+    let estimator = match &spec.estimator {
+        EstimatorSpec::LogisticRegression {
+            l2,
+            max_iter,
+            tolerance,
+            class_weight,
+            quantize: how,
+        } => {
+            if *class_weight == ClassWeight::Balanced {
+                let positives = data.labels.iter().filter(|&&y| y == 1.0).count() as f64;
+                let n = data.rows as f64;
+                let (w0, w1) = (n / (2.0 * (n - positives)), n / (2.0 * positives));
+                data.weights = Some(data.labels.iter().map(|&y| if y == 1.0 { w1 } else { w0 }).collect());
+            }
+            let options = logistic_regression::LogisticOptions {
+                l2: *l2,
+                max_iter: *max_iter,
+                tolerance: *tolerance,
+            };
+            let mut model = logistic_regression::fit(&data, &options)?;
+            let fitted = model.clone();
+            let score = |weights: &[f64]| {
+                let m = logistic_regression::LogisticModel {
+                    weights: weights.to_vec(),
+                    ..fitted.clone()
+                };
+                let scores: Vec<f64> = (0..data.rows).map(|i| m.probability(data.row(i))).collect();
+                binary_report(&data.labels, &scores)
+            };
+            metrics = score(&model.weights);
+            let int8 = quantize(*how, &mut model.weights, &mut metrics, score);
+            FittedEstimator::LogisticRegression { model, int8 }
+        }
+        EstimatorSpec::LinearRegression { l2, quantize: how } => {
+            let mut model = linear_regression::fit(&data, *l2)?;
+            let intercept = model.intercept;
+            let score = |weights: &[f64]| {
+                let m = linear_regression::LinearModel {
+                    weights: weights.to_vec(),
+                    intercept,
+                };
+                let p: Vec<f64> = (0..data.rows).map(|i| m.predict(data.row(i))).collect();
+                regression_report(&data.labels, &p)
+            };
+            metrics = score(&model.weights);
+            let int8 = quantize(*how, &mut model.weights, &mut metrics, score);
+            FittedEstimator::LinearRegression { model, int8 }
+        }
+        EstimatorSpec::Kmeans {
+            k,
+            max_iter,
+            tolerance,
+            seed,
+        } => {
+            let model = kmeans::fit(
+                &data,
+                &kmeans::KMeansOptions {
+                    k: *k as usize,
+                    max_iter: *max_iter,
+                    tolerance: *tolerance,
+                    seed: *seed,
+                },
+            )?;
+            metrics = IndexMap::from([("wcss".to_string(), model.wcss)]);
+            FittedEstimator::Kmeans { model }
+        }
+    };
+    Ok(Model {
+        format: super::artifact::FORMAT.into(),
+        format_version: super::artifact::FORMAT_VERSION,
+        sluice_version: env!("CARGO_PKG_VERSION").into(),
+        input: spec.input.clone(),
+        label: spec.label.clone(),
+        classes,
+        transformers,
+        features: spec.features.clone(),
+        outputs: spec.estimator.outputs(spec.label.as_ref().map(|l| &l.data_type)),
+        estimator,
+        training: TrainingReport {
+            rows: data.rows as u64,
+            seconds: started.elapsed().as_secs_f64(),
+            metrics,
+        },
+    })
+}
