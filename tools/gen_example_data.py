@@ -41,8 +41,8 @@ def earthquakes(path: Path, rows: int = 400) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def credit(path: Path, rows: int = 600) -> None:
-    rng = random.Random(2011)
+def credit(path: Path, rows: int = 600, seed: int = 2011, labelled: bool = True, risk_model: bool = False) -> None:
+    rng = random.Random(seed)
     header = (",SeriousDlqin2yrs,RevolvingUtilizationOfUnsecuredLines,age,NumberOfTime30-59DaysPastDueNotWorse,"
               "DebtRatio,MonthlyIncome,NumberOfOpenCreditLinesAndLoans,NumberOfTimes90DaysLate,"
               "NumberRealEstateLoansOrLines,NumberOfTime60-89DaysPastDueNotWorse,NumberOfDependents")
@@ -55,7 +55,9 @@ def credit(path: Path, rows: int = 600) -> None:
         util_text = f"{util:.2E}" if rng.random() < 0.02 else f"{util:.9f}"
         late = rng.choices([0, 1, 2, 98], [85, 10, 4, 1])[0]
         overdue = 1 if rng.random() < 0.07 + 0.2 * (late > 0) else 0
-        records.append([overdue, util_text, age, late, f"{rng.uniform(0, 3):.9f}", income, rng.randint(0, 25),
+        if risk_model:  # a clearer signal, for the model-training example
+            overdue = 1 if rng.random() < 0.02 + 0.3 * (late > 0) + 0.15 * (util > 0.9) + 0.1 * (age < 30) else 0
+        records.append([overdue if labelled else "", util_text, age, late, f"{rng.uniform(0, 3):.9f}", income, rng.randint(0, 25),
                         rng.choices([0, 1, 98], [95, 4, 1])[0], rng.randint(0, 4), rng.randint(0, 2), deps])
     records += [list(r) for r in records[:12]]  # exact duplicates apart from the index
     lines = [header] + [",".join([str(i + 1)] + [str(v) for v in r]) for i, r in enumerate(records)]
@@ -65,3 +67,6 @@ def credit(path: Path, rows: int = 600) -> None:
 if __name__ == "__main__":
     earthquakes(ROOT / "examples/earthquakes/data/earthquakes.csv")
     credit(ROOT / "examples/credit/data/cs-training.csv")
+    # Like the real cs-test.csv: the same columns with an empty label.
+    credit(ROOT / "examples/credit_risk/data/cs-training.csv", rows=3000, seed=2013, risk_model=True)
+    credit(ROOT / "examples/credit_risk/data/cs-test.csv", rows=200, seed=2012, labelled=False)

@@ -7,7 +7,8 @@ use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
 use crate::jit_cost::{SourceRows, op_cost, worth_compiling};
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
-    aggregate, distinct, fill_null, join, limit, repartition, sort, split, topk, union,
+    aggregate, distinct, evaluate, fill_null, fit, join, limit, predict, repartition, sort, split,
+    topk, union,
 };
 use crate::partitions::Partitions;
 use crate::physical::{self, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
@@ -301,8 +302,18 @@ impl<'p> Executor<'p> {
         out: arrow::datatypes::SchemaRef,
     ) -> RunResult<Partitions> {
         let plan = self.plan;
+        if let PlanOp::LoadModel { path } = &plan.graph[node].op {
+            return fit::load(&self.path(path), out);
+        }
         let first = self.output(inputs[0])?;
+        let relation = || plan.graph[node].relation.clone().unwrap_or_default();
         Ok(match &plan.graph[node].op {
+            PlanOp::Fit { spec } => fit::run(&relation(), &first, spec, out)?,
+            PlanOp::Predict { model, .. } => {
+                let m = self.output(inputs[1])?;
+                predict::run(model, &first, &m, out)?
+            }
+            PlanOp::Evaluate { spec } => evaluate::run(&first, spec, out)?,
             PlanOp::Sort { keys } => sort::run(&first, keys)?,
             PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
             PlanOp::Distinct { columns } => distinct::run(&first, columns)?,

@@ -127,8 +127,25 @@ impl Formatter {
                 Item::Source(d) => self.unit(d.span, "", &source(d)),
                 Item::Sink(d) => self.unit(d.span, "", &sink(d)),
                 Item::Let(d) => self.let_decl(d),
+                Item::Model(d) => self.model_decl(d),
             }
             previous = Some(item);
+        }
+    }
+
+    fn model_decl(&mut self, d: &ModelDecl) {
+        let head_end = d.steps.first().map_or(d.span.end, |s| s.span.start);
+        self.unit(
+            Span::new(d.span.start, head_end),
+            "",
+            &format!(
+                "model {} = {}",
+                display_name(&d.name.name),
+                display_name(&d.input.name)
+            ),
+        );
+        for s in &d.steps {
+            self.unit(s.span, "  ", &format!("| {}", step(&s.op)));
         }
     }
 
@@ -405,5 +422,23 @@ fn step(op: &Operator) -> String {
         }
         Operator::Explode { column } => format!("explode {}", display_name(&column.name)),
         Operator::Repartition { scheme } => format!("repartition {}", format_expr(scheme)),
+        Operator::Fit { estimator, args } => {
+            call_block(&format!("fit {}", display_name(&estimator.name)), args)
+        }
+        Operator::Evaluate { kind, args } => {
+            call_block(&format!("evaluate {}", display_name(&kind.name)), args)
+        }
+        Operator::Predict { model } => format!("predict {}", display_name(&model.name)),
+        Operator::Transform {
+            transformer,
+            columns,
+            args: options,
+        } => {
+            let mut s = format!("{} {}", transformer.name, names(columns));
+            if !options.is_empty() {
+                s.push_str(&format!(" ({})", args(options)));
+            }
+            s
+        }
     }
 }

@@ -22,6 +22,7 @@ use super::{OptimizerRule, RuleContext, columns_of};
 use crate::plan::schema::join_column_origins;
 use crate::plan::{LogicalPlan, PlanOp};
 use petgraph::stable_graph::NodeIndex;
+use sluice_stdlib::ml::spec::EvaluateSpec;
 use std::collections::HashMap;
 
 pub struct ProjectionPushdown;
@@ -116,7 +117,33 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
     };
     let mut need = out.clone();
     match &plan.graph[node].op {
-        PlanOp::Sink { .. } => return all_of(0),
+        PlanOp::Sink { .. } | PlanOp::LoadModel { .. } => return all_of(0),
+        PlanOp::Fit { spec } => {
+            need = spec.input.iter().map(|c| c.name.clone()).collect();
+            add(&mut need, spec.label.iter().map(|l| l.name.clone()));
+        }
+        PlanOp::Predict { .. } if slot == 1 => return all_of(1),
+        PlanOp::Predict { reads, outputs, .. } => {
+            need.retain(|n| !outputs.iter().any(|o| &o.name == n));
+            add(&mut need, reads.iter().cloned());
+        }
+        PlanOp::Evaluate { spec } => {
+            need = match spec {
+                EvaluateSpec::Binary { label, score, .. } => vec![label.clone(), score.clone()],
+                EvaluateSpec::Regression { label, prediction } => {
+                    vec![label.clone(), prediction.clone()]
+                }
+                EvaluateSpec::Clustering {
+                    features,
+                    prediction,
+                    ..
+                } => {
+                    let mut n = features.clone();
+                    add(&mut n, [prediction.clone()]);
+                    n
+                }
+            };
+        }
         // Rows still count when no column is needed: every input keeps the same one.
         PlanOp::Union if need.is_empty() => need.extend(
             plan.graph[node]

@@ -20,6 +20,7 @@ use petgraph::Direction;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::Serialize;
 use sluice_stdlib::io::Format;
+use sluice_stdlib::ml::spec::{EstimatorSpec, EvaluateSpec, FitSpec, ModelColumn, TransformerSpec};
 use sluice_stdlib::{DataType, Schema};
 use std::fmt;
 
@@ -216,6 +217,27 @@ pub enum PlanOp {
         path: Option<String>,
         options: Vec<(String, ConstValue)>,
     },
+    /// Fits a model on the input's rows; the result is one row whose `model` column
+    /// holds the artifact (JSON).
+    Fit {
+        spec: FitSpec,
+    },
+    /// A saved model, read when the pipeline runs (its signature was read at compile
+    /// time); one row like [`PlanOp::Fit`]'s.
+    LoadModel {
+        path: String,
+    },
+    /// Inputs: 0 = rows, 1 = a model (`Fit` or `LoadModel`). Adds `outputs`.
+    Predict {
+        model: String,
+        /// The columns the model reads.
+        reads: Vec<String>,
+        outputs: Vec<ModelColumn>,
+    },
+    /// One row of metrics over the input's rows.
+    Evaluate {
+        spec: EvaluateSpec,
+    },
 }
 
 impl PlanOp {
@@ -257,6 +279,10 @@ impl PlanOp {
             PlanOp::Explode { .. } => "Explode",
             PlanOp::Repartition { .. } => "Repartition",
             PlanOp::Sink { .. } => "Sink",
+            PlanOp::Fit { .. } => "Fit",
+            PlanOp::LoadModel { .. } => "LoadModel",
+            PlanOp::Predict { .. } => "Predict",
+            PlanOp::Evaluate { .. } => "Evaluate",
         }
     }
 }
@@ -449,7 +475,99 @@ impl fmt::Display for PlanOp {
                 ),
                 None => write!(f, " {format}({})", options(opts).trim_start_matches(", ")),
             },
+            PlanOp::Fit { spec } => {
+                for t in &spec.transformers {
+                    write!(
+                        f,
+                        " {}({}) →",
+                        t.keyword(),
+                        list(t.columns().iter().map(|c| name(c)))
+                    )?;
+                }
+                write!(f, " {}", estimator(&spec.estimator))?;
+                if let Some(label) = &spec.label {
+                    write!(f, " label {}", name(&label.name))?;
+                }
+                write!(
+                    f,
+                    " features [{}]",
+                    list(spec.features.iter().map(|c| name(c)))
+                )
+            }
+            PlanOp::LoadModel { path } => {
+                write!(f, " \"{}\"", crate::syntax::dsl::escape(path))
+            }
+            PlanOp::Predict { model, outputs, .. } => write!(
+                f,
+                " {} adds {}",
+                name(model),
+                list(
+                    outputs
+                        .iter()
+                        .map(|c| format!("{}: {}", name(&c.name), c.data_type))
+                )
+            ),
+            PlanOp::Evaluate { spec } => write!(f, " {}", evaluation(spec)),
         }
+    }
+}
+
+fn estimator(e: &EstimatorSpec) -> String {
+    match e {
+        EstimatorSpec::LogisticRegression {
+            l2,
+            max_iter,
+            tolerance,
+            class_weight,
+            quantize,
+        } => format!(
+            "logistic_regression(l2 = {l2:?}, max_iter = {max_iter}, tolerance = {tolerance:?}, class_weight = {}, quantize = {})",
+            format!("{class_weight:?}").to_lowercase(),
+            format!("{quantize:?}").to_lowercase()
+        ),
+        EstimatorSpec::LinearRegression { l2, quantize } => {
+            format!(
+                "linear_regression(l2 = {l2:?}, quantize = {})",
+                format!("{quantize:?}").to_lowercase()
+            )
+        }
+        EstimatorSpec::Kmeans {
+            k,
+            max_iter,
+            tolerance,
+            seed,
+        } => format!(
+            "kmeans(k = {k}, max_iter = {max_iter}, tolerance = {tolerance:?}, seed = {seed})"
+        ),
+    }
+}
+
+fn evaluation(e: &EvaluateSpec) -> String {
+    match e {
+        EvaluateSpec::Binary {
+            label,
+            score,
+            threshold,
+        } => format!(
+            "binary(label = {}, score = {}, threshold = {threshold:?})",
+            name(label),
+            name(score)
+        ),
+        EvaluateSpec::Regression { label, prediction } => format!(
+            "regression(label = {}, prediction = {})",
+            name(label),
+            name(prediction)
+        ),
+        EvaluateSpec::Clustering {
+            features,
+            prediction,
+            sample,
+            seed,
+        } => format!(
+            "clustering(features = [{}], prediction = {}, sample = {sample}, seed = {seed})",
+            list(features.iter().map(|c| name(c))),
+            name(prediction)
+        ),
     }
 }
 

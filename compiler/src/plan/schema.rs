@@ -28,6 +28,14 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             .ok_or_else(|| format!("{} reads `{name}`, which its input lacks", op.name()))
     };
     Ok(match op {
+        PlanOp::Fit { .. } | PlanOp::LoadModel { .. } | PlanOp::Evaluate { .. } => previous.clone(),
+        PlanOp::Predict { outputs, .. } => {
+            let mut out = input(0)?.clone();
+            for c in outputs {
+                out.upsert(Field::new(c.name.clone(), c.data_type.clone(), true));
+            }
+            out
+        }
         PlanOp::Scan {
             file_schema,
             projection,

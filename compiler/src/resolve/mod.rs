@@ -10,6 +10,7 @@
 mod consts;
 mod expr;
 mod hints;
+mod models;
 mod params;
 mod sources;
 mod steps;
@@ -47,6 +48,8 @@ pub(crate) struct RelationInfo {
     pub span: Span,
     pub used: Cell<bool>,
     pub is_source: bool,
+    /// Set for models: their signature, `None` when the model had errors.
+    pub model: Option<Option<models::ModelSignature>>,
 }
 
 pub(crate) struct Resolver<'o> {
@@ -92,6 +95,11 @@ pub fn resolve(
                     r.declared_later.entry(n.name.clone()).or_insert(n.span);
                 }
             }
+            Item::Model(m) => {
+                r.declared_later
+                    .entry(m.name.name.clone())
+                    .or_insert(m.name.span);
+            }
             _ => {}
         }
     }
@@ -101,6 +109,7 @@ pub fn resolve(
             Item::Param(_) => {}
             Item::Source(s) => r.source(s),
             Item::Let(l) => r.let_decl(l),
+            Item::Model(m) => r.model_decl(m),
             Item::Sink(s) => r.sink(s),
         }
     }
@@ -151,13 +160,41 @@ impl Resolver<'_> {
                 span: name.span,
                 used: Cell::new(false),
                 is_source,
+                model: None,
             },
         );
     }
 
-    /// Looks a relation up for use. `Err(())` means an error was reported; `Ok(None)`
-    /// means the relation exists but had errors of its own.
+    /// Looks a relation (not a model) up for use. `Err(())` means an error was
+    /// reported; `Ok(None)` means the relation exists but had errors of its own.
     pub(crate) fn lookup(
+        &mut self,
+        name: &crate::syntax::ast::Ident,
+    ) -> Result<Option<NodeIndex>, ()> {
+        if self
+            .relations
+            .get(&name.name)
+            .is_some_and(|i| i.model.is_some())
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidModel,
+                    format!("`{}` is a model, not a relation", name.name),
+                    name.span,
+                    "a model",
+                )
+                .with_help(format!(
+                    "apply it to a relation with `| predict {}`",
+                    name.name
+                )),
+            );
+            return Err(());
+        }
+        self.lookup_any(name)
+    }
+
+    /// Looks a relation or a model up for use.
+    pub(crate) fn lookup_any(
         &mut self,
         name: &crate::syntax::ast::Ident,
     ) -> Result<Option<NodeIndex>, ()> {
@@ -280,10 +317,39 @@ impl Resolver<'_> {
     }
 
     fn sink(&mut self, decl: &SinkDecl) {
-        let Ok(input) = self.lookup(&decl.input) else {
+        let Ok(input) = self.lookup_any(&decl.input) else {
             return;
         };
         let format_name = decl.format.name.as_str();
+        let is_model = self
+            .relations
+            .get(&decl.input.name)
+            .is_some_and(|i| i.model.is_some());
+        if is_model != (format_name == "model") {
+            let (message, help) = if is_model {
+                (
+                    format!(
+                        "`{}` is a model; it can only be written as one",
+                        decl.input.name
+                    ),
+                    format!(
+                        "write `sink {} -> model(\"out/{}.model\")`",
+                        decl.input.name, decl.input.name
+                    ),
+                )
+            } else {
+                (
+                    format!("`{}` is a relation, not a model", decl.input.name),
+                    "write a relation to csv, parquet, json, ...; `model(...)` takes a model"
+                        .to_string(),
+                )
+            };
+            self.diags.push(
+                Diagnostic::error(Code::InvalidModel, message, decl.format.span, "wrong sink")
+                    .with_help(help),
+            );
+            return;
+        }
         let Some(format) = Format::from_name(format_name) else {
             let names: Vec<&str> = Format::SINKS.iter().map(|f| f.name()).collect();
             let mut d = Diagnostic::error(
@@ -340,7 +406,11 @@ impl Resolver<'_> {
             .collect();
         unused.sort();
         for (span, name, is_source) in unused {
-            let kind = if is_source { "source" } else { "relation" };
+            let kind = match self.relations.get(&name).map(|i| i.model.is_some()) {
+                Some(true) => "model",
+                _ if is_source => "source",
+                _ => "relation",
+            };
             self.diags.push(
                 Diagnostic::error(
                     Code::UnusedRelation,

@@ -11,12 +11,17 @@ use sluice_stdlib::{Field, Schema};
 impl Resolver<'_> {
     pub(crate) fn source(&mut self, decl: &SourceDecl) {
         let format_name = decl.format.name.as_str();
+        if format_name == "model" {
+            self.model_source(decl);
+            return;
+        }
         let Some(format) = Format::SOURCES
             .iter()
             .copied()
             .find(|f| f.name() == format_name)
         else {
-            let names: Vec<&str> = Format::SOURCES.iter().map(|f| f.name()).collect();
+            let mut names: Vec<&str> = Format::SOURCES.iter().map(|f| f.name()).collect();
+            names.push("model");
             let mut d = Diagnostic::error(
                 Code::UnknownFormat,
                 format!("unknown source format `{format_name}`"),

@@ -63,6 +63,23 @@ impl Resolver<'_> {
     pub(crate) fn step(&mut self, input: NodeIndex, step: &Step) -> Option<NodeIndex> {
         let schema = self.schema(input).clone();
         let (op, out, extra) = match &step.op {
+            Operator::Predict { model } => self.predict(model, &schema, step)?,
+            Operator::Evaluate { kind, args } => self.evaluate(kind, args, &schema)?,
+            Operator::Fit { .. } | Operator::Transform { .. } => {
+                let keyword = step.op.keyword();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidModel,
+                        format!("`{keyword}` belongs in a `model` declaration"),
+                        step.keyword,
+                        "not in a model",
+                    )
+                    .with_help(format!(
+                        "declare a model: `model NAME = REL | {keyword} ...`; transformers fitted there are applied again by `predict`"
+                    )),
+                );
+                return None;
+            }
             Operator::Filter { predicate } => {
                 let t = self.type_expr(predicate, &schema, Context::Row)?;
                 if !matches!(t.data_type, DataType::Bool | DataType::Null) {

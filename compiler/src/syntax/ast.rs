@@ -74,6 +74,7 @@ pub enum Item {
     Param(ParamDecl),
     Source(SourceDecl),
     Let(LetDecl),
+    Model(ModelDecl),
     Sink(SinkDecl),
 }
 
@@ -83,6 +84,7 @@ impl Item {
             Item::Param(p) => p.span,
             Item::Source(s) => s.span,
             Item::Let(l) => l.span,
+            Item::Model(m) => m.span,
             Item::Sink(s) => s.span,
         }
     }
@@ -131,6 +133,16 @@ pub struct LetDecl {
     pub input: Ident,
     pub steps: Vec<Step>,
     pub hints: Vec<Hint>,
+    pub span: Span,
+}
+
+/// `model risk = train | standardize age | fit logistic_regression(label = y, features = [age])`:
+/// the steps are the model's feature transformers, and the last one is `fit`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelDecl {
+    pub name: Ident,
+    pub input: Ident,
+    pub steps: Vec<Step>,
     pub span: Span,
 }
 
@@ -334,6 +346,26 @@ pub enum Operator {
     Repartition {
         scheme: Expr,
     },
+    /// `fit logistic_regression(label = y, features = [a, b], l2 = 0.01)`: ends a model.
+    Fit {
+        estimator: Ident,
+        args: Vec<Arg>,
+    },
+    /// `predict risk`: adds the model's output columns.
+    Predict {
+        model: Ident,
+    },
+    /// `evaluate binary(label = y, score = probability)`: one row of metrics.
+    Evaluate {
+        kind: Ident,
+        args: Vec<Arg>,
+    },
+    /// A feature transformer: `standardize a, b`, `impute a (strategy = median)`.
+    Transform {
+        transformer: Ident,
+        columns: Vec<Ident>,
+        args: Vec<Arg>,
+    },
 }
 
 impl Operator {
@@ -358,6 +390,16 @@ impl Operator {
             Operator::Split { .. } => "split",
             Operator::Explode { .. } => "explode",
             Operator::Repartition { .. } => "repartition",
+            Operator::Fit { .. } => "fit",
+            Operator::Predict { .. } => "predict",
+            Operator::Evaluate { .. } => "evaluate",
+            Operator::Transform { transformer, .. } => {
+                sluice_stdlib::ml::spec::TransformerSpec::KEYWORDS
+                    .iter()
+                    .copied()
+                    .find(|k| *k == transformer.name)
+                    .unwrap_or("transform")
+            }
         }
     }
 }
@@ -382,6 +424,12 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "split",
     "explode",
     "repartition",
+    "fit",
+    "predict",
+    "evaluate",
+    "standardize",
+    "min_max_scale",
+    "impute",
 ];
 
 /// An expression.

@@ -136,7 +136,7 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str, offset: usize) -> Diagn
         format!("expected {expected} here"),
     )
     .with_help(
-        "each declaration starts with `param`, `source`, `let` or `sink`; \
+        "each declaration starts with `param`, `source`, `let`, `model` or `sink`; \
          see docs/language.md for the grammar",
     )
 }
@@ -185,7 +185,8 @@ fn rule_name(rule: Rule) -> &'static str {
         | Rule::source_decl
         | Rule::let_decl
         | Rule::sink_decl
-        | Rule::bad_item => "a declaration (`param`, `source`, `let` or `sink`)",
+        | Rule::model_decl
+        | Rule::bad_item => "a declaration (`param`, `source`, `let`, `model` or `sink`)",
         Rule::kw_pipeline | Rule::header => "`pipeline NAME`",
         Rule::infix
         | Rule::or_op
@@ -314,6 +315,7 @@ impl Builder {
                 Rule::param_decl => items.push(Item::Param(self.param(p))),
                 Rule::source_decl => items.push(Item::Source(self.source(p))),
                 Rule::let_decl => items.push(Item::Let(self.let_decl(p))),
+                Rule::model_decl => items.push(Item::Model(self.model_decl(p))),
                 Rule::sink_decl => items.push(Item::Sink(self.sink(p))),
                 Rule::bad_item => self.bad_item(p),
                 _ => {}
@@ -530,6 +532,44 @@ impl Builder {
         }
     }
 
+    fn model_decl(&mut self, pair: Pair<'_, Rule>) -> ModelDecl {
+        let span = self.span(&pair);
+        let mut idents = Vec::new();
+        let mut steps = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => idents.push(self.ident(p)),
+                Rule::step => steps.extend(self.step(p)),
+                _ => {}
+            }
+        }
+        let mut idents = idents.into_iter();
+        let name = idents.next().unwrap_or_else(|| Ident::new("", span));
+        let input = idents.next().unwrap_or_else(|| Ident::new("", span));
+        ModelDecl {
+            name,
+            input,
+            steps,
+            span,
+        }
+    }
+
+    /// `name(args)` of `fit` and `evaluate`.
+    fn call_parts(&mut self, pairs: Vec<Pair<'_, Rule>>, span: Span) -> (Ident, Vec<Arg>) {
+        let mut name = Ident::new("", span);
+        let mut args = Vec::new();
+        for call in pairs {
+            for p in call.into_inner() {
+                match p.as_rule() {
+                    Rule::ident => name = self.ident(p),
+                    Rule::args => args = self.args(p),
+                    _ => {}
+                }
+            }
+        }
+        (name, args)
+    }
+
     fn sink(&mut self, pair: Pair<'_, Rule>) -> SinkDecl {
         let span = self.span(&pair);
         let mut idents = Vec::new();
@@ -722,6 +762,43 @@ impl Builder {
             Rule::op_repartition => Operator::Repartition {
                 scheme: self.first_expr(rest),
             },
+            Rule::op_fit => {
+                let (estimator, args) = self.call_parts(rest, span);
+                Operator::Fit { estimator, args }
+            }
+            Rule::op_evaluate => {
+                let (kind, args) = self.call_parts(rest, span);
+                Operator::Evaluate { kind, args }
+            }
+            Rule::op_predict => Operator::Predict {
+                model: rest
+                    .into_iter()
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| Ident::new("", span)),
+            },
+            Rule::op_transform => {
+                let word: String = op_pair
+                    .as_str()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let transformer = Ident::new(word, keyword);
+                let mut columns = Vec::new();
+                let mut args = Vec::new();
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::ident_list => columns = self.idents(p),
+                        Rule::args => args = self.args(p),
+                        _ => {}
+                    }
+                }
+                Operator::Transform {
+                    transformer,
+                    columns,
+                    args,
+                }
+            }
             _ => return None,
         };
         Some(Step { op, keyword, span })

@@ -141,6 +141,16 @@ struct Reader<'t> {
 
 const TOP_KEYS: &[&str] = &["pipeline", "params", "sources", "relations", "sinks"];
 const HINT_KEYS: &[&str] = &["cache", "partition", "materialize"];
+/// ML arguments that name columns or choices, written as names in the DSL.
+const NAME_ARGS: &[&str] = &[
+    "label",
+    "features",
+    "score",
+    "prediction",
+    "class_weight",
+    "quantize",
+    "strategy",
+];
 
 impl Reader<'_> {
     fn shape(&mut self, node: &Node, expected: &str) {
@@ -261,8 +271,8 @@ impl Reader<'_> {
                 }
                 "relations" => {
                     for (k, v) in self.entries(value, "a mapping of relations") {
-                        if let Some(l) = self.relation(k, v) {
-                            pipeline.items.push(Item::Let(l));
+                        if let Some(item) = self.relation(k, v) {
+                            pipeline.items.push(item);
                         }
                     }
                 }
@@ -469,7 +479,7 @@ impl Reader<'_> {
         let mut args = Vec::new();
         let mut schema = None;
         let mut hints = Vec::new();
-        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow"];
+        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "model"];
         for (k, v) in self.entries(value, "a mapping such as {csv: path, header: true}") {
             let key_name = self.key_name(k);
             if formats.contains(&key_name.as_str()) && format.is_none() {
@@ -528,7 +538,8 @@ impl Reader<'_> {
         }
     }
 
-    fn relation(&mut self, key: &Node, value: &Node) -> Option<LetDecl> {
+    /// A relation, or a model when its steps end in `fit`.
+    fn relation(&mut self, key: &Node, value: &Node) -> Option<Item> {
         let key_text = self.key_name(key);
         let inner = self.inner_span(key);
         let mut names = Vec::new();
@@ -578,13 +589,95 @@ impl Reader<'_> {
             );
             return None;
         };
-        Some(LetDecl {
+        if matches!(
+            steps.last(),
+            Some(Step {
+                op: Operator::Fit { .. },
+                ..
+            })
+        ) {
+            if names.len() != 1 || !hints.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::YamlShape,
+                        format!("model `{key_text}` must have one name and no hints"),
+                        key.span,
+                        "a model (its steps end in `fit`)",
+                    )
+                    .with_help("name the model once: `risk: {from: train, steps: [...]}`"),
+                );
+                return None;
+            }
+            return Some(Item::Model(ModelDecl {
+                name: names.remove(0),
+                input,
+                steps,
+                span,
+            }));
+        }
+        Some(Item::Let(LetDecl {
             names,
             input,
             steps,
             hints,
             span,
-        })
+        }))
+    }
+
+    /// The arguments of `fit` and `evaluate` (`{label: y, features: [a, b], l2: 0.1}`):
+    /// columns and word options become names, as the DSL writes them.
+    fn ml_args(&mut self, node: &Node) -> Vec<Arg> {
+        if matches!(node.value, Value::Null) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (k, v) in self.entries(node, "a mapping of argument: value") {
+            let name = Ident::new(self.key_name(k), k.span);
+            let value = if NAME_ARGS.contains(&name.name.as_str()) {
+                self.name_expr(v)
+            } else {
+                self.value_expr(v)
+            };
+            out.push(Arg {
+                name: Some(name),
+                value,
+            });
+        }
+        out
+    }
+
+    /// A column or word as a name expression, or a list of them.
+    fn name_expr(&mut self, node: &Node) -> Expr {
+        match &node.value {
+            Value::Str(_) => {
+                let id = self.ident_of(node);
+                Expr {
+                    kind: ExprKind::Name(id.name),
+                    span: id.span,
+                }
+            }
+            Value::Seq(items) => Expr {
+                kind: ExprKind::List(items.iter().map(|n| self.name_expr(n)).collect()),
+                span: self.inner_span(node),
+            },
+            _ => self.value_expr(node),
+        }
+    }
+
+    /// `{KIND: {args}}` or `KIND` (no arguments).
+    fn named_call(&mut self, node: &Node, what: &str) -> Option<(Ident, Vec<Arg>)> {
+        match &node.value {
+            Value::Str(_) => Some((self.ident_of(node), Vec::new())),
+            Value::Map(entries) if entries.len() == 1 => {
+                let (k, v) = &entries[0];
+                let name = Ident::new(self.key_name(k), k.span);
+                Some((name, self.ml_args(v)))
+            }
+            _ => {
+                self.shape(node, what);
+                None
+            }
+        }
     }
 
     fn step(&mut self, node: &Node) -> Option<Step> {
@@ -797,6 +890,56 @@ impl Reader<'_> {
             "repartition" => Operator::Repartition {
                 scheme: self.expr(arg)?,
             },
+            "fit" => {
+                let (estimator, args) = self.named_call(
+                    arg,
+                    "an estimator with its arguments: `{logistic_regression: {label: y, features: [a, b]}}`",
+                )?;
+                Operator::Fit { estimator, args }
+            }
+            "evaluate" => {
+                let (kind, args) =
+                    self.named_call(arg, "an evaluation: `binary` or `{binary: {label: y}}`")?;
+                Operator::Evaluate { kind, args }
+            }
+            "predict" => Operator::Predict {
+                model: self.ident_of(arg),
+            },
+            t if sluice_stdlib::ml::spec::TransformerSpec::KEYWORDS.contains(&t) => {
+                let transformer = Ident::new(t, key_span);
+                match &arg.value {
+                    Value::Map(entries) => {
+                        let mut columns = Vec::new();
+                        let mut args = Vec::new();
+                        for (k, v) in entries {
+                            let key_name = self.key_name(k);
+                            if key_name == "columns" {
+                                columns = self.names_of(v);
+                            } else {
+                                let value = if NAME_ARGS.contains(&key_name.as_str()) {
+                                    self.name_expr(v)
+                                } else {
+                                    self.value_expr(v)
+                                };
+                                args.push(Arg {
+                                    name: Some(Ident::new(key_name, k.span)),
+                                    value,
+                                });
+                            }
+                        }
+                        Operator::Transform {
+                            transformer,
+                            columns,
+                            args,
+                        }
+                    }
+                    _ => Operator::Transform {
+                        transformer,
+                        columns: self.names_of(arg),
+                        args: Vec::new(),
+                    },
+                }
+            }
             other => {
                 self.diagnostics
                     .push(dsl::unknown_operator(other, key_span));
@@ -842,7 +985,9 @@ impl Reader<'_> {
         let mut input = None;
         let mut format = None;
         let mut args = Vec::new();
-        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "json", "console"];
+        let formats = [
+            "csv", "tsv", "jsonl", "parquet", "arrow", "json", "console", "model",
+        ];
         for (k, v) in self.entries(node, "a mapping such as {from: rel, csv: path}") {
             let key_name = self.key_name(k);
             if key_name == "from" {

@@ -4,7 +4,7 @@
 
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
-use arrow::array::RecordBatch;
+use arrow::array::{Array, RecordBatch};
 use sluice_compiler::plan::ConstValue;
 use sluice_stdlib::io::Format;
 use std::fs::File;
@@ -150,6 +150,11 @@ fn write_file(
             w.finish()?;
         }
         Format::Console => {}
+        Format::Model => {
+            let text = model_text(data)?;
+            out.write_all(text.as_bytes()).map_err(io_error(tmp))?;
+            out.write_all(b"\n").map_err(io_error(tmp))?;
+        }
     }
     out.flush().map_err(io_error(tmp))?;
     out.into_inner()
@@ -177,4 +182,15 @@ fn print_console(data: &Partitions, limit: usize) -> RunResult<()> {
         println!("({limit} of {total} rows shown)");
     }
     Ok(())
+}
+
+/// The artifact a model relation holds: its one row's `model` column.
+pub fn model_text(data: &Partitions) -> RunResult<String> {
+    data.batches()
+        .find(|b| b.num_rows() > 0)
+        .and_then(|b| b.column_by_name("model"))
+        .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>())
+        .filter(|c| c.is_valid(0))
+        .map(|c| c.value(0).to_string())
+        .ok_or_else(|| RunError::new("internal error: a model relation without its model"))
 }

@@ -4,10 +4,13 @@
 pub mod aggregate;
 pub mod compiled;
 pub mod distinct;
+pub mod evaluate;
 pub mod fill_null;
+pub mod fit;
 pub mod join;
 pub mod limit;
 pub mod narrow;
+pub mod predict;
 pub mod repartition;
 pub mod sort;
 pub mod split;

@@ -29,6 +29,8 @@ pub enum Format {
     Json,
     /// A pretty table on standard output.
     Console,
+    /// A fitted model's artifact (JSON; see `ml::artifact`).
+    Model,
 }
 
 impl Format {
@@ -47,6 +49,7 @@ impl Format {
         Format::Arrow,
         Format::Json,
         Format::Console,
+        Format::Model,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Format {
             Format::Arrow => "arrow",
             Format::Json => "json",
             Format::Console => "console",
+            Format::Model => "model",
         }
     }
 
@@ -168,6 +172,9 @@ pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema
         Format::Json | Format::Console => Err(InferError::new(format!(
             "`{format}` is a sink format; it cannot be read as a source"
         ))),
+        Format::Model => Err(InferError::new(
+            "a model is not a table: load it with `source m = model(path)` and apply it with `| predict m`",
+        )),
     }
 }
 

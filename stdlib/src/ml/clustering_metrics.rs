@@ -19,7 +19,11 @@ pub struct ClusteringMetrics {
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// `rows` is row-major with `cols` features; `clusters[i]` is row `i`'s cluster.
@@ -57,7 +61,9 @@ pub fn evaluate(
     } else {
         (0..n).collect()
     };
-    let used = (0..k).filter(|c| chosen.iter().any(|&i| clusters[i] == *c)).count();
+    let used = (0..k)
+        .filter(|c| chosen.iter().any(|&i| clusters[i] == *c))
+        .count();
     let silhouette = if used < 2 {
         f64::NAN
     } else {
@@ -81,7 +87,11 @@ pub fn evaluate(
                     .filter(|&c| c != own && count[c] > 0)
                     .map(|c| total[c] / count[c] as f64)
                     .fold(f64::INFINITY, f64::min);
-                if a.max(b) > 0.0 { (b - a) / a.max(b) } else { 0.0 }
+                if a.max(b) > 0.0 {
+                    (b - a) / a.max(b)
+                } else {
+                    0.0
+                }
             })
             .collect();
         scores.iter().sum::<f64>() / scores.len() as f64

@@ -122,7 +122,11 @@ mod tests {
             .unwrap_or_else(|e| unreachable!("{e}"))
         };
         let batches = [
-            batch(vec![Some(1), None], vec![Some(0.5), Some(1.5)], vec![Some(true), None]),
+            batch(
+                vec![Some(1), None],
+                vec![Some(0.5), Some(1.5)],
+                vec![Some(true), None],
+            ),
             batch(vec![Some(3)], vec![None], vec![Some(false)]),
         ];
         let names: Vec<String> = ["c", "a", "b"].iter().map(|s| s.to_string()).collect();

@@ -82,7 +82,11 @@ mod tests {
         assert_eq!(fill_value(&v, ImputeStrategy::Mean), Some(23.0 / 6.0));
         assert_eq!(fill_value(&v, ImputeStrategy::Median), Some(3.5));
         assert_eq!(fill_value(&v, ImputeStrategy::Mode), Some(1.0));
-        assert_eq!(fill_value(&[2.0, 1.0], ImputeStrategy::Mode), Some(1.0), "ties go to the smallest");
+        assert_eq!(
+            fill_value(&[2.0, 1.0], ImputeStrategy::Mode),
+            Some(1.0),
+            "ties go to the smallest"
+        );
         assert_eq!(fill_value(&[f64::NAN], ImputeStrategy::Mean), None);
         let mut w = v.to_vec();
         apply(&mut w, 7.0);

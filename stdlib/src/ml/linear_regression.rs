@@ -24,7 +24,12 @@ pub struct LinearModel {
 
 impl LinearModel {
     pub fn predict(&self, row: &[f64]) -> f64 {
-        self.weights.iter().zip(row).map(|(w, x)| w * x).sum::<f64>() + self.intercept
+        self.weights
+            .iter()
+            .zip(row)
+            .map(|(w, x)| w * x)
+            .sum::<f64>()
+            + self.intercept
     }
 }
 
@@ -147,9 +152,8 @@ pub fn fit(data: &Dataset, l2: f64) -> Result<LinearModel, String> {
             a[j * d + j] += 1e-12;
         }
     }
-    let weights = cholesky_solve(a, b, d).ok_or(
-        "the features are linearly dependent: remove a duplicated column or set l2 > 0",
-    )?;
+    let weights = cholesky_solve(a, b, d)
+        .ok_or("the features are linearly dependent: remove a duplicated column or set l2 > 0")?;
     let intercept = mean_y - weights.iter().zip(&mean_x).map(|(w, x)| w * x).sum::<f64>();
     Ok(LinearModel { weights, intercept })
 }
@@ -183,7 +187,12 @@ mod tests {
         let l2 = 0.5;
         let m = fit(&data, l2).unwrap_or_else(|e| unreachable!("{e}"));
         let (mx, my) = (3.5, 3.5);
-        let cov = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>() / 4.0;
+        let cov = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - mx) * (b - my))
+            .sum::<f64>()
+            / 4.0;
         let var = x.iter().map(|a| (a - mx) * (a - mx)).sum::<f64>() / 4.0;
         let w = cov / (var + l2);
         assert!((m.weights[0] - w).abs() < 1e-12);

@@ -56,7 +56,10 @@ mod tests {
         let a = [2.0, f64::NAN, 6.0, 4.0];
         let b = [5.0, 5.0, 5.0, 5.0];
         let s = MinMaxScaler::fit_columns(&[&a, &b]);
-        assert_eq!((s.mins.clone(), s.maxs.clone()), (vec![2.0, 5.0], vec![6.0, 5.0]));
+        assert_eq!(
+            (s.mins.clone(), s.maxs.clone()),
+            (vec![2.0, 5.0], vec![6.0, 5.0])
+        );
         let mut a2 = vec![2.0, f64::NAN, 6.0, 8.0];
         s.apply_column(0, &mut a2);
         assert_eq!(a2[0], 0.0);

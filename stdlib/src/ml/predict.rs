@@ -29,8 +29,7 @@ pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, Stri
                 .collect();
             let text: ArrayRef = Arc::new(StringArray::from(class));
             let label_type = model.outputs[0].data_type.to_arrow();
-            let prediction =
-                arrow::compute::cast(&text, &label_type).map_err(|e| e.to_string())?;
+            let prediction = arrow::compute::cast(&text, &label_type).map_err(|e| e.to_string())?;
             vec![prediction, Arc::new(Float64Array::from(p))]
         }
         FittedEstimator::LinearRegression { model: m, .. } => {

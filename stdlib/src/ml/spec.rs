@@ -95,23 +95,59 @@ pub enum EstimatorSpec {
     },
 }
 
-/// The estimators by name, each with its options: name, type, default, meaning.
-pub const ESTIMATORS: &[(&str, &[(&str, &str, &str, &str)])] = &[
+/// An option's documentation: name, type, default, meaning.
+pub type OptionDoc = (&'static str, &'static str, &'static str, &'static str);
+
+/// An evaluation argument's documentation: name, meaning, default.
+pub type ArgumentDoc = (&'static str, &'static str, &'static str);
+
+/// The estimators by name, each with its options.
+pub const ESTIMATORS: &[(&str, &[OptionDoc])] = &[
     (
         "logistic_regression",
         &[
-            ("l2", "float64", "0.0", "L2 strength: l2/2 · ‖w‖² added to the mean log loss"),
+            (
+                "l2",
+                "float64",
+                "0.0",
+                "L2 strength: l2/2 · ‖w‖² added to the mean log loss",
+            ),
             ("max_iter", "int64", "100", "L-BFGS iterations at most"),
-            ("tolerance", "float64", "1e-6", "stop when the gradient's norm is below this"),
-            ("class_weight", "string", "\"none\"", "\"none\" or \"balanced\""),
-            ("quantize", "string", "\"none\"", "\"none\" or \"int8\": store the weights in one byte each"),
+            (
+                "tolerance",
+                "float64",
+                "1e-6",
+                "stop when the gradient's norm is below this",
+            ),
+            (
+                "class_weight",
+                "string",
+                "\"none\"",
+                "\"none\" or \"balanced\"",
+            ),
+            (
+                "quantize",
+                "string",
+                "\"none\"",
+                "\"none\" or \"int8\": store the weights in one byte each",
+            ),
         ],
     ),
     (
         "linear_regression",
         &[
-            ("l2", "float64", "0.0", "L2 strength: l2/2 · ‖w‖² added to half the mean squared error"),
-            ("quantize", "string", "\"none\"", "\"none\" or \"int8\": store the weights in one byte each"),
+            (
+                "l2",
+                "float64",
+                "0.0",
+                "L2 strength: l2/2 · ‖w‖² added to half the mean squared error",
+            ),
+            (
+                "quantize",
+                "string",
+                "\"none\"",
+                "\"none\" or \"int8\": store the weights in one byte each",
+            ),
         ],
     ),
     (
@@ -119,7 +155,12 @@ pub const ESTIMATORS: &[(&str, &[(&str, &str, &str, &str)])] = &[
         &[
             ("k", "int64", "2", "the number of clusters"),
             ("max_iter", "int64", "300", "Lloyd iterations at most"),
-            ("tolerance", "float64", "1e-4", "stop when the centres move less than this × the mean variance"),
+            (
+                "tolerance",
+                "float64",
+                "1e-4",
+                "stop when the centres move less than this × the mean variance",
+            ),
             ("seed", "int64", "0", "seeds the k-means++ initialisation"),
         ],
     ),
@@ -168,4 +209,110 @@ pub struct FitSpec {
     /// The estimator's features, after the transformers.
     pub features: Vec<String>,
     pub estimator: EstimatorSpec,
+}
+
+/// What `evaluate KIND(...)` computes, and from which columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EvaluateSpec {
+    Binary {
+        label: String,
+        score: String,
+        threshold: f64,
+    },
+    Regression {
+        label: String,
+        prediction: String,
+    },
+    Clustering {
+        features: Vec<String>,
+        prediction: String,
+        /// Rows the silhouette is computed on at most (a seeded sample above that).
+        sample: u64,
+        seed: u64,
+    },
+}
+
+/// The evaluation kinds and their arguments: name, what it is, default.
+pub const EVALUATIONS: &[(&str, &[ArgumentDoc])] = &[
+    (
+        "binary",
+        &[
+            (
+                "label",
+                "the true class column: 0/1 or false/true",
+                "(required)",
+            ),
+            ("score", "the probability of class 1", "probability"),
+            (
+                "threshold",
+                "a score at or above it predicts class 1",
+                "0.5",
+            ),
+        ],
+    ),
+    (
+        "regression",
+        &[
+            ("label", "the true value column", "(required)"),
+            ("prediction", "the predicted value", "prediction"),
+        ],
+    ),
+    (
+        "clustering",
+        &[
+            (
+                "features",
+                "the columns distances are measured on",
+                "(required)",
+            ),
+            ("prediction", "the cluster of each row", "prediction"),
+            ("sample", "rows the silhouette uses at most", "10000"),
+            ("seed", "seeds that sample", "0"),
+        ],
+    ),
+];
+
+impl EvaluateSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EvaluateSpec::Binary { .. } => "binary",
+            EvaluateSpec::Regression { .. } => "regression",
+            EvaluateSpec::Clustering { .. } => "clustering",
+        }
+    }
+
+    /// The metric columns of the one row `evaluate` produces.
+    pub fn outputs(&self) -> Vec<ModelColumn> {
+        let f = |n: &str| ModelColumn {
+            name: n.into(),
+            data_type: DataType::Float64,
+        };
+        let i = |n: &str| ModelColumn {
+            name: n.into(),
+            data_type: DataType::Int64,
+        };
+        match self {
+            EvaluateSpec::Binary { .. } => vec![
+                i("rows"),
+                f("accuracy"),
+                f("precision"),
+                f("recall"),
+                f("f1"),
+                f("roc_auc"),
+                f("pr_auc"),
+                f("log_loss"),
+                i("true_negatives"),
+                i("false_positives"),
+                i("false_negatives"),
+                i("true_positives"),
+            ],
+            EvaluateSpec::Regression { .. } => {
+                vec![i("rows"), f("mse"), f("rmse"), f("mae"), f("r2")]
+            }
+            EvaluateSpec::Clustering { .. } => {
+                vec![i("rows"), i("clusters"), f("wcss"), f("silhouette")]
+            }
+        }
+    }
 }

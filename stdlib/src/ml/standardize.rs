@@ -92,9 +92,7 @@ impl Standardizer {
     /// Standardizes column `j`'s values in place (missing values stay missing).
     pub fn apply_column(&self, j: usize, values: &mut [f64]) {
         let (mean, scale) = (self.means[j], self.scales[j]);
-        values
-            .par_iter_mut()
-            .for_each(|x| *x = (*x - mean) / scale);
+        values.par_iter_mut().for_each(|x| *x = (*x - mean) / scale);
     }
 
     /// Standardizes one row in place.
@@ -135,7 +133,7 @@ mod tests {
     #[test]
     fn chunked_moments_match_one_pass() {
         // More rows than a chunk, so the merge is exercised.
-        let rows = super::super::dataset::CHUNK_ROWS * 2 + 17;
+        let rows = CHUNK_ROWS * 2 + 17;
         let features: Vec<f64> = (0..rows).map(|i| 1e9 + (i % 97) as f64).collect();
         let data =
             Dataset::new(1, features.clone(), vec![0.0; rows]).unwrap_or_else(|| unreachable!());

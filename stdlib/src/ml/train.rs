@@ -4,20 +4,23 @@
 
 use super::artifact::{FittedEstimator, FittedTransformer, Int8Weights, Model, TrainingReport};
 use super::frame::Frame;
+use super::min_max_scale::MinMaxScaler;
 use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization, TransformerSpec};
+use super::standardize::Standardizer;
 use super::{
     Dataset, binary_metrics, impute, kmeans, linear_regression, logistic_regression,
     regression_metrics,
 };
-use super::min_max_scale::MinMaxScaler;
-use super::standardize::Standardizer;
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType as ArrowType;
 use indexmap::IndexMap;
 use std::time::Instant;
 
 /// Fits a transformer on the frame and applies it there.
-pub fn fit_transformer(spec: &TransformerSpec, frame: &mut Frame) -> Result<FittedTransformer, String> {
+pub fn fit_transformer(
+    spec: &TransformerSpec,
+    frame: &mut Frame,
+) -> Result<FittedTransformer, String> {
     let columns = spec.columns().to_vec();
     let values: Vec<&[f64]> = columns
         .iter()
@@ -74,7 +77,11 @@ pub fn apply_transformer(t: &FittedTransformer, frame: &mut Frame) -> Result<(),
                 s.apply_column(j, frame.column_mut(c)?);
             }
         }
-        FittedTransformer::MinMaxScale { columns, mins, maxs } => {
+        FittedTransformer::MinMaxScale {
+            columns,
+            mins,
+            maxs,
+        } => {
             let s = MinMaxScaler {
                 mins: mins.clone(),
                 maxs: maxs.clone(),
@@ -83,7 +90,9 @@ pub fn apply_transformer(t: &FittedTransformer, frame: &mut Frame) -> Result<(),
                 s.apply_column(j, frame.column_mut(c)?);
             }
         }
-        FittedTransformer::Impute { columns, values, .. } => {
+        FittedTransformer::Impute {
+            columns, values, ..
+        } => {
             for (c, v) in columns.iter().zip(values) {
                 impute::apply(frame.column_mut(c)?, *v);
             }
@@ -116,7 +125,10 @@ fn classes_of(labels: &[Option<String>]) -> Vec<String> {
     classes.dedup();
     if classes.iter().all(|c| c.parse::<f64>().is_ok()) {
         classes.sort_by(|a, b| {
-            let (x, y) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
+            let (x, y) = (
+                a.parse::<f64>().unwrap_or(0.0),
+                b.parse::<f64>().unwrap_or(0.0),
+            );
             x.total_cmp(&y)
         });
     }
@@ -159,30 +171,31 @@ fn regression_report(labels: &[f64], predictions: &[f64]) -> IndexMap<String, f6
     ])
 }
 
-/// Quantizes `weights` when asked, recording the metrics before and the weights' sizes.
-fn quantize(
+/// The training metrics of the fitted `weights`; when asked, the weights are
+/// quantized, and the metrics are those of the quantized model, with the ones before
+/// quantization and both sizes recorded beside them.
+fn score_and_quantize(
     how: Quantization,
     weights: &mut Vec<f64>,
-    metrics: &mut IndexMap<String, f64>,
     score: impl Fn(&[f64]) -> IndexMap<String, f64>,
-) -> Option<Int8Weights> {
+) -> (IndexMap<String, f64>, Option<Int8Weights>) {
+    let before = score(weights);
     if how != Quantization::Int8 {
-        return None;
+        return (before, None);
     }
     let q = Int8Weights::quantize(weights);
+    let mut metrics = IndexMap::new();
     metrics.insert("weights_bytes_float64".into(), (weights.len() * 8) as f64);
     metrics.insert("weights_bytes_int8".into(), (q.values.len() + 8) as f64);
     *weights = q.dequantize();
     let after = score(weights);
-    for (k, before) in std::mem::take(metrics) {
+    for (k, b) in before {
         if let Some(a) = after.get(&k) {
-            metrics.insert(format!("{k}_before_quantization"), before);
-            metrics.insert(k, *a);
-        } else {
-            metrics.insert(k, before);
+            metrics.insert(k.clone(), *a);
+            metrics.insert(format!("{k}_before_quantization"), b);
         }
     }
-    Some(q)
+    (metrics, Some(q))
 }
 
 /// Fits the model a `model` declaration describes on these rows.
@@ -216,21 +229,36 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                         "logistic_regression here is binary: label `{}` must have exactly 2 values in training, it has {} ({})",
                         label.name,
                         classes.len(),
-                        classes.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                        classes
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 text.iter()
-                    .map(|v| if v.as_deref() == Some(classes[1].as_str()) { 1.0 } else { 0.0 })
+                    .map(|v| {
+                        if v.as_deref() == Some(classes[1].as_str()) {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect()
             } else {
                 text.iter()
-                    .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN))
+                    .map(|v| {
+                        v.as_deref()
+                            .and_then(|s| s.parse::<f64>().ok())
+                            .unwrap_or(f64::NAN)
+                    })
                     .collect()
             }
         }
     };
     let mut data = dataset(&frame, &spec.features, labels)?;
-    let mut metrics;
+    let metrics;
     let estimator = match &spec.estimator {
         EstimatorSpec::LogisticRegression {
             l2,
@@ -243,7 +271,12 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                 let positives = data.labels.iter().filter(|&&y| y == 1.0).count() as f64;
                 let n = data.rows as f64;
                 let (w0, w1) = (n / (2.0 * (n - positives)), n / (2.0 * positives));
-                data.weights = Some(data.labels.iter().map(|&y| if y == 1.0 { w1 } else { w0 }).collect());
+                data.weights = Some(
+                    data.labels
+                        .iter()
+                        .map(|&y| if y == 1.0 { w1 } else { w0 })
+                        .collect(),
+                );
             }
             let options = logistic_regression::LogisticOptions {
                 l2: *l2,
@@ -260,8 +293,8 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                 let scores: Vec<f64> = (0..data.rows).map(|i| m.probability(data.row(i))).collect();
                 binary_report(&data.labels, &scores)
             };
-            metrics = score(&model.weights);
-            let int8 = quantize(*how, &mut model.weights, &mut metrics, score);
+            let int8;
+            (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
             FittedEstimator::LogisticRegression { model, int8 }
         }
         EstimatorSpec::LinearRegression { l2, quantize: how } => {
@@ -275,8 +308,8 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                 let p: Vec<f64> = (0..data.rows).map(|i| m.predict(data.row(i))).collect();
                 regression_report(&data.labels, &p)
             };
-            metrics = score(&model.weights);
-            let int8 = quantize(*how, &mut model.weights, &mut metrics, score);
+            let int8;
+            (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
             FittedEstimator::LinearRegression { model, int8 }
         }
         EstimatorSpec::Kmeans {
@@ -307,7 +340,9 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
         classes,
         transformers,
         features: spec.features.clone(),
-        outputs: spec.estimator.outputs(spec.label.as_ref().map(|l| &l.data_type)),
+        outputs: spec
+            .estimator
+            .outputs(spec.label.as_ref().map(|l| &l.data_type)),
         estimator,
         training: TrainingReport {
             rows: data.rows as u64,

@@ -8,6 +8,10 @@ Features: the eight columns of cs-training.csv without missing values, standardi
 the training rows' mean and population standard deviation. Model: L2 logistic
 regression with Sluice's l2 = 1e-4, which is scikit-learn's C = 1 / (l2 * n_train).
 
+A second figure set, "pipeline", is for runtime/tests/ml_pipelines.rs, which runs a
+Sluice pipeline on the same split: all ten features, MonthlyIncome and
+NumberOfDependents imputed with their training medians, all standardized.
+
 Usage: .venv/bin/pip install scikit-learn pandas
        .venv/bin/python stdlib/tests/sklearn/credit_reference.py [../shared/data]
 """
@@ -19,6 +23,7 @@ import pandas as pd
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
+from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 FEATURES = [
@@ -30,7 +35,7 @@ L2 = 1e-4
 
 
 def main():
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "shared" / "data")
+    data = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[4] / "shared" / "data")
     frame = pd.read_csv(data / "credit" / "cs-training.csv")
     test_rows = frame.index % 5 == 4
     train, test = frame[~test_rows], frame[test_rows]
@@ -51,9 +56,30 @@ def main():
         "intercept": float(model.intercept_[0]),
         "weights": [float(w) for w in model.coef_[0]],
     }
+    out["pipeline"] = pipeline_reference(train, test)
     path = Path(__file__).with_name("credit_reference.json")
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
+
+
+ALL_FEATURES = FEATURES[:4] + ["MonthlyIncome"] + FEATURES[4:] + ["NumberOfDependents"]
+
+
+def pipeline_reference(train, test):
+    imputer = SimpleImputer(strategy="median").fit(train[ALL_FEATURES])
+    scaler = StandardScaler().fit(imputer.transform(train[ALL_FEATURES]))
+    prepare = lambda frame: scaler.transform(imputer.transform(frame[ALL_FEATURES]))
+    model = LogisticRegression(C=1.0 / (L2 * len(train)), solver="lbfgs", max_iter=1000, tol=1e-10)
+    model.fit(prepare(train), train["SeriousDlqin2yrs"])
+    p = model.predict_proba(prepare(test))[:, 1]
+    y = test["SeriousDlqin2yrs"]
+    return {
+        "features": ALL_FEATURES,
+        "roc_auc": roc_auc_score(y, p),
+        "pr_auc": average_precision_score(y, p),
+        "log_loss": log_loss(y, p),
+        "accuracy": accuracy_score(y, p >= 0.5),
+    }
 
 
 if __name__ == "__main__":

@@ -1,0 +1,838 @@
+//! Models: `model NAME = REL | transformer... | fit ESTIMATOR(...)`, `source m =
+//! model(path)`, `| predict m`, `| evaluate KIND(...)` and `sink m -> model(path)`.
+//!
+//! The resolver checks what it can before anything runs: that labels and features
+//! exist and are numeric (or, for a classifier's label, any scalar), that options are
+//! known and well typed, and that a relation given to `predict` has every column the
+//! model reads, with a usable type. A saved model's signature is read from its file at
+//! compile time, as a source's schema is.
+
+use super::{Resolver, type_name};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::plan::{ConstValue, PlanNode, PlanOp};
+use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, ModelDecl, Operator, SourceDecl, Span, Step};
+use petgraph::stable_graph::NodeIndex;
+use sluice_stdlib::ml::impute::ImputeStrategy;
+use sluice_stdlib::ml::spec::{
+    ClassWeight, ESTIMATORS, EVALUATIONS, EstimatorSpec, EvaluateSpec, FitSpec, ModelColumn,
+    Quantization, TransformerSpec,
+};
+use sluice_stdlib::{DataType, Field, Schema};
+
+/// What `predict` needs to know about a model: the columns it reads and adds.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ModelSignature {
+    pub input: Vec<ModelColumn>,
+    pub outputs: Vec<ModelColumn>,
+}
+
+/// The schema of a model node: one row holding the artifact.
+fn model_schema() -> Schema {
+    Schema::new(vec![Field::new("model", DataType::String, false)])
+}
+
+/// Whether a column can be a feature (read as a number).
+fn is_feature_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::Null
+    )
+}
+
+/// The named arguments of a call, refusing positional ones and unknown names.
+struct Options<'a> {
+    args: Vec<(&'a Ident, &'a Expr)>,
+}
+
+impl<'a> Options<'a> {
+    fn get(&self, name: &str) -> Option<&'a Expr> {
+        self.args
+            .iter()
+            .find(|(n, _)| n.name == name)
+            .map(|(_, e)| *e)
+    }
+}
+
+impl Resolver<'_> {
+    fn model_error(&mut self, code: Code, message: String, span: Span, label: &str, help: &str) {
+        self.diags
+            .push(Diagnostic::error(code, message, span, label).with_help(help));
+    }
+
+    /// Checks a call's arguments are named and among `known`.
+    fn options<'a>(&mut self, what: &str, args: &'a [Arg], known: &[&str]) -> Option<Options<'a>> {
+        let mut ok = true;
+        let mut out = Vec::new();
+        for a in args {
+            let Some(name) = &a.name else {
+                self.model_error(
+                    Code::UnknownArgument,
+                    format!("`{what}` takes named arguments only"),
+                    a.value.span,
+                    "no name",
+                    &format!("name it: one of {}", known.join(", ")),
+                );
+                ok = false;
+                continue;
+            };
+            if !known.contains(&name.name.as_str()) {
+                let mut d = Diagnostic::error(
+                    Code::UnknownArgument,
+                    format!("`{what}` has no argument `{}`", name.name),
+                    name.span,
+                    "unknown argument",
+                );
+                d.help = did_you_mean(&name.name, known.iter().copied())
+                    .or_else(|| Some(format!("its arguments are {}", known.join(", "))));
+                self.diags.push(d);
+                ok = false;
+                continue;
+            }
+            out.push((name, &a.value));
+        }
+        ok.then_some(Options { args: out })
+    }
+
+    /// A column named by an argument: `label = y` (or `"y"`, as YAML writes it).
+    fn column_arg(&mut self, e: &Expr, schema: &Schema, what: &str) -> Option<(String, DataType)> {
+        let name = match &e.kind {
+            ExprKind::Name(n) => n.clone(),
+            ExprKind::Literal(crate::syntax::ast::Literal::String(s)) => s.clone(),
+            _ => {
+                self.model_error(
+                    Code::ArgumentType,
+                    format!("{what} must be a column name"),
+                    e.span,
+                    "not a column name",
+                    "write the column's name, as in `label = overdue`",
+                );
+                return None;
+            }
+        };
+        let field = self.column(&Ident::new(name.clone(), e.span), schema)?;
+        Some((name, field.data_type.clone()))
+    }
+
+    /// Numeric columns named by `[a, b]` (or one name).
+    fn feature_list(&mut self, e: &Expr, schema: &Schema, what: &str) -> Option<Vec<String>> {
+        let items: Vec<&Expr> = match &e.kind {
+            ExprKind::List(items) => items.iter().collect(),
+            _ => vec![e],
+        };
+        if items.is_empty() {
+            self.model_error(
+                Code::ArgumentCount,
+                format!("{what} is empty"),
+                e.span,
+                "no columns",
+                "list at least one column: `features = [a, b]`",
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.column_arg(item, schema, what) {
+                Some((name, t)) if is_feature_type(&t) => out.push(name),
+                Some((name, t)) => {
+                    self.model_error(
+                        Code::ArgumentType,
+                        format!("feature `{name}` is {t}, not a number"),
+                        item.span,
+                        "not numeric",
+                        &format!("features are int64, float64 or bool; convert it first, e.g. `| cast {name}: float64`"),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn number_option(&mut self, e: &Expr, what: &str, min: f64) -> Option<f64> {
+        let v = self.constant(e, what)?;
+        match v.as_f64() {
+            Some(x) if x >= min && x.is_finite() => Some(x),
+            _ => {
+                self.model_error(
+                    Code::InvalidConstant,
+                    format!("{what} must be a number ≥ {min}, not {v}"),
+                    e.span,
+                    "out of range",
+                    "write a number such as 0.01",
+                );
+                None
+            }
+        }
+    }
+
+    fn int_option(&mut self, e: &Expr, what: &str, min: i64) -> Option<u64> {
+        match self.constant(e, what)? {
+            ConstValue::Int(i) if i >= min => Some(i as u64),
+            v => {
+                self.model_error(
+                    Code::InvalidConstant,
+                    format!("{what} must be an integer ≥ {min}, not {v}"),
+                    e.span,
+                    "not allowed here",
+                    "write a whole number",
+                );
+                None
+            }
+        }
+    }
+
+    /// A word option (`class_weight = balanced`, or `"balanced"`) among `choices`.
+    fn word_option(&mut self, e: &Expr, what: &str, choices: &[&str]) -> Option<String> {
+        let word = match &e.kind {
+            ExprKind::Name(n) if !self.params.contains_key(n) => n.clone(),
+            _ => match self.constant(e, what)? {
+                ConstValue::String(s) => s,
+                v => v.to_string(),
+            },
+        };
+        if choices.contains(&word.as_str()) {
+            return Some(word);
+        }
+        let mut d = Diagnostic::error(
+            Code::InvalidConstant,
+            format!("{what} cannot be `{word}`"),
+            e.span,
+            "not a choice",
+        );
+        d.help = did_you_mean(&word, choices.iter().copied())
+            .or_else(|| Some(format!("choose one of {}", choices.join(", "))));
+        self.diags.push(d);
+        None
+    }
+
+    /// `model NAME = REL | transformers | fit ...`
+    pub(crate) fn model_decl(&mut self, decl: &ModelDecl) {
+        let node = match self.lookup(&decl.input) {
+            Ok(Some(input)) => self.fit(input, decl),
+            _ => None,
+        };
+        let signature = node.and_then(|n| self.signature_of(n));
+        self.declare(&decl.name, node, false);
+        if let Some(info) = self.relations.get_mut(&decl.name.name) {
+            info.model = Some(signature);
+        }
+    }
+
+    fn signature_of(&self, node: NodeIndex) -> Option<ModelSignature> {
+        match &self.plan.graph[node].op {
+            PlanOp::Fit { spec } => Some(ModelSignature {
+                input: spec.input.clone(),
+                outputs: spec
+                    .estimator
+                    .outputs(spec.label.as_ref().map(|l| &l.data_type)),
+            }),
+            _ => None,
+        }
+    }
+
+    fn fit(&mut self, input: NodeIndex, decl: &ModelDecl) -> Option<NodeIndex> {
+        let schema = self.schema(input).clone();
+        let Some((last, transforms)) = decl.steps.split_last() else {
+            self.no_fit(decl);
+            return None;
+        };
+        let Operator::Fit { estimator, args } = &last.op else {
+            self.no_fit(decl);
+            return None;
+        };
+        let mut transformers = Vec::new();
+        let mut ok = true;
+        for step in transforms {
+            match self.transformer(step, &schema) {
+                Some(t) => transformers.push(t),
+                None => ok = false,
+            }
+        }
+        let (estimator, label, features) = self.estimator(estimator, args, &schema, last)?;
+        if !ok {
+            return None;
+        }
+        // The columns the model reads, in the relation's order.
+        let mut read: Vec<&str> = features.iter().map(String::as_str).collect();
+        for t in &transformers {
+            read.extend(t.columns().iter().map(String::as_str));
+        }
+        let input_columns: Vec<ModelColumn> = schema
+            .fields
+            .iter()
+            .filter(|f| read.contains(&f.name.as_str()))
+            .map(|f| ModelColumn {
+                name: f.name.clone(),
+                data_type: f.data_type.clone(),
+            })
+            .collect();
+        let spec = FitSpec {
+            input: input_columns,
+            label,
+            transformers,
+            features,
+            estimator,
+        };
+        let node = self.plan.add(
+            PlanNode {
+                op: PlanOp::Fit { spec },
+                schema: model_schema(),
+                relation: Some(decl.name.name.clone()),
+                hints: Default::default(),
+                sharing: None,
+                span: decl.span,
+            },
+            &[input],
+        );
+        Some(node)
+    }
+
+    fn no_fit(&mut self, decl: &ModelDecl) {
+        self.model_error(
+            Code::InvalidModel,
+            format!("model `{}` does not end with `fit`", decl.name.name),
+            decl.name.span,
+            "no `fit`",
+            "end its chain with `| fit logistic_regression(label = y, features = [a, b])`",
+        );
+    }
+
+    fn transformer(&mut self, step: &Step, schema: &Schema) -> Option<TransformerSpec> {
+        let Operator::Transform {
+            transformer,
+            columns,
+            args,
+        } = &step.op
+        else {
+            let keyword = step.op.keyword();
+            let help = if keyword == "fit" {
+                "a model fits once: remove this `fit` or the last one".to_string()
+            } else {
+                format!(
+                    "do `{keyword}` in a `let` before the model; a model's steps are feature transformers ({}) and a final `fit`",
+                    TransformerSpec::KEYWORDS.join(", ")
+                )
+            };
+            self.model_error(
+                Code::InvalidModel,
+                format!("`{keyword}` cannot be a step of a model"),
+                step.keyword,
+                "not a transformer",
+                &help,
+            );
+            return None;
+        };
+        let mut ok = true;
+        let mut names = Vec::new();
+        for c in columns {
+            match self.column(c, schema) {
+                Some(f) if is_feature_type(&f.data_type) => names.push(c.name.clone()),
+                Some(f) => {
+                    let t = type_name(&f.data_type, f.nullable);
+                    self.model_error(
+                        Code::ArgumentType,
+                        format!(
+                            "`{}` needs numeric columns; `{}` is {t}",
+                            transformer.name, c.name
+                        ),
+                        c.span,
+                        "not numeric",
+                        &format!(
+                            "convert it first, e.g. `| cast {}: float64` in a `let`",
+                            c.name
+                        ),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        let known: &[&str] = if transformer.name == "impute" {
+            &["strategy"]
+        } else {
+            &[]
+        };
+        let options = self.options(&transformer.name, args, known)?;
+        if !ok {
+            return None;
+        }
+        Some(match transformer.name.as_str() {
+            "standardize" => TransformerSpec::Standardize { columns: names },
+            "min_max_scale" => TransformerSpec::MinMaxScale { columns: names },
+            _ => {
+                let strategy = match options.get("strategy") {
+                    Some(e) => {
+                        let word = self.word_option(e, "strategy", ImputeStrategy::NAMES)?;
+                        ImputeStrategy::from_name(&word)?
+                    }
+                    None => ImputeStrategy::Mean,
+                };
+                TransformerSpec::Impute {
+                    columns: names,
+                    strategy,
+                }
+            }
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn estimator(
+        &mut self,
+        name: &Ident,
+        args: &[Arg],
+        schema: &Schema,
+        step: &Step,
+    ) -> Option<(EstimatorSpec, Option<ModelColumn>, Vec<String>)> {
+        let Some((_, table)) = ESTIMATORS.iter().find(|(n, _)| *n == name.name) else {
+            let names: Vec<&str> = ESTIMATORS.iter().map(|(n, _)| *n).collect();
+            let mut d = Diagnostic::error(
+                Code::UnknownFunction,
+                format!("unknown estimator `{}`", name.name),
+                name.span,
+                "not an estimator",
+            );
+            d.help = did_you_mean(&name.name, names.iter().copied())
+                .or_else(|| Some(format!("estimators are {}", names.join(", "))));
+            self.diags.push(d);
+            return None;
+        };
+        let supervised = name.name != "kmeans";
+        let mut known: Vec<&str> = vec!["features"];
+        if supervised {
+            known.push("label");
+        }
+        known.extend(table.iter().map(|o| o.0));
+        let options = self.options(&name.name, args, &known)?;
+        let features = match options.get("features") {
+            Some(e) => self.feature_list(e, schema, "`features`"),
+            None => {
+                self.model_error(
+                    Code::ArgumentCount,
+                    format!("`{}` needs `features`", name.name),
+                    name.span,
+                    "no features",
+                    "list the feature columns: `features = [a, b]`",
+                );
+                None
+            }
+        };
+        let label = if supervised {
+            match options.get("label") {
+                Some(e) => self.label(e, schema, &name.name, features.as_deref()),
+                None => {
+                    self.model_error(
+                        Code::ArgumentCount,
+                        format!("`{}` needs a `label`", name.name),
+                        name.span,
+                        "no label",
+                        "name the column to predict: `label = overdue`",
+                    );
+                    return None;
+                }
+            }
+            .map(Some)?
+        } else {
+            None
+        };
+        let features = features?;
+        let f64_opt = |r: &mut Self, key: &str, default: f64, min: f64| match options.get(key) {
+            Some(e) => r.number_option(e, &format!("`{key}`"), min),
+            None => Some(default),
+        };
+        let int_opt = |r: &mut Self, key: &str, default: u64, min: i64| match options.get(key) {
+            Some(e) => r.int_option(e, &format!("`{key}`"), min),
+            None => Some(default),
+        };
+        let quantize = |r: &mut Self| match options.get("quantize") {
+            Some(e) => r.word_option(e, "`quantize`", &["none", "int8"]).map(|w| {
+                if w == "int8" {
+                    Quantization::Int8
+                } else {
+                    Quantization::None
+                }
+            }),
+            None => Some(Quantization::None),
+        };
+        let spec = match name.name.as_str() {
+            "logistic_regression" => EstimatorSpec::LogisticRegression {
+                l2: f64_opt(self, "l2", 0.0, 0.0)?,
+                max_iter: int_opt(self, "max_iter", 100, 1)?,
+                tolerance: f64_opt(self, "tolerance", 1e-6, 0.0)?,
+                class_weight: match options.get("class_weight") {
+                    Some(e) => {
+                        if self.word_option(e, "`class_weight`", &["none", "balanced"])?
+                            == "balanced"
+                        {
+                            ClassWeight::Balanced
+                        } else {
+                            ClassWeight::None
+                        }
+                    }
+                    None => ClassWeight::None,
+                },
+                quantize: quantize(self)?,
+            },
+            "linear_regression" => EstimatorSpec::LinearRegression {
+                l2: f64_opt(self, "l2", 0.0, 0.0)?,
+                quantize: quantize(self)?,
+            },
+            _ => EstimatorSpec::Kmeans {
+                k: int_opt(self, "k", 2, 1)?,
+                max_iter: int_opt(self, "max_iter", 300, 1)?,
+                tolerance: f64_opt(self, "tolerance", 1e-4, 0.0)?,
+                seed: int_opt(self, "seed", 0, 0)?,
+            },
+        };
+        let _ = step;
+        Some((spec, label, features))
+    }
+
+    fn label(
+        &mut self,
+        e: &Expr,
+        schema: &Schema,
+        estimator: &str,
+        features: Option<&[String]>,
+    ) -> Option<ModelColumn> {
+        let (name, t) = self.column_arg(e, schema, "`label`")?;
+        if features.is_some_and(|f| f.contains(&name)) {
+            self.model_error(
+                Code::InvalidModel,
+                format!("`{name}` is both the label and a feature"),
+                e.span,
+                "also a feature",
+                "remove it from `features`: a model must not see the answer",
+            );
+            return None;
+        }
+        let usable = match estimator {
+            "logistic_regression" => matches!(
+                t,
+                DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::String
+            ),
+            _ => matches!(t, DataType::Int64 | DataType::Float64),
+        };
+        if !usable {
+            self.model_error(
+                Code::ArgumentType,
+                format!("`{estimator}` cannot learn a {t} label (`{name}`)"),
+                e.span,
+                "unusable label type",
+                if estimator == "logistic_regression" {
+                    "a class label is int64, float64, bool or string"
+                } else {
+                    "a regression label is int64 or float64"
+                },
+            );
+            return None;
+        }
+        Some(ModelColumn { name, data_type: t })
+    }
+
+    /// `source m = model("path")`: the model's signature is read now.
+    pub(crate) fn model_source(&mut self, decl: &SourceDecl) {
+        let path = match decl.args.as_slice() {
+            [Arg { name: None, value }] => {
+                self.constant(value, "a model path").and_then(|v| match v {
+                    ConstValue::String(s) => Some((s, value.span)),
+                    other => {
+                        self.model_error(
+                            Code::ArgumentType,
+                            format!("a model path is a string, not {other}"),
+                            value.span,
+                            "not a path",
+                            "write the path in quotes",
+                        );
+                        None
+                    }
+                })
+            }
+            _ => {
+                self.model_error(
+                    Code::ArgumentCount,
+                    "`model` takes one argument: the model file's path".into(),
+                    decl.format.span,
+                    "wrong arguments",
+                    &format!(
+                        "write `source {} = model(\"out/model.json\")`",
+                        decl.name.name
+                    ),
+                );
+                None
+            }
+        };
+        let mut signature = None;
+        let node = path.and_then(|(path, span)| {
+            let full = match &self.options.base_dir {
+                Some(base) => base.join(&path),
+                None => std::path::PathBuf::from(&path),
+            };
+            let read = std::fs::read_to_string(&full)
+                .map_err(|e| e.to_string())
+                .and_then(|text| sluice_stdlib::ml::artifact::Model::from_json(&text));
+            match read {
+                Ok(model) => {
+                    signature = Some(ModelSignature {
+                        input: model.input,
+                        outputs: model.outputs,
+                    });
+                    Some(self.plan.add(
+                        PlanNode {
+                            op: PlanOp::LoadModel { path },
+                            schema: model_schema(),
+                            relation: Some(decl.name.name.clone()),
+                            hints: Default::default(),
+                            sharing: None,
+                            span: decl.span,
+                        },
+                        &[],
+                    ))
+                }
+                Err(e) => {
+                    self.model_error(
+                        Code::ModelUnreadable,
+                        format!("cannot read model `{}`: {e}", full.display()),
+                        span,
+                        "this file",
+                        "train it first: run the pipeline with `sink NAME -> model(\"...\")` that writes it",
+                    );
+                    None
+                }
+            }
+        });
+        self.declare(&decl.name, node, true);
+        if let Some(info) = self.relations.get_mut(&decl.name.name) {
+            info.model = Some(signature);
+        }
+    }
+
+    /// `| predict m`: the model node and the relation's new schema.
+    pub(crate) fn predict(
+        &mut self,
+        model: &Ident,
+        schema: &Schema,
+        step: &Step,
+    ) -> Option<(PlanOp, Schema, Vec<NodeIndex>)> {
+        let node = self.lookup_any(model).ok()?;
+        let signature = match self.relations.get(&model.name).map(|i| i.model.clone()) {
+            Some(Some(signature)) => signature?,
+            _ => {
+                self.model_error(
+                    Code::InvalidModel,
+                    format!("`{}` is a relation, not a model", model.name),
+                    model.span,
+                    "not a model",
+                    "declare a model with `model NAME = REL | fit ...` or `source NAME = model(\"path\")`",
+                );
+                return None;
+            }
+        };
+        let node = node?;
+        let mut ok = true;
+        for c in &signature.input {
+            match schema.field(&c.name) {
+                None => {
+                    let mut d = Diagnostic::error(
+                        Code::ModelMismatch,
+                        format!(
+                            "model `{}` needs column `{}` ({}), which this relation does not have",
+                            model.name, c.name, c.data_type
+                        ),
+                        model.span,
+                        format!("`{}` is missing", c.name),
+                    )
+                    .with_label(step.keyword, "applied here");
+                    d.help = did_you_mean(&c.name, schema.names())
+                        .map(|h| {
+                            format!(
+                                "{h}; rename it with `| rename {{ ... -> {} }}`",
+                                sluice_stdlib::types::display_name(&c.name)
+                            )
+                        })
+                        .or_else(|| {
+                            Some(format!(
+                                "the model reads {}",
+                                signature
+                                    .input
+                                    .iter()
+                                    .map(|c| c.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        });
+                    self.diags.push(d);
+                    ok = false;
+                }
+                Some(f)
+                    if !(is_feature_type(&f.data_type) && is_feature_type(&c.data_type))
+                        && f.data_type != c.data_type =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::ModelMismatch,
+                            format!(
+                                "model `{}` was trained with `{}` as {}; here it is {}",
+                                model.name, c.name, c.data_type, f.data_type
+                            ),
+                            model.span,
+                            format!("`{}` has another type", c.name),
+                        )
+                        .with_label(step.keyword, "applied here")
+                        .with_help(format!(
+                            "cast it first: `| cast {}: {}`",
+                            sluice_stdlib::types::display_name(&c.name),
+                            c.data_type
+                        )),
+                    );
+                    ok = false;
+                }
+                Some(_) => {}
+            }
+        }
+        let mut out = schema.clone();
+        for c in &signature.outputs {
+            if schema.field(&c.name).is_some() {
+                self.model_error(
+                    Code::DuplicateColumn,
+                    format!(
+                        "`predict` adds column `{}`, which the relation already has",
+                        c.name
+                    ),
+                    step.keyword,
+                    "would replace a column",
+                    &format!("rename or drop `{}` before predicting", c.name),
+                );
+                ok = false;
+            }
+            out.upsert(Field::new(c.name.clone(), c.data_type.clone(), true));
+        }
+        ok.then(|| {
+            (
+                PlanOp::Predict {
+                    model: model.name.clone(),
+                    reads: signature.input.iter().map(|c| c.name.clone()).collect(),
+                    outputs: signature.outputs.clone(),
+                },
+                out,
+                vec![node],
+            )
+        })
+    }
+
+    /// `| evaluate KIND(...)`.
+    pub(crate) fn evaluate(
+        &mut self,
+        kind: &Ident,
+        args: &[Arg],
+        schema: &Schema,
+    ) -> Option<(PlanOp, Schema, Vec<NodeIndex>)> {
+        let Some((_, table)) = EVALUATIONS.iter().find(|(n, _)| *n == kind.name) else {
+            let names: Vec<&str> = EVALUATIONS.iter().map(|(n, _)| *n).collect();
+            let mut d = Diagnostic::error(
+                Code::UnknownFunction,
+                format!("unknown evaluation `{}`", kind.name),
+                kind.span,
+                "not an evaluation",
+            );
+            d.help = did_you_mean(&kind.name, names.iter().copied())
+                .or_else(|| Some(format!("evaluations are {}", names.join(", "))));
+            self.diags.push(d);
+            return None;
+        };
+        let known: Vec<&str> = table.iter().map(|a| a.0).collect();
+        let options = self.options(&kind.name, args, &known)?;
+        let default_name = |n: &str| Expr {
+            kind: ExprKind::Name(n.to_string()),
+            span: kind.span,
+        };
+        let numeric_column = |r: &mut Self, key: &str, default: Option<&str>| {
+            let e = match (options.get(key), default) {
+                (Some(e), _) => e.clone(),
+                (None, Some(d)) => default_name(d),
+                (None, None) => {
+                    r.model_error(
+                        Code::ArgumentCount,
+                        format!("`evaluate {}` needs `{key}`", kind.name),
+                        kind.span,
+                        "missing",
+                        &format!("name the column: `{key} = ...`"),
+                    );
+                    return None;
+                }
+            };
+            let (name, t) = r.column_arg(&e, schema, &format!("`{key}`"))?;
+            if !is_feature_type(&t) {
+                r.model_error(
+                    Code::ArgumentType,
+                    format!("`{key}` must be numeric; `{name}` is {t}"),
+                    e.span,
+                    "not numeric",
+                    "evaluate numeric labels and scores",
+                );
+                return None;
+            }
+            Some(name)
+        };
+        let spec = match kind.name.as_str() {
+            "binary" => {
+                let label = numeric_column(self, "label", None);
+                let score = numeric_column(self, "score", Some("probability"));
+                let threshold = match options.get("threshold") {
+                    Some(e) => self.number_option(e, "`threshold`", 0.0)?,
+                    None => 0.5,
+                };
+                EvaluateSpec::Binary {
+                    label: label?,
+                    score: score?,
+                    threshold,
+                }
+            }
+            "regression" => {
+                let label = numeric_column(self, "label", None);
+                let prediction = numeric_column(self, "prediction", Some("prediction"));
+                EvaluateSpec::Regression {
+                    label: label?,
+                    prediction: prediction?,
+                }
+            }
+            _ => {
+                let prediction = numeric_column(self, "prediction", Some("prediction"));
+                let features = match options.get("features") {
+                    Some(e) => self.feature_list(e, schema, "`features`"),
+                    None => {
+                        self.model_error(
+                            Code::ArgumentCount,
+                            "`evaluate clustering` needs `features`".into(),
+                            kind.span,
+                            "missing",
+                            "list the columns distances are measured on: `features = [x, y]`",
+                        );
+                        None
+                    }
+                };
+                let sample = match options.get("sample") {
+                    Some(e) => self.int_option(e, "`sample`", 2)?,
+                    None => 10_000,
+                };
+                let seed = match options.get("seed") {
+                    Some(e) => self.int_option(e, "`seed`", 0)?,
+                    None => 0,
+                };
+                EvaluateSpec::Clustering {
+                    features: features?,
+                    prediction: prediction?,
+                    sample,
+                    seed,
+                }
+            }
+        };
+        let fields = spec
+            .outputs()
+            .into_iter()
+            .map(|c| Field::new(c.name, c.data_type, true))
+            .collect();
+        Some((PlanOp::Evaluate { spec }, Schema::new(fields), vec![]))
+    }
+}

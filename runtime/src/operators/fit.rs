@@ -1,0 +1,38 @@
+//! `model NAME = REL | ... | fit ...`: trains on every row of the input (a pipeline
+//! breaker) and produces the model as one row whose `model` column holds the artifact.
+
+use crate::error::{RunError, RunResult};
+use crate::partitions::Partitions;
+use arrow::array::{RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
+use sluice_stdlib::ml::artifact::Model;
+use sluice_stdlib::ml::spec::FitSpec;
+use std::sync::Arc;
+
+/// The one-row relation holding a model.
+pub fn model_relation(model: &Model, out: SchemaRef) -> RunResult<Partitions> {
+    let text = model.to_json().map_err(RunError::new)?;
+    let batch = RecordBatch::try_new(out.clone(), vec![Arc::new(StringArray::from(vec![text]))])?;
+    Ok(Partitions::new(out, vec![vec![batch]]))
+}
+
+pub fn run(
+    name: &str,
+    input: &Partitions,
+    spec: &FitSpec,
+    out: SchemaRef,
+) -> RunResult<Partitions> {
+    let batches: Vec<RecordBatch> = input.batches().cloned().collect();
+    let model = sluice_stdlib::ml::train::train(spec, &batches)
+        .map_err(|e| RunError::new(format!("cannot train model `{name}`: {e}")))?;
+    model_relation(&model, out)
+}
+
+/// A saved model, read when the pipeline runs.
+pub fn load(path: &std::path::Path, out: SchemaRef) -> RunResult<Partitions> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| RunError::new(format!("cannot read model `{}`: {e}", path.display())))?;
+    let model = Model::from_json(&text)
+        .map_err(|e| RunError::new(format!("cannot read model `{}`: {e}", path.display())))?;
+    model_relation(&model, out)
+}
