@@ -477,9 +477,13 @@ impl fmt::Display for PlanOp {
             },
             PlanOp::Fit { spec } => {
                 for t in &spec.transformers {
+                    let how = match t {
+                        TransformerSpec::Impute { strategy, .. } => format!(" {}", strategy.name()),
+                        _ => String::new(),
+                    };
                     write!(
                         f,
-                        " {}({}) →",
+                        " {}{how}({}) →",
                         t.keyword(),
                         list(t.columns().iter().map(|c| name(c)))
                     )?;
@@ -513,6 +517,7 @@ impl fmt::Display for PlanOp {
 }
 
 fn estimator(e: &EstimatorSpec) -> String {
+    let word = |v: &dyn fmt::Debug| format!("{v:?}").to_lowercase();
     match e {
         EstimatorSpec::LogisticRegression {
             l2,
@@ -522,13 +527,13 @@ fn estimator(e: &EstimatorSpec) -> String {
             quantize,
         } => format!(
             "logistic_regression(l2 = {l2:?}, max_iter = {max_iter}, tolerance = {tolerance:?}, class_weight = {}, quantize = {})",
-            format!("{class_weight:?}").to_lowercase(),
-            format!("{quantize:?}").to_lowercase()
+            word(class_weight),
+            word(quantize)
         ),
         EstimatorSpec::LinearRegression { l2, quantize } => {
             format!(
                 "linear_regression(l2 = {l2:?}, quantize = {})",
-                format!("{quantize:?}").to_lowercase()
+                word(quantize)
             )
         }
         EstimatorSpec::Kmeans {
