@@ -200,3 +200,55 @@ sink metrics -> json("{}/metrics.json")
     close("accuracy", 1e-3);
     assert_eq!(got["rows"].as_i64().unwrap(), 30_000);
 }
+
+#[test]
+fn earthquake_kmeans_agrees_with_scikit_learn() {
+    let Some(data) = shared_data() else { return };
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("stdlib/tests/sklearn/kmeans_reference.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    run_file(
+        &root().join("examples/quake_clusters/pipeline.sluice"),
+        &[
+            (
+                "input",
+                data.join("earthquakes/database.csv").display().to_string(),
+            ),
+            ("out", out.path().display().to_string()),
+        ],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let model =
+        Model::from_json(&std::fs::read_to_string(out.path().join("regions.model")).unwrap())
+            .unwrap();
+    let (ours, theirs) = (
+        model.training.metrics["wcss"],
+        reference["wcss"].as_f64().unwrap(),
+    );
+    eprintln!("WCSS: Sluice {ours}, scikit-learn {theirs}");
+    assert_eq!(model.training.rows, reference["rows"].as_u64().unwrap());
+    assert!(
+        (ours - theirs).abs() <= 0.01 * theirs,
+        "WCSS: Sluice {ours}, scikit-learn {theirs}"
+    );
+    let rows = read_csv(&out.path().join("clusters.csv"));
+    let mut sizes: Vec<u64> = rows[1..].iter().map(|r| r[1].parse().unwrap()).collect();
+    sizes.sort();
+    let want: Vec<u64> = reference["cluster_sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    // The same partition up to a few boundary rows.
+    for (a, b) in sizes.iter().zip(&want) {
+        assert!(
+            a.abs_diff(*b) <= want.iter().sum::<u64>() / 200,
+            "{sizes:?} vs {want:?}"
+        );
+    }
+}

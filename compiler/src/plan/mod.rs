@@ -541,8 +541,9 @@ fn estimator(e: &EstimatorSpec) -> String {
             max_iter,
             tolerance,
             seed,
+            n_init,
         } => format!(
-            "kmeans(k = {k}, max_iter = {max_iter}, tolerance = {tolerance:?}, seed = {seed})"
+            "kmeans(k = {k}, max_iter = {max_iter}, tolerance = {tolerance:?}, seed = {seed}, n_init = {n_init})"
         ),
     }
 }

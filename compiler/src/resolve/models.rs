@@ -483,6 +483,7 @@ impl Resolver<'_> {
                 max_iter: int_opt(self, "max_iter", 300, 1)?,
                 tolerance: f64_opt(self, "tolerance", 1e-4, 0.0)?,
                 seed: int_opt(self, "seed", 0, 0)?,
+                n_init: int_opt(self, "n_init", 1, 1)?,
             },
         };
         let _ = step;

@@ -21,6 +21,8 @@ pub struct KMeansOptions {
     pub max_iter: u64,
     pub tolerance: f64,
     pub seed: u64,
+    /// Runs from different initialisations; the lowest WCSS wins.
+    pub n_init: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,6 +151,8 @@ fn mean_variance(data: &Dataset) -> f64 {
     total / d as f64
 }
 
+/// Fits `n_init` times from one seeded stream of initialisations and keeps the run
+/// with the lowest WCSS.
 pub fn fit(data: &Dataset, options: &KMeansOptions) -> Result<KMeansModel, String> {
     if options.k == 0 {
         return Err("k must be at least 1".into());
@@ -160,8 +164,29 @@ pub fn fit(data: &Dataset, options: &KMeansOptions) -> Result<KMeansModel, Strin
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let mut centers = initial_centers(data, options.k, &mut rng);
     let tolerance = options.tolerance * mean_variance(data);
+    let mut best: Option<KMeansModel> = None;
+    for _ in 0..options.n_init.max(1) {
+        let run = lloyd(
+            data,
+            initial_centers(data, options.k, &mut rng),
+            options,
+            tolerance,
+        );
+        if best.as_ref().is_none_or(|b| run.wcss < b.wcss) {
+            best = Some(run);
+        }
+    }
+    best.ok_or_else(|| "k-means ran no initialisation".to_string())
+}
+
+/// Lloyd iterations from `centers` until they settle or `max_iter`.
+fn lloyd(
+    data: &Dataset,
+    mut centers: Vec<Vec<f64>>,
+    options: &KMeansOptions,
+    tolerance: f64,
+) -> KMeansModel {
     let mut iterations = 0;
     while iterations < options.max_iter {
         iterations += 1;
@@ -179,11 +204,11 @@ pub fn fit(data: &Dataset, options: &KMeansOptions) -> Result<KMeansModel, Strin
         }
     }
     let (_, _, wcss) = assign(data, &centers);
-    Ok(KMeansModel {
+    KMeansModel {
         centers,
         iterations,
         wcss,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +233,7 @@ mod tests {
             max_iter: 100,
             tolerance: 1e-4,
             seed: 42,
+            n_init: 2,
         };
         let m = fit(&blobs(), &options).unwrap_or_else(|e| unreachable!("{e}"));
         let mut centers: Vec<(i64, i64)> = m
@@ -231,6 +257,7 @@ mod tests {
             max_iter: 10,
             tolerance: 1e-4,
             seed: 1,
+            n_init: 1,
         };
         assert!(fit(&data, &options).is_err());
     }

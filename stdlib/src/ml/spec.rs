@@ -92,6 +92,7 @@ pub enum EstimatorSpec {
         max_iter: u64,
         tolerance: f64,
         seed: u64,
+        n_init: u64,
     },
 }
 
@@ -162,6 +163,12 @@ pub const ESTIMATORS: &[(&str, &[OptionDoc])] = &[
                 "stop when the centres move less than this × the mean variance",
             ),
             ("seed", "int64", "0", "seeds the k-means++ initialisation"),
+            (
+                "n_init",
+                "int64",
+                "1",
+                "runs from different initialisations; the lowest WCSS wins",
+            ),
         ],
     ),
 ];

@@ -317,6 +317,7 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
             max_iter,
             tolerance,
             seed,
+            n_init,
         } => {
             let model = kmeans::fit(
                 &data,
@@ -325,6 +326,7 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                     max_iter: *max_iter,
                     tolerance: *tolerance,
                     seed: *seed,
+                    n_init: *n_init,
                 },
             )?;
             metrics = IndexMap::from([("wcss".to_string(), model.wcss)]);
