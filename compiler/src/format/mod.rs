@@ -214,7 +214,18 @@ fn call_block(head: &str, arguments: &[Arg]) -> String {
     }
     let mut s = format!("{head}(\n");
     for a in arguments {
-        s.push_str(&format!("  {},\n", args(std::slice::from_ref(a))));
+        let line = args(std::slice::from_ref(a));
+        match (&a.name, &a.value.kind) {
+            // A long list (`features = [...]`) gets one item per line.
+            (Some(name), ExprKind::List(items)) if line.len() + 2 > WIDTH => {
+                s.push_str(&format!("  {} = [\n", display_name(&name.name)));
+                for item in items {
+                    s.push_str(&format!("    {},\n", format_expr(item)));
+                }
+                s.push_str("  ],\n");
+            }
+            _ => s.push_str(&format!("  {line},\n")),
+        }
     }
     s.push(')');
     s
