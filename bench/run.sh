@@ -4,7 +4,7 @@
 # bench/peers.py (Sluice against the peers) and bench/optimizer.py (optimized against
 # --no-optimize).
 # Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh peers,
-#        bench/run.sh optimizer or bench/run.sh jit for one of the three)
+#        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sluice-cli
@@ -13,6 +13,11 @@ python3 -m venv .venv >/dev/null
 [ -f bench/data/earthquakes_x100.csv ] || python3 bench/gen_repeated.py ../shared/data/earthquakes/database.csv bench/data/earthquakes_x100.csv 100
 [ -f bench/data/credit_x20.csv ] || python3 bench/gen_repeated.py ../shared/data/credit/cs-training.csv bench/data/credit_x20.csv 20
 [ -f bench/data/earthquakes_x100_by_magnitude.parquet ] || target/release/sluice run -q bench/pipelines/to_parquet.sluice
+[ -f bench/data/credit_test_x10.csv ] || python3 bench/gen_repeated.py ../shared/data/credit/cs-test.csv bench/data/credit_test_x10.csv 10
+ml() {
+  .venv/bin/pip install -q scikit-learn==1.9.1 pandas joblib
+  .venv/bin/python bench/ml_peers.py
+}
 jit() {
   JIT_STAGE_PARQUET="$PWD/bench/data/jit_stage.parquet" cargo bench -p sluice-runtime --bench jit_stage
   .venv/bin/python bench/jit_peers.py bench/data/jit_stage.parquet
@@ -22,5 +27,6 @@ case "${1:-all}" in
   peers) .venv/bin/python bench/peers.py ;;
   optimizer) .venv/bin/python bench/optimizer.py ;;
   jit) jit ;;
-  *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit ;;
+  ml) ml ;;
+  *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit; ml ;;
 esac
