@@ -64,9 +64,41 @@ def credit(path: Path, rows: int = 600, seed: int = 2011, labelled: bool = True,
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
 
 
+def reviews(directory: Path, rows: int = 120) -> None:
+    """Three tab-separated files like the UCI sentiment sentences: `sentence<TAB>label`,
+    no header, with their quirks: an unclosed quote at a line start, two trailing spaces
+    before the tab (imdb), non-ASCII letters."""
+    good = ["great", "excellent", "love", "wonderful", "works well", "perfect", "recommend", "happy", "best"]
+    bad = ["terrible", "awful", "broke", "waste", "disappointed", "worst", "poor", "useless", "never again"]
+    things = {"amazon_cells": ["phone", "headset", "battery", "charger", "case"],
+              "imdb": ["movie", "film", "plot", "acting", "soundtrack"],
+              "yelp": ["food", "service", "place", "waiter", "café"]}
+    for n, (site, nouns) in enumerate(things.items()):
+        rng = random.Random(3000 + n)
+        lines = []
+        for i in range(rows):
+            label = i % 2
+            words = rng.sample(good if label else bad, 2)
+            noise = rng.sample(good if not label else bad, 1) if rng.random() < 0.15 else []
+            thing = rng.choice(nouns)
+            sentence = rng.choice([
+                f"The {thing} is {words[0]}, {words[1]}.",
+                f"{words[0].capitalize()} {thing} - {words[1]}!",
+                f"I {'really ' if rng.random() < 0.5 else ''}think this {thing} is {words[0]} but {noise[0] if noise else words[1]}.",
+            ])
+            if site == "imdb" and i == 7:
+                sentence = '" ' + sentence  # an unclosed quote at the start of a line
+            if site == "imdb":
+                sentence += "  "
+            lines.append(f"{sentence}\t{label}")
+        (directory / f"{site}_labelled.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
     earthquakes(ROOT / "examples/earthquakes/data/earthquakes.csv")
     credit(ROOT / "examples/credit/data/cs-training.csv")
     # Like the real cs-test.csv: the same columns with an empty label.
     credit(ROOT / "examples/credit_risk/data/cs-training.csv", rows=3000, seed=2013, risk_model=True)
     credit(ROOT / "examples/credit_risk/data/cs-test.csv", rows=200, seed=2012, labelled=False)
+    (ROOT / "examples/review_sentiment/data").mkdir(parents=True, exist_ok=True)
+    reviews(ROOT / "examples/review_sentiment/data")

@@ -478,12 +478,29 @@ impl fmt::Display for PlanOp {
             PlanOp::Fit { spec } => {
                 for t in &spec.transformers {
                     let how = match t {
-                        TransformerSpec::Impute { strategy, .. } => format!(" {}", strategy.name()),
+                        TransformerSpec::Impute { strategy, .. } => {
+                            format!("; strategy {}", strategy.name())
+                        }
+                        TransformerSpec::Tokenize {
+                            lowercase: false, ..
+                        } => "; keeping case".to_string(),
+                        TransformerSpec::Ngrams { n, .. } => format!("; n {n}"),
+                        TransformerSpec::HashingTf { num_features, .. } => {
+                            format!("; num_features {num_features}")
+                        }
+                        TransformerSpec::TfIdf {
+                            max_features,
+                            min_df,
+                            ..
+                        } => format!(
+                            "; min_df {min_df}{}",
+                            max_features.map_or(String::new(), |m| format!(", max_features {m}"))
+                        ),
                         _ => String::new(),
                     };
                     write!(
                         f,
-                        " {}{how}({}) →",
+                        " {}({}{how}) →",
                         t.keyword(),
                         list(t.columns().iter().map(|c| name(c)))
                     )?;
@@ -534,6 +551,12 @@ fn estimator(e: &EstimatorSpec) -> String {
             format!(
                 "linear_regression(l2 = {l2:?}, quantize = {})",
                 word(quantize)
+            )
+        }
+        EstimatorSpec::NaiveBayes { kind, smoothing } => {
+            format!(
+                "naive_bayes(kind = {}, smoothing = {smoothing:?})",
+                word(kind)
             )
         }
         EstimatorSpec::Kmeans {

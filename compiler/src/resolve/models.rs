@@ -7,23 +7,81 @@
 //! model reads, with a usable type. A saved model's signature is read from its file at
 //! compile time, as a source's schema is.
 
-use super::{Resolver, type_name};
+use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, PlanNode, PlanOp};
 use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, ModelDecl, Operator, SourceDecl, Span, Step};
 use petgraph::stable_graph::NodeIndex;
 use sluice_stdlib::ml::impute::ImputeStrategy;
+use sluice_stdlib::ml::naive_bayes::NaiveBayesKind;
 use sluice_stdlib::ml::spec::{
     ClassWeight, ESTIMATORS, EVALUATIONS, EstimatorSpec, EvaluateSpec, FitSpec, ModelColumn,
-    Quantization, TransformerSpec,
+    Quantization, TRANSFORMER_OPTIONS, TransformerSpec,
 };
 use sluice_stdlib::{DataType, Field, Schema};
+use std::collections::HashMap;
 
 /// What `predict` needs to know about a model: the columns it reads and adds.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ModelSignature {
     pub input: Vec<ModelColumn>,
     pub outputs: Vec<ModelColumn>,
+}
+
+/// What a column holds as a model's transformers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Number,
+    Text,
+    Tokens,
+    Vector,
+    Other,
+    /// A column whose transformer had an error (reported): not checked again.
+    Failed,
+}
+
+impl Kind {
+    fn of(t: &DataType) -> Kind {
+        match t {
+            DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::Null => Kind::Number,
+            DataType::String => Kind::Text,
+            DataType::List(item) if **item == DataType::String => Kind::Tokens,
+            _ => Kind::Other,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Number => "a number (int64, float64 or bool)",
+            Kind::Text => "text (a string)",
+            Kind::Tokens => "tokens (from `tokenize`)",
+            Kind::Vector => "a term vector (from `tf_idf` or `hashing_tf`)",
+            Kind::Other | Kind::Failed => "neither a number nor text",
+        }
+    }
+
+    /// How to turn a column of this kind into `wanted`.
+    fn how_to(self, column: &str, wanted: Kind) -> String {
+        let c = sluice_stdlib::types::display_name(column);
+        match (self, wanted) {
+            (Kind::Text, Kind::Tokens) => format!("tokenize it first: `| tokenize {c}`"),
+            (Kind::Text, _) => format!("turn it into a term vector: `| tokenize {c} | tf_idf {c}`"),
+            (Kind::Tokens, _) => {
+                format!("turn it into a term vector: `| tf_idf {c}` or `| hashing_tf {c}`")
+            }
+            (Kind::Vector, _) => "a term vector goes straight into `features`".to_string(),
+            (_, Kind::Number) => format!("convert it first, e.g. `| cast {c}: float64` in a `let`"),
+            _ => format!("`{c}` cannot become {}", wanted.describe()),
+        }
+    }
+}
+
+fn kinds_of(schema: &Schema) -> HashMap<String, Kind> {
+    schema
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), Kind::of(&f.data_type)))
+        .collect()
 }
 
 /// The schema of a model node: one row holding the artifact.
@@ -114,7 +172,13 @@ impl Resolver<'_> {
     }
 
     /// Numeric columns named by `[a, b]` (or one name).
-    fn feature_list(&mut self, e: &Expr, schema: &Schema, what: &str) -> Option<Vec<String>> {
+    fn feature_list(
+        &mut self,
+        e: &Expr,
+        schema: &Schema,
+        kinds: &HashMap<String, Kind>,
+        what: &str,
+    ) -> Option<Vec<String>> {
         let items: Vec<&Expr> = match &e.kind {
             ExprKind::List(items) => items.iter().collect(),
             _ => vec![e],
@@ -133,14 +197,23 @@ impl Resolver<'_> {
         let mut ok = true;
         for item in items {
             match self.column_arg(item, schema, what) {
-                Some((name, t)) if is_feature_type(&t) => out.push(name),
-                Some((name, t)) => {
+                Some((name, _))
+                    if matches!(kinds.get(&name), Some(Kind::Number | Kind::Vector)) =>
+                {
+                    out.push(name)
+                }
+                Some((name, _)) if kinds.get(&name) == Some(&Kind::Failed) => ok = false,
+                Some((name, _)) => {
+                    let kind = kinds.get(&name).copied().unwrap_or(Kind::Other);
                     self.model_error(
                         Code::ArgumentType,
-                        format!("feature `{name}` is {t}, not a number"),
+                        format!(
+                            "feature `{name}` is {}, not a number or a term vector",
+                            kind.describe()
+                        ),
                         item.span,
-                        "not numeric",
-                        &format!("features are int64, float64 or bool; convert it first, e.g. `| cast {name}: float64`"),
+                        "not a feature",
+                        &kind.how_to(&name, Kind::Number),
                     );
                     ok = false;
                 }
@@ -244,13 +317,14 @@ impl Resolver<'_> {
         };
         let mut transformers = Vec::new();
         let mut ok = true;
+        let mut kinds = kinds_of(&schema);
         for step in transforms {
-            match self.transformer(step, &schema) {
+            match self.transformer(step, &schema, &mut kinds) {
                 Some(t) => transformers.push(t),
                 None => ok = false,
             }
         }
-        let (estimator, label, features) = self.estimator(estimator, args, &schema, last)?;
+        let (estimator, label, features) = self.estimator(estimator, args, &schema, &kinds)?;
         if !ok {
             return None;
         }
@@ -299,7 +373,12 @@ impl Resolver<'_> {
         );
     }
 
-    fn transformer(&mut self, step: &Step, schema: &Schema) -> Option<TransformerSpec> {
+    fn transformer(
+        &mut self,
+        step: &Step,
+        schema: &Schema,
+        kinds: &mut HashMap<String, Kind>,
+    ) -> Option<TransformerSpec> {
         let Operator::Transform {
             transformer,
             columns,
@@ -324,43 +403,97 @@ impl Resolver<'_> {
             );
             return None;
         };
+        let name = transformer.name.as_str();
+        let (takes, gives) = match name {
+            "tokenize" => (Kind::Text, Kind::Tokens),
+            "remove_stopwords" | "ngrams" => (Kind::Tokens, Kind::Tokens),
+            "hashing_tf" | "tf_idf" => (Kind::Tokens, Kind::Vector),
+            _ => (Kind::Number, Kind::Number),
+        };
         let mut ok = true;
         let mut names = Vec::new();
         for c in columns {
-            match self.column(c, schema) {
-                Some(f) if is_feature_type(&f.data_type) => names.push(c.name.clone()),
-                Some(f) => {
-                    let t = type_name(&f.data_type, f.nullable);
-                    self.model_error(
-                        Code::ArgumentType,
-                        format!(
-                            "`{}` needs numeric columns; `{}` is {t}",
-                            transformer.name, c.name
-                        ),
-                        c.span,
-                        "not numeric",
-                        &format!(
-                            "convert it first, e.g. `| cast {}: float64` in a `let`",
-                            c.name
-                        ),
-                    );
-                    ok = false;
-                }
-                None => ok = false,
+            if self.column(c, schema).is_none() {
+                ok = false;
+                continue;
             }
+            let kind = kinds.get(&c.name).copied().unwrap_or(Kind::Other);
+            if kind == Kind::Failed {
+                ok = false;
+                continue;
+            }
+            if kind != takes {
+                kinds.insert(c.name.clone(), Kind::Failed);
+                self.model_error(
+                    Code::ArgumentType,
+                    format!(
+                        "`{name}` needs {}; `{}` is {} here",
+                        takes.describe(),
+                        c.name,
+                        kind.describe()
+                    ),
+                    c.span,
+                    "wrong kind of column",
+                    &kind.how_to(&c.name, takes),
+                );
+                ok = false;
+                continue;
+            }
+            kinds.insert(c.name.clone(), gives);
+            names.push(c.name.clone());
         }
-        let known: &[&str] = if transformer.name == "impute" {
-            &["strategy"]
-        } else {
-            &[]
-        };
-        let options = self.options(&transformer.name, args, known)?;
+        let known: Vec<&str> = TRANSFORMER_OPTIONS
+            .iter()
+            .find(|(t, _)| *t == name)
+            .map(|(_, options)| options.iter().map(|o| o.0).collect())
+            .unwrap_or_default();
+        let options = self.options(name, args, &known)?;
         if !ok {
             return None;
         }
-        Some(match transformer.name.as_str() {
+        let int = |r: &mut Self, key: &str, default: u64| match options.get(key) {
+            Some(e) => r.int_option(e, &format!("`{key}`"), 1),
+            None => Some(default),
+        };
+        Some(match name {
             "standardize" => TransformerSpec::Standardize { columns: names },
             "min_max_scale" => TransformerSpec::MinMaxScale { columns: names },
+            "tokenize" => TransformerSpec::Tokenize {
+                columns: names,
+                lowercase: match options.get("lowercase") {
+                    Some(e) => match self.constant(e, "`lowercase`")? {
+                        ConstValue::Bool(b) => b,
+                        other => {
+                            self.model_error(
+                                Code::ArgumentType,
+                                format!("`lowercase` is true or false, not {other}"),
+                                e.span,
+                                "not a bool",
+                                "write `lowercase = false`",
+                            );
+                            return None;
+                        }
+                    },
+                    None => true,
+                },
+            },
+            "remove_stopwords" => TransformerSpec::RemoveStopwords { columns: names },
+            "ngrams" => TransformerSpec::Ngrams {
+                columns: names,
+                n: int(self, "n", 2)?,
+            },
+            "hashing_tf" => TransformerSpec::HashingTf {
+                columns: names,
+                num_features: int(self, "num_features", 1 << 18)?,
+            },
+            "tf_idf" => TransformerSpec::TfIdf {
+                columns: names,
+                max_features: match options.get("max_features") {
+                    Some(e) => Some(self.int_option(e, "`max_features`", 1)?),
+                    None => None,
+                },
+                min_df: int(self, "min_df", 1)?,
+            },
             _ => {
                 let strategy = match options.get("strategy") {
                     Some(e) => {
@@ -383,7 +516,7 @@ impl Resolver<'_> {
         name: &Ident,
         args: &[Arg],
         schema: &Schema,
-        step: &Step,
+        kinds: &HashMap<String, Kind>,
     ) -> Option<(EstimatorSpec, Option<ModelColumn>, Vec<String>)> {
         let Some((_, table)) = ESTIMATORS.iter().find(|(n, _)| *n == name.name) else {
             let names: Vec<&str> = ESTIMATORS.iter().map(|(n, _)| *n).collect();
@@ -406,7 +539,7 @@ impl Resolver<'_> {
         known.extend(table.iter().map(|o| o.0));
         let options = self.options(&name.name, args, &known)?;
         let features = match options.get("features") {
-            Some(e) => self.feature_list(e, schema, "`features`"),
+            Some(e) => self.feature_list(e, schema, kinds, "`features`"),
             None => {
                 self.model_error(
                     Code::ArgumentCount,
@@ -478,6 +611,21 @@ impl Resolver<'_> {
                 l2: f64_opt(self, "l2", 0.0, 0.0)?,
                 quantize: quantize(self)?,
             },
+            "naive_bayes" => EstimatorSpec::NaiveBayes {
+                kind: match options.get("kind") {
+                    Some(e) => {
+                        if self.word_option(e, "`kind`", &["multinomial", "gaussian"])?
+                            == "gaussian"
+                        {
+                            NaiveBayesKind::Gaussian
+                        } else {
+                            NaiveBayesKind::Multinomial
+                        }
+                    }
+                    None => NaiveBayesKind::Multinomial,
+                },
+                smoothing: f64_opt(self, "smoothing", 1.0, 0.0)?,
+            },
             _ => EstimatorSpec::Kmeans {
                 k: int_opt(self, "k", 2, 1)?,
                 max_iter: int_opt(self, "max_iter", 300, 1)?,
@@ -486,7 +634,26 @@ impl Resolver<'_> {
                 n_init: int_opt(self, "n_init", 1, 1)?,
             },
         };
-        let _ = step;
+        let takes_vectors = matches!(
+            spec,
+            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
+        );
+        if let Some(v) = features
+            .iter()
+            .find(|f| !takes_vectors && kinds.get(*f) == Some(&Kind::Vector))
+        {
+            self.model_error(
+                Code::ArgumentType,
+                format!(
+                    "`{}` takes numeric features; `{v}` is a term vector",
+                    name.name
+                ),
+                name.span,
+                "numbers only",
+                "fit term vectors with logistic_regression or naive_bayes",
+            );
+            return None;
+        }
         Some((spec, label, features))
     }
 
@@ -509,7 +676,7 @@ impl Resolver<'_> {
             return None;
         }
         let usable = match estimator {
-            "logistic_regression" => matches!(
+            "logistic_regression" | "naive_bayes" => matches!(
                 t,
                 DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::String
             ),
@@ -521,7 +688,7 @@ impl Resolver<'_> {
                 format!("`{estimator}` cannot learn a {t} label (`{name}`)"),
                 e.span,
                 "unusable label type",
-                if estimator == "logistic_regression" {
+                if estimator == "logistic_regression" || estimator == "naive_bayes" {
                     "a class label is int64, float64, bool or string"
                 } else {
                     "a regression label is int64 or float64"
@@ -801,7 +968,7 @@ impl Resolver<'_> {
             _ => {
                 let prediction = numeric_column(self, "prediction", Some("prediction"));
                 let features = match options.get("features") {
-                    Some(e) => self.feature_list(e, schema, "`features`"),
+                    Some(e) => self.feature_list(e, schema, &kinds_of(schema), "`features`"),
                     None => {
                         self.model_error(
                             Code::ArgumentCount,

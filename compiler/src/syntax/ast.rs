@@ -430,6 +430,11 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "standardize",
     "min_max_scale",
     "impute",
+    "tokenize",
+    "remove_stopwords",
+    "ngrams",
+    "hashing_tf",
+    "tf_idf",
 ];
 
 /// An expression.

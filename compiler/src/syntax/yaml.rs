@@ -150,6 +150,7 @@ const NAME_ARGS: &[&str] = &[
     "class_weight",
     "quantize",
     "strategy",
+    "kind",
 ];
 
 impl Reader<'_> {

@@ -64,6 +64,9 @@ pub fn evaluate(labels: &[f64], scores: &[f64], threshold: f64) -> BinaryMetrics
         2.0 * precision * recall / (precision + recall)
     };
     let (roc_auc, pr_auc) = curves(&mut pairs);
+    // Sums of trapezoids can pass 1 in the last bit (NaN, for one class, stays NaN).
+    let at_most_one = |x: f64| if x > 1.0 { 1.0 } else { x };
+    let (roc_auc, pr_auc) = (at_most_one(roc_auc), at_most_one(pr_auc));
     BinaryMetrics {
         rows: n,
         accuracy: ratio(tp + tn, n),

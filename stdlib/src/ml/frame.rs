@@ -3,7 +3,11 @@
 //! missing values when fitting and keep them when applying, and a row with a missing
 //! feature cannot be trained on (the estimator says which column and how many rows)
 //! and is scored as null.
+//!
+//! Text travels beside the numbers: string columns as text, `list<string>` columns and
+//! tokenized text as tokens, and term vectors (`hashing_tf`, `tf_idf`) as sparse rows.
 
+use super::dataset::{Row, Sparse};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType as ArrowType, Float64Type, Int64Type};
 use indexmap::IndexMap;
@@ -12,6 +16,40 @@ use indexmap::IndexMap;
 pub struct Frame {
     pub rows: usize,
     pub columns: IndexMap<String, Vec<f64>>,
+    pub text: IndexMap<String, Vec<Option<String>>>,
+    pub tokens: IndexMap<String, Vec<Option<Vec<String>>>>,
+    pub vectors: IndexMap<String, SparseColumn>,
+}
+
+/// A column of sparse vectors of one dimension: per row, (index, value) pairs sorted by
+/// index; `None` is a missing row.
+/// What [`Frame::design`] builds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    pub cols: usize,
+    pub dense: Vec<f64>,
+    pub sparse: Option<Sparse>,
+    pub missing: Vec<bool>,
+    pub missing_counts: Vec<(String, usize)>,
+}
+
+impl Design {
+    /// Row `i`'s features.
+    pub fn row(&self, i: usize) -> Row<'_> {
+        Row {
+            dense: &self.dense[i * self.cols..(i + 1) * self.cols],
+            sparse: match &self.sparse {
+                Some(s) => &s.entries[s.offsets[i]..s.offsets[i + 1]],
+                None => &[],
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SparseColumn {
+    pub dim: usize,
+    pub rows: Vec<Option<Vec<(u32, f64)>>>,
 }
 
 /// One Arrow column as `f64`, null as NaN. Booleans are 0 and 1.
@@ -52,21 +90,59 @@ pub fn numeric_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
 }
 
 impl Frame {
-    /// The named columns of `batches`, in order, one after the other.
+    /// The named columns of `batches`, in order, one after the other: strings as text,
+    /// lists of strings as tokens, the rest as numbers.
     pub fn from_batches(batches: &[RecordBatch], names: &[String]) -> Result<Frame, String> {
         let rows = batches.iter().map(RecordBatch::num_rows).sum();
-        let mut columns = IndexMap::new();
+        let mut frame = Frame {
+            rows,
+            ..Default::default()
+        };
         for name in names {
-            let mut values = Vec::with_capacity(rows);
-            for batch in batches {
-                let array = batch
-                    .column_by_name(name)
-                    .ok_or_else(|| format!("the input has no column `{name}`"))?;
-                values.extend(numeric_values(array).map_err(|e| format!("`{name}`: {e}"))?);
+            let arrays: Vec<&ArrayRef> = batches
+                .iter()
+                .map(|b| {
+                    b.column_by_name(name)
+                        .ok_or_else(|| format!("the input has no column `{name}`"))
+                })
+                .collect::<Result<_, _>>()?;
+            let arrow_type = arrays.first().map(|a| a.data_type().clone());
+            match arrow_type {
+                Some(ArrowType::Utf8) => {
+                    let mut values = Vec::with_capacity(rows);
+                    for a in arrays {
+                        values.extend(a.as_string::<i32>().iter().map(|v| v.map(str::to_string)));
+                    }
+                    frame.text.insert(name.clone(), values);
+                }
+                Some(ArrowType::List(_)) => {
+                    let mut values = Vec::with_capacity(rows);
+                    for a in arrays {
+                        let list = a.as_list::<i32>();
+                        for i in 0..list.len() {
+                            values.push(if list.is_null(i) {
+                                None
+                            } else {
+                                let items = list.value(i);
+                                let items = items
+                                    .as_string_opt::<i32>()
+                                    .ok_or_else(|| format!("`{name}` is not a list of strings"))?;
+                                Some(items.iter().flatten().map(str::to_string).collect())
+                            });
+                        }
+                    }
+                    frame.tokens.insert(name.clone(), values);
+                }
+                _ => {
+                    let mut values = Vec::with_capacity(rows);
+                    for a in arrays {
+                        values.extend(numeric_values(a).map_err(|e| format!("`{name}`: {e}"))?);
+                    }
+                    frame.columns.insert(name.clone(), values);
+                }
             }
-            columns.insert(name.clone(), values);
         }
-        Ok(Frame { rows, columns })
+        Ok(frame)
     }
 
     pub fn column(&self, name: &str) -> Result<&[f64], String> {
@@ -80,6 +156,69 @@ impl Frame {
         self.columns
             .get_mut(name)
             .ok_or_else(|| format!("no feature column `{name}`"))
+    }
+
+    /// The estimator's input: the numeric features row-major, then the vector features'
+    /// sparse rows (numbered after the numeric ones), and per row whether a feature is
+    /// missing. Also counts the missing rows per feature, for error messages.
+    pub fn design(&self, features: &[String]) -> Result<Design, String> {
+        let numeric: Vec<String> = features
+            .iter()
+            .filter(|f| self.columns.contains_key(*f))
+            .cloned()
+            .collect();
+        let mut missing_counts = Vec::new();
+        let dense = self.matrix(&numeric)?;
+        let d = numeric.len();
+        let mut missing: Vec<bool> = (0..self.rows)
+            .map(|i| dense[i * d..(i + 1) * d].iter().any(|x| x.is_nan()))
+            .collect();
+        for (j, f) in numeric.iter().enumerate() {
+            let n = (0..self.rows).filter(|i| dense[i * d + j].is_nan()).count();
+            missing_counts.push((f.clone(), n));
+        }
+        let vectors: Vec<(&String, &SparseColumn)> = features
+            .iter()
+            .filter_map(|f| self.vectors.get(f).map(|v| (f, v)))
+            .collect();
+        if numeric.len() + vectors.len() != features.len() {
+            let bad = features
+                .iter()
+                .find(|f| !self.columns.contains_key(*f) && !self.vectors.contains_key(*f));
+            return Err(format!(
+                "feature `{}` is text or tokens: turn it into numbers with `tf_idf` or `hashing_tf`",
+                bad.map_or("?", |s| s.as_str())
+            ));
+        }
+        let sparse = (!vectors.is_empty()).then(|| {
+            let mut s = Sparse {
+                dim: vectors.iter().map(|(_, v)| v.dim).sum(),
+                offsets: vec![0],
+                entries: Vec::new(),
+            };
+            for (i, miss) in missing.iter_mut().enumerate() {
+                let mut offset = d as u32;
+                for (_, v) in &vectors {
+                    match &v.rows[i] {
+                        Some(row) => s.entries.extend(row.iter().map(|(j, x)| (j + offset, *x))),
+                        None => *miss = true,
+                    }
+                    offset += v.dim as u32;
+                }
+                s.offsets.push(s.entries.len());
+            }
+            s
+        });
+        for (f, v) in &vectors {
+            missing_counts.push(((*f).clone(), v.rows.iter().filter(|r| r.is_none()).count()));
+        }
+        Ok(Design {
+            cols: d,
+            dense,
+            sparse,
+            missing,
+            missing_counts,
+        })
     }
 
     /// The named columns row-major (`rows × names.len()`), for an estimator.

@@ -14,6 +14,7 @@
 //! data's chunks, summed per chunk and combined.
 
 use super::Dataset;
+use super::dataset::Row;
 use argmin::core::{CostFunction, Error, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -70,14 +71,18 @@ fn softplus(z: f64) -> f64 {
 }
 
 impl LogisticModel {
-    /// The probability of class 1 for one row of features.
+    /// The probability of class 1 for one row of dense features.
     pub fn probability(&self, row: &[f64]) -> f64 {
-        sigmoid(dot(&self.weights, row) + self.intercept)
+        self.probability_of(Row {
+            dense: row,
+            sparse: &[],
+        })
     }
-}
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    /// The probability of class 1 for one row of dense and sparse features.
+    pub fn probability_of(&self, row: Row<'_>) -> f64 {
+        sigmoid(row.dot(&self.weights) + self.intercept)
+    }
 }
 
 /// The last evaluation: parameters, loss, gradient.
@@ -99,7 +104,7 @@ impl Objective<'_> {
         {
             return (*loss, grad.clone());
         }
-        let d = self.data.cols;
+        let d = self.data.width();
         let (w, b) = (&p[..d], p[d]);
         let (loss, mut grad) = self
             .data
@@ -108,14 +113,12 @@ impl Objective<'_> {
                 let mut loss = 0.0;
                 let mut grad = vec![0.0; d + 1];
                 for i in 0..chunk.rows() {
-                    let x = chunk.row(i);
+                    let x = chunk.features(i);
                     let (y, s) = (chunk.labels[i], chunk.weight(i));
-                    let z = dot(w, x) + b;
+                    let z = x.dot(w) + b;
                     loss += s * (softplus(z) - y * z);
                     let r = s * (sigmoid(z) - y);
-                    for (g, xj) in grad.iter_mut().zip(x) {
-                        *g += r * xj;
-                    }
+                    x.add_scaled(&mut grad[..d], r);
                     grad[d] += r;
                 }
                 (loss, grad)
@@ -172,7 +175,7 @@ pub fn fit(data: &Dataset, options: &LogisticOptions) -> Result<LogisticModel, S
         .with_tolerance_grad(options.tolerance)
         .and_then(|s| s.with_tolerance_cost(1e-12))
         .map_err(|e| format!("cannot set up L-BFGS: {e}"))?;
-    let start = vec![0.0; data.cols + 1];
+    let start = vec![0.0; data.width() + 1];
     let result = Executor::new(objective, solver)
         .configure(|state| state.param(start).max_iters(options.max_iter))
         .run()
@@ -182,7 +185,7 @@ pub fn fit(data: &Dataset, options: &LogisticOptions) -> Result<LogisticModel, S
         .get_best_param()
         .cloned()
         .ok_or("L-BFGS returned no parameters")?;
-    let d = data.cols;
+    let d = data.width();
     Ok(LogisticModel {
         weights: best[..d].to_vec(),
         intercept: best[d],

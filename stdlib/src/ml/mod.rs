@@ -7,9 +7,11 @@
 //!   [`artifact::Model`], which [`predict`] applies and which is saved as JSON;
 //! - [`frame`]: named feature columns (null and NaN are *missing*); [`dataset`]: the
 //!   row-major matrix estimators train on, in parallel chunks;
-//! - transformers: [`standardize`], [`min_max_scale`], [`impute`];
+//! - transformers: [`standardize`], [`min_max_scale`], [`impute`], and for text
+//!   [`text`] (tokenize, remove_stopwords, ngrams, hashing_tf) and [`tf_idf`];
 //! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS),
-//!   [`linear_regression`] (ridge, closed form), [`kmeans`] (k-means++, Lloyd);
+//!   [`linear_regression`] (ridge, closed form), [`kmeans`] (k-means++, Lloyd),
+//!   [`naive_bayes`] (multinomial, gaussian);
 //! - metrics: [`binary_metrics`], [`regression_metrics`], [`clustering_metrics`].
 
 pub mod artifact;
@@ -22,10 +24,14 @@ pub mod kmeans;
 pub mod linear_regression;
 pub mod logistic_regression;
 pub mod min_max_scale;
+pub mod naive_bayes;
 pub mod predict;
 pub mod regression_metrics;
 pub mod spec;
 pub mod standardize;
+pub mod text;
+pub mod tf_idf;
 pub mod train;
+pub mod transform;
 
 pub use dataset::Dataset;

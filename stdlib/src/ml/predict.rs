@@ -3,7 +3,7 @@
 
 use super::artifact::{FittedEstimator, Model};
 use super::frame::Frame;
-use super::train::apply_transformer;
+use super::transform::apply_transformer;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use std::sync::Arc;
 
@@ -14,31 +14,62 @@ pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, Stri
     for t in &model.transformers {
         apply_transformer(t, &mut frame)?;
     }
-    let d = model.features.len();
-    let x = frame.matrix(&model.features)?;
-    let rows = (0..frame.rows).map(|i| {
-        let row = &x[i * d..(i + 1) * d];
-        (!row.iter().any(|v| v.is_nan())).then_some(row)
-    });
+    let design = frame.design(&model.features)?;
+    let rows = (0..frame.rows).map(|i| (!design.missing[i]).then(|| design.row(i)));
     Ok(match &model.estimator {
         FittedEstimator::LogisticRegression { model: m, .. } => {
-            let p: Vec<Option<f64>> = rows.map(|r| r.map(|r| m.probability(r))).collect();
-            let class: Vec<Option<&str>> = p
-                .iter()
-                .map(|p| p.map(|p| model.classes[usize::from(p >= 0.5)].as_str()))
+            let p: Vec<Option<Vec<f64>>> = rows
+                .map(|r| {
+                    r.map(|r| {
+                        let p = m.probability_of(r);
+                        vec![1.0 - p, p]
+                    })
+                })
                 .collect();
-            let text: ArrayRef = Arc::new(StringArray::from(class));
-            let label_type = model.outputs[0].data_type.to_arrow();
-            let prediction = arrow::compute::cast(&text, &label_type).map_err(|e| e.to_string())?;
-            vec![prediction, Arc::new(Float64Array::from(p))]
+            classified(model, &p)?
+        }
+        FittedEstimator::NaiveBayes { model: m } => {
+            let p: Vec<Option<Vec<f64>>> = rows.map(|r| r.map(|r| m.probabilities(r))).collect();
+            classified(model, &p)?
         }
         FittedEstimator::LinearRegression { model: m, .. } => {
-            let p: Vec<Option<f64>> = rows.map(|r| r.map(|r| m.predict(r))).collect();
+            let p: Vec<Option<f64>> = rows
+                .map(|r| r.map(|r| r.dot(&m.weights) + m.intercept))
+                .collect();
             vec![Arc::new(Float64Array::from(p))]
         }
         FittedEstimator::Kmeans { model: m } => {
-            let c: Vec<Option<i64>> = rows.map(|r| r.map(|r| m.nearest(r).0 as i64)).collect();
+            let c: Vec<Option<i64>> = rows
+                .map(|r| r.map(|r| m.nearest(r.dense).0 as i64))
+                .collect();
             vec![Arc::new(Int64Array::from(c))]
         }
     })
+}
+
+/// A classifier's `prediction` (the most probable class, in the label's type) and
+/// `probability` (of the second class when there are two, else of the predicted one).
+fn classified(model: &Model, probabilities: &[Option<Vec<f64>>]) -> Result<Vec<ArrayRef>, String> {
+    let two = model.classes.len() == 2;
+    let mut class = Vec::with_capacity(probabilities.len());
+    let mut probability = Vec::with_capacity(probabilities.len());
+    for p in probabilities {
+        match p {
+            Some(p) => {
+                let best = (0..p.len())
+                    .max_by(|a, b| p[*a].total_cmp(&p[*b]).then(b.cmp(a)))
+                    .unwrap_or(0);
+                class.push(model.classes.get(best).map(String::as_str));
+                probability.push(Some(if two { p[1] } else { p[best] }));
+            }
+            None => {
+                class.push(None);
+                probability.push(None);
+            }
+        }
+    }
+    let text: ArrayRef = Arc::new(StringArray::from(class));
+    let label_type = model.outputs[0].data_type.to_arrow();
+    let prediction = arrow::compute::cast(&text, &label_type).map_err(|e| e.to_string())?;
+    Ok(vec![prediction, Arc::new(Float64Array::from(probability))])
 }

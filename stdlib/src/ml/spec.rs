@@ -28,17 +28,56 @@ pub enum TransformerSpec {
         columns: Vec<String>,
         strategy: ImputeStrategy,
     },
+    /// string → tokens.
+    Tokenize {
+        columns: Vec<String>,
+        lowercase: bool,
+    },
+    /// tokens → tokens.
+    RemoveStopwords {
+        columns: Vec<String>,
+    },
+    /// tokens → tokens and their 2..=n-grams.
+    Ngrams {
+        columns: Vec<String>,
+        n: u64,
+    },
+    /// tokens → hashed term counts.
+    HashingTf {
+        columns: Vec<String>,
+        num_features: u64,
+    },
+    /// tokens → tf-idf over a fitted vocabulary.
+    TfIdf {
+        columns: Vec<String>,
+        max_features: Option<u64>,
+        min_df: u64,
+    },
 }
 
 impl TransformerSpec {
     /// The transformer keywords, for the parser, suggestions and editors.
-    pub const KEYWORDS: &'static [&'static str] = &["standardize", "min_max_scale", "impute"];
+    pub const KEYWORDS: &'static [&'static str] = &[
+        "standardize",
+        "min_max_scale",
+        "impute",
+        "tokenize",
+        "remove_stopwords",
+        "ngrams",
+        "hashing_tf",
+        "tf_idf",
+    ];
 
     pub fn keyword(&self) -> &'static str {
         match self {
             TransformerSpec::Standardize { .. } => "standardize",
             TransformerSpec::MinMaxScale { .. } => "min_max_scale",
             TransformerSpec::Impute { .. } => "impute",
+            TransformerSpec::Tokenize { .. } => "tokenize",
+            TransformerSpec::RemoveStopwords { .. } => "remove_stopwords",
+            TransformerSpec::Ngrams { .. } => "ngrams",
+            TransformerSpec::HashingTf { .. } => "hashing_tf",
+            TransformerSpec::TfIdf { .. } => "tf_idf",
         }
     }
 
@@ -46,7 +85,12 @@ impl TransformerSpec {
         match self {
             TransformerSpec::Standardize { columns }
             | TransformerSpec::MinMaxScale { columns }
-            | TransformerSpec::Impute { columns, .. } => columns,
+            | TransformerSpec::Impute { columns, .. }
+            | TransformerSpec::Tokenize { columns, .. }
+            | TransformerSpec::RemoveStopwords { columns }
+            | TransformerSpec::Ngrams { columns, .. }
+            | TransformerSpec::HashingTf { columns, .. }
+            | TransformerSpec::TfIdf { columns, .. } => columns,
         }
     }
 }
@@ -93,6 +137,10 @@ pub enum EstimatorSpec {
         tolerance: f64,
         seed: u64,
         n_init: u64,
+    },
+    NaiveBayes {
+        kind: super::naive_bayes::NaiveBayesKind,
+        smoothing: f64,
     },
 }
 
@@ -171,6 +219,70 @@ pub const ESTIMATORS: &[(&str, &[OptionDoc])] = &[
             ),
         ],
     ),
+    (
+        "naive_bayes",
+        &[
+            (
+                "kind",
+                "string",
+                "\"multinomial\"",
+                "\"multinomial\" (counts, tf-idf) or \"gaussian\"",
+            ),
+            (
+                "smoothing",
+                "float64",
+                "1.0",
+                "multinomial: additive (Laplace) smoothing α",
+            ),
+        ],
+    ),
+];
+
+/// Per transformer: its options (name, type, default, meaning).
+pub const TRANSFORMER_OPTIONS: &[(&str, &[OptionDoc])] = &[
+    (
+        "impute",
+        &[(
+            "strategy",
+            "string",
+            "\"mean\"",
+            "\"mean\", \"median\" or \"mode\"",
+        )],
+    ),
+    (
+        "tokenize",
+        &[("lowercase", "bool", "true", "lowercase the text first")],
+    ),
+    (
+        "ngrams",
+        &[("n", "int64", "2", "add the runs of 2..=n tokens")],
+    ),
+    (
+        "hashing_tf",
+        &[(
+            "num_features",
+            "int64",
+            "262144",
+            "the vector's size (2^18)",
+        )],
+    ),
+    (
+        "tf_idf",
+        &[
+            (
+                "max_features",
+                "int64",
+                "(all)",
+                "keep the most frequent terms only",
+            ),
+            (
+                "min_df",
+                "int64",
+                "1",
+                "keep terms in at least this many documents",
+            ),
+        ],
+    ),
 ];
 
 impl EstimatorSpec {
@@ -179,6 +291,7 @@ impl EstimatorSpec {
             EstimatorSpec::LogisticRegression { .. } => "logistic_regression",
             EstimatorSpec::LinearRegression { .. } => "linear_regression",
             EstimatorSpec::Kmeans { .. } => "kmeans",
+            EstimatorSpec::NaiveBayes { .. } => "naive_bayes",
         }
     }
 
@@ -194,7 +307,7 @@ impl EstimatorSpec {
             data_type,
         };
         match self {
-            EstimatorSpec::LogisticRegression { .. } => vec![
+            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. } => vec![
                 column("prediction", label.cloned().unwrap_or(DataType::Int64)),
                 column("probability", DataType::Float64),
             ],

@@ -2,104 +2,17 @@
 //! the output of the one before), then the estimator on the transformed features, then
 //! the training metrics. The result is the [`Model`] artifact.
 
-use super::artifact::{FittedEstimator, FittedTransformer, Int8Weights, Model, TrainingReport};
+use super::artifact::{FittedEstimator, Int8Weights, Model, TrainingReport};
 use super::frame::Frame;
-use super::min_max_scale::MinMaxScaler;
-use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization, TransformerSpec};
-use super::standardize::Standardizer;
+use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization};
+use super::transform::fit_transformer;
 use super::{
-    Dataset, binary_metrics, impute, kmeans, linear_regression, logistic_regression,
+    Dataset, binary_metrics, kmeans, linear_regression, logistic_regression, naive_bayes,
     regression_metrics,
 };
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType as ArrowType;
 use indexmap::IndexMap;
-use std::time::Instant;
-
-/// Fits a transformer on the frame and applies it there.
-pub fn fit_transformer(
-    spec: &TransformerSpec,
-    frame: &mut Frame,
-) -> Result<FittedTransformer, String> {
-    let columns = spec.columns().to_vec();
-    let values: Vec<&[f64]> = columns
-        .iter()
-        .map(|c| frame.column(c))
-        .collect::<Result<_, _>>()?;
-    let fitted = match spec {
-        TransformerSpec::Standardize { .. } => {
-            let s = Standardizer::fit_columns(&values);
-            FittedTransformer::Standardize {
-                columns,
-                means: s.means,
-                scales: s.scales,
-            }
-        }
-        TransformerSpec::MinMaxScale { .. } => {
-            let s = MinMaxScaler::fit_columns(&values);
-            FittedTransformer::MinMaxScale {
-                columns,
-                mins: s.mins,
-                maxs: s.maxs,
-            }
-        }
-        TransformerSpec::Impute { strategy, .. } => {
-            let mut fills = Vec::new();
-            for (c, v) in columns.iter().zip(&values) {
-                fills.push(impute::fill_value(v, *strategy).ok_or_else(|| {
-                    format!("cannot impute `{c}`: it has no value in any training row")
-                })?);
-            }
-            FittedTransformer::Impute {
-                columns,
-                strategy: *strategy,
-                values: fills,
-            }
-        }
-    };
-    apply_transformer(&fitted, frame)?;
-    Ok(fitted)
-}
-
-/// Applies a fitted transformer to the frame's columns in place.
-pub fn apply_transformer(t: &FittedTransformer, frame: &mut Frame) -> Result<(), String> {
-    match t {
-        FittedTransformer::Standardize {
-            columns,
-            means,
-            scales,
-        } => {
-            let s = Standardizer {
-                means: means.clone(),
-                scales: scales.clone(),
-            };
-            for (j, c) in columns.iter().enumerate() {
-                s.apply_column(j, frame.column_mut(c)?);
-            }
-        }
-        FittedTransformer::MinMaxScale {
-            columns,
-            mins,
-            maxs,
-        } => {
-            let s = MinMaxScaler {
-                mins: mins.clone(),
-                maxs: maxs.clone(),
-            };
-            for (j, c) in columns.iter().enumerate() {
-                s.apply_column(j, frame.column_mut(c)?);
-            }
-        }
-        FittedTransformer::Impute {
-            columns, values, ..
-        } => {
-            for (c, v) in columns.iter().zip(values) {
-                impute::apply(frame.column_mut(c)?, *v);
-            }
-        }
-    }
-    Ok(())
-}
 
 /// The label column's values as text, null as `None`.
 fn label_text(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, String> {
@@ -137,17 +50,17 @@ fn classes_of(labels: &[Option<String>]) -> Vec<String> {
 
 /// The rows' features, refusing missing values with the column and the count.
 fn dataset(frame: &Frame, features: &[String], labels: Vec<f64>) -> Result<Dataset, String> {
-    for f in features {
-        let missing = frame.column(f)?.iter().filter(|x| x.is_nan()).count();
-        if missing > 0 {
-            return Err(format!(
-                "feature `{f}` is missing (null or NaN) in {missing} of {} training rows; add `| impute {f}` to the model or `| drop_null {f}` before it",
-                frame.rows
-            ));
-        }
+    let design = frame.design(features)?;
+    if let Some((f, missing)) = design.missing_counts.iter().find(|(_, n)| *n > 0) {
+        return Err(format!(
+            "feature `{f}` is missing (null or NaN) in {missing} of {} training rows; add `| impute {f}` to the model or `| drop_null {f}` before it",
+            frame.rows
+        ));
     }
-    Dataset::new(features.len(), frame.matrix(features)?, labels)
-        .ok_or_else(|| "the features and labels have different lengths".to_string())
+    let mut data = Dataset::new(design.cols, design.dense, labels)
+        .ok_or_else(|| "the features and labels have different lengths".to_string())?;
+    data.sparse = design.sparse;
+    Ok(data)
 }
 
 /// Training metrics of a classifier scoring `scores` (probability of class 1).
@@ -200,7 +113,6 @@ fn score_and_quantize(
 
 /// Fits the model a `model` declaration describes on these rows.
 pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
-    let started = Instant::now();
     let names: Vec<String> = spec.input.iter().map(|c| c.name.clone()).collect();
     let mut frame = Frame::from_batches(batches, &names)?;
     if frame.rows == 0 {
@@ -222,11 +134,18 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                     label.name, frame.rows, label.name
                 ));
             }
-            if matches!(spec.estimator, EstimatorSpec::LogisticRegression { .. }) {
+            let classifier = matches!(
+                spec.estimator,
+                EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
+            );
+            if classifier {
                 classes = classes_of(&text);
-                if classes.len() != 2 {
+                let binary_only =
+                    matches!(spec.estimator, EstimatorSpec::LogisticRegression { .. });
+                if classes.len() < 2 || (binary_only && classes.len() != 2) {
                     return Err(format!(
-                        "logistic_regression here is binary: label `{}` must have exactly 2 values in training, it has {} ({})",
+                        "{}: label `{}` has {} distinct value(s) in training ({}); {}",
+                        spec.estimator.name(),
                         label.name,
                         classes.len(),
                         classes
@@ -234,16 +153,24 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                             .take(5)
                             .cloned()
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        if binary_only {
+                            "logistic_regression is binary for now (exactly 2); naive_bayes takes more"
+                        } else {
+                            "a classifier needs at least 2"
+                        }
                     ));
                 }
+                let index: std::collections::HashMap<&str, usize> = classes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i))
+                    .collect();
                 text.iter()
                     .map(|v| {
-                        if v.as_deref() == Some(classes[1].as_str()) {
-                            1.0
-                        } else {
-                            0.0
-                        }
+                        v.as_deref()
+                            .and_then(|v| index.get(v))
+                            .map_or(f64::NAN, |i| *i as f64)
                     })
                     .collect()
             } else {
@@ -258,6 +185,17 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
         }
     };
     let mut data = dataset(&frame, &spec.features, labels)?;
+    if data.sparse.is_some()
+        && matches!(
+            spec.estimator,
+            EstimatorSpec::LinearRegression { .. } | EstimatorSpec::Kmeans { .. }
+        )
+    {
+        return Err(format!(
+            "{} takes numeric features only; term vectors go to logistic_regression or naive_bayes",
+            spec.estimator.name()
+        ));
+    }
     let metrics;
     let estimator = match &spec.estimator {
         EstimatorSpec::LogisticRegression {
@@ -290,7 +228,9 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                     weights: weights.to_vec(),
                     ..fitted.clone()
                 };
-                let scores: Vec<f64> = (0..data.rows).map(|i| m.probability(data.row(i))).collect();
+                let scores: Vec<f64> = (0..data.rows)
+                    .map(|i| m.probability_of(data.features_of(i)))
+                    .collect();
                 binary_report(&data.labels, &scores)
             };
             let int8;
@@ -311,6 +251,28 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
             let int8;
             (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
             FittedEstimator::LinearRegression { model, int8 }
+        }
+        EstimatorSpec::NaiveBayes { kind, smoothing } => {
+            let model = naive_bayes::fit(&data, classes.len(), *kind, *smoothing)?;
+            let scores: Vec<f64> = (0..data.rows)
+                .map(|i| {
+                    let p = model.probabilities(data.features_of(i));
+                    if classes.len() == 2 { p[1] } else { f64::NAN }
+                })
+                .collect();
+            metrics = if classes.len() == 2 {
+                binary_report(&data.labels, &scores)
+            } else {
+                let right = (0..data.rows)
+                    .filter(|&i| {
+                        let p = model.probabilities(data.features_of(i));
+                        let best = (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b]));
+                        best == Some(data.labels[i] as usize)
+                    })
+                    .count();
+                IndexMap::from([("accuracy".to_string(), right as f64 / data.rows as f64)])
+            };
+            FittedEstimator::NaiveBayes { model }
         }
         EstimatorSpec::Kmeans {
             k,
@@ -348,7 +310,6 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
         estimator,
         training: TrainingReport {
             rows: data.rows as u64,
-            seconds: started.elapsed().as_secs_f64(),
             metrics,
         },
     })
