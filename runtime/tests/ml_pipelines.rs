@@ -85,12 +85,8 @@ fn yaml_and_dsl_train_the_same_model() {
         )
         .unwrap();
     }
-    let read = |d: &tempfile::TempDir| {
-        let m = Model::from_json(&std::fs::read_to_string(d.path().join("risk.model")).unwrap())
-            .unwrap();
-        m
-    };
-    assert_eq!(read(&a), read(&b));
+    let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("risk.model")).unwrap();
+    assert_eq!(read(&a), read(&b), "byte-identical model files");
 }
 
 #[test]
@@ -124,9 +120,7 @@ sink k -> model(out + "/k.model")
         )
         .unwrap();
         let read = |name: &str| {
-            let mut m =
-                Model::from_json(&std::fs::read_to_string(out.path().join(name)).unwrap()).unwrap();
-            m
+            Model::from_json(&std::fs::read_to_string(out.path().join(name)).unwrap()).unwrap()
         };
         models.push((read("m.model"), read("k.model")));
     }
