@@ -322,3 +322,64 @@ sink logistic -> model("{out}/logistic.model")
         }
     }
 }
+
+#[test]
+fn multinomial_logistic_regression_agrees_with_scikit_learn() {
+    let Some(data) = shared_data() else { return };
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("stdlib/tests/sklearn/multiclass_reference.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+source quakes = csv("{}", header = true)
+let typed = quakes | drop_null `Magnitude Type`
+let train = typed | filter floor(Latitude * 1000) as int64 % 5 != 0
+let test = typed | filter floor(Latitude * 1000) as int64 % 5 == 0
+model kind = train
+  | standardize Latitude, Longitude, Depth, Magnitude
+  | fit logistic_regression(label = `Magnitude Type`, features = [Latitude, Longitude, Depth, Magnitude], l2 = {l2}, max_iter = 500, tolerance = 1e-9)
+let metrics = test | predict kind | evaluate multiclass(label = `Magnitude Type`)
+sink metrics -> json("{out}/metrics.json")
+sink kind -> model("{out}/kind.model")
+"#,
+        data.join("earthquakes/database.csv").display(),
+        l2 = reference["l2"].as_f64().unwrap(),
+        out = out.path().display(),
+    );
+    run_source(
+        &SourceFile::new("quakes.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let got = metrics(&out.path().join("metrics.json"));
+    eprintln!("Sluice {got}\nscikit-learn {reference}");
+    let model =
+        Model::from_json(&std::fs::read_to_string(out.path().join("kind.model")).unwrap()).unwrap();
+    assert_eq!(
+        model.classes.len() as u64,
+        reference["classes"].as_u64().unwrap()
+    );
+    assert_eq!(
+        model.training.rows,
+        reference["train_rows"].as_u64().unwrap()
+    );
+    assert_eq!(
+        got["rows"].as_u64().unwrap(),
+        reference["test_rows"].as_u64().unwrap()
+    );
+    for (k, tolerance) in [
+        ("accuracy", 0.005),
+        ("macro_f1", 0.01),
+        ("weighted_f1", 0.01),
+    ] {
+        let (a, b) = (got[k].as_f64().unwrap(), reference[k].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{k}: Sluice {a}, scikit-learn {b}"
+        );
+    }
+}

@@ -130,7 +130,8 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
         PlanOp::Evaluate { spec } => {
             need = match spec {
                 EvaluateSpec::Binary { label, score, .. } => vec![label.clone(), score.clone()],
-                EvaluateSpec::Regression { label, prediction } => {
+                EvaluateSpec::Regression { label, prediction }
+                | EvaluateSpec::Multiclass { label, prediction } => {
                     vec![label.clone(), prediction.clone()]
                 }
                 EvaluateSpec::Clustering {

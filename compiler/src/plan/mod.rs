@@ -582,6 +582,11 @@ fn evaluation(e: &EvaluateSpec) -> String {
             name(label),
             name(score)
         ),
+        EvaluateSpec::Multiclass { label, prediction } => format!(
+            "multiclass(label = {}, prediction = {})",
+            name(label),
+            name(prediction)
+        ),
         EvaluateSpec::Regression { label, prediction } => format!(
             "regression(label = {}, prediction = {})",
             name(label),

@@ -957,6 +957,42 @@ impl Resolver<'_> {
                     threshold,
                 }
             }
+            "multiclass" => {
+                let mut class_column = |key: &str, default: Option<&str>| {
+                    let e = match (options.get(key), default) {
+                        (Some(e), _) => e.clone(),
+                        (None, Some(d)) => default_name(d),
+                        (None, None) => {
+                            self.model_error(
+                                Code::ArgumentCount,
+                                "`evaluate multiclass` needs `label`".into(),
+                                kind.span,
+                                "missing",
+                                "name the true class column: `label = species`",
+                            );
+                            return None;
+                        }
+                    };
+                    let (name, t) = self.column_arg(&e, schema, &format!("`{key}`"))?;
+                    if matches!(t, DataType::List(_)) {
+                        self.model_error(
+                            Code::ArgumentType,
+                            format!("`{key}` must be one value per row; `{name}` is {t}"),
+                            e.span,
+                            "a list",
+                            "evaluate a class column",
+                        );
+                        return None;
+                    }
+                    Some(name)
+                };
+                let label = class_column("label", None);
+                let prediction = class_column("prediction", Some("prediction"));
+                EvaluateSpec::Multiclass {
+                    label: label?,
+                    prediction: prediction?,
+                }
+            }
             "regression" => {
                 let label = numeric_column(self, "label", None);
                 let prediction = numeric_column(self, "prediction", Some("prediction"));

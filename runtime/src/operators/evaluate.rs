@@ -1,13 +1,16 @@
 //! `| evaluate KIND(...)`: one row of metrics over every input row (binary,
-//! regression or clustering; see `sluice_stdlib::ml` for how each is computed).
+//! multiclass, regression or clustering; see `sluice_stdlib::ml` for how each is
+//! computed).
 
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 use arrow::datatypes::SchemaRef;
-use sluice_stdlib::ml::frame::Frame;
+use sluice_stdlib::ml::frame::{Frame, text_of};
 use sluice_stdlib::ml::spec::EvaluateSpec;
-use sluice_stdlib::ml::{binary_metrics, clustering_metrics, regression_metrics};
+use sluice_stdlib::ml::{
+    binary_metrics, clustering_metrics, multiclass_metrics, regression_metrics,
+};
 use std::sync::Arc;
 
 /// A metric value as the column type `EvaluateSpec::outputs` gives it.
@@ -54,6 +57,17 @@ pub fn run(input: &Partitions, spec: &EvaluateSpec, out: SchemaRef) -> RunResult
                 Int(m.false_positives),
                 Int(m.false_negatives),
                 Int(m.true_positives),
+            ]
+        }
+        EvaluateSpec::Multiclass { label, prediction } => {
+            let text = |c: &str| text_of(&batches, c).map_err(RunError::new);
+            let m = multiclass_metrics::evaluate(&text(label)?, &text(prediction)?);
+            vec![
+                Int(m.rows),
+                Int(m.classes),
+                Float(m.accuracy),
+                Float(m.macro_f1),
+                Float(m.weighted_f1),
             ]
         }
         EvaluateSpec::Regression { label, prediction } => {

@@ -18,6 +18,7 @@ use super::kmeans::KMeansModel;
 use super::linear_regression::LinearModel;
 use super::logistic_regression::LogisticModel;
 use super::naive_bayes::NaiveBayesModel;
+use super::softmax_regression::SoftmaxModel;
 use super::spec::ModelColumn;
 use super::tf_idf::TfIdf;
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,11 @@ pub enum FittedEstimator {
         #[serde(flatten)]
         model: NaiveBayesModel,
     },
+    /// `logistic_regression` on three classes or more.
+    MultinomialLogisticRegression {
+        #[serde(flatten)]
+        model: SoftmaxModel,
+    },
 }
 
 /// How the model was trained, and how it scored on its training rows. (No wall time:
@@ -206,6 +212,9 @@ impl Model {
             FittedEstimator::LogisticRegression { model, .. } => vec![model.weights.len()],
             FittedEstimator::LinearRegression { model, .. } => vec![model.weights.len()],
             FittedEstimator::Kmeans { model } => model.centers.iter().map(Vec::len).collect(),
+            FittedEstimator::MultinomialLogisticRegression { model } => {
+                model.weights.iter().map(Vec::len).collect()
+            }
             FittedEstimator::NaiveBayes { model } => model
                 .per_class
                 .iter()

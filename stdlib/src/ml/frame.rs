@@ -89,6 +89,24 @@ pub fn numeric_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
     Ok(out)
 }
 
+/// A column's values as text (numbers and bools as they print), null as `None`: how
+/// class labels are compared.
+pub fn text_of(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let column = b
+            .column_by_name(name)
+            .ok_or_else(|| format!("the input has no column `{name}`"))?;
+        let text = arrow::compute::cast(column, &ArrowType::Utf8).map_err(|e| e.to_string())?;
+        out.extend(
+            text.as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::to_string)),
+        );
+    }
+    Ok(out)
+}
+
 impl Frame {
     /// The named columns of `batches`, in order, one after the other: strings as text,
     /// lists of strings as tokens, the rest as numbers.

@@ -15,12 +15,9 @@
 
 use super::Dataset;
 use super::dataset::Row;
-use argmin::core::{CostFunction, Error, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
+use super::lbfgs;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::Mutex;
 
 /// Training options.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +49,7 @@ pub struct LogisticModel {
     pub objective: f64,
 }
 
-fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
     } else {
@@ -62,7 +59,7 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 /// `log(1 + e^z)` without overflow.
-fn softplus(z: f64) -> f64 {
+pub(crate) fn softplus(z: f64) -> f64 {
     if z > 0.0 {
         z + (-z).exp().ln_1p()
     } else {
@@ -85,112 +82,62 @@ impl LogisticModel {
     }
 }
 
-/// The last evaluation: parameters, loss, gradient.
-type Evaluation = (Vec<f64>, f64, Vec<f64>);
-
-/// The objective for argmin; parameters are `[w..., b]`. The last (loss, gradient)
-/// pair is kept, since argmin asks for the cost and the gradient separately.
-struct Objective<'a> {
-    data: &'a Dataset,
-    l2: f64,
-    last: Mutex<Option<Evaluation>>,
-}
-
-impl Objective<'_> {
-    fn evaluate(&self, p: &[f64]) -> (f64, Vec<f64>) {
-        if let Ok(last) = self.last.lock()
-            && let Some((at, loss, grad)) = last.as_ref()
-            && at.as_slice() == p
-        {
-            return (*loss, grad.clone());
-        }
-        let d = self.data.width();
-        let (w, b) = (&p[..d], p[d]);
-        let (loss, mut grad) = self
-            .data
-            .par_chunks()
-            .map(|chunk| {
-                let mut loss = 0.0;
-                let mut grad = vec![0.0; d + 1];
-                for i in 0..chunk.rows() {
-                    let x = chunk.features(i);
-                    let (y, s) = (chunk.labels[i], chunk.weight(i));
-                    let z = x.dot(w) + b;
-                    loss += s * (softplus(z) - y * z);
-                    let r = s * (sigmoid(z) - y);
-                    x.add_scaled(&mut grad[..d], r);
-                    grad[d] += r;
+/// The mean weighted log loss plus the L2 term, and its gradient, at `p = [w..., b]`:
+/// one parallel pass over the data's chunks, summed per chunk and combined.
+fn loss_and_gradient(data: &Dataset, l2: f64, p: &[f64]) -> (f64, Vec<f64>) {
+    let d = data.width();
+    let (w, b) = (&p[..d], p[d]);
+    let (loss, mut grad) = data
+        .par_chunks()
+        .map(|chunk| {
+            let mut loss = 0.0;
+            let mut grad = vec![0.0; d + 1];
+            for i in 0..chunk.rows() {
+                let x = chunk.features(i);
+                let (y, s) = (chunk.labels[i], chunk.weight(i));
+                let z = x.dot(w) + b;
+                loss += s * (softplus(z) - y * z);
+                let r = s * (sigmoid(z) - y);
+                x.add_scaled(&mut grad[..d], r);
+                grad[d] += r;
+            }
+            (loss, grad)
+        })
+        .reduce(
+            || (0.0, vec![0.0; d + 1]),
+            |(l1, mut g1), (l2, g2)| {
+                for (a, b) in g1.iter_mut().zip(&g2) {
+                    *a += b;
                 }
-                (loss, grad)
-            })
-            .reduce(
-                || (0.0, vec![0.0; d + 1]),
-                |(l1, mut g1), (l2, g2)| {
-                    for (a, b) in g1.iter_mut().zip(&g2) {
-                        *a += b;
-                    }
-                    (l1 + l2, g1)
-                },
-            );
-        let n = self.data.rows.max(1) as f64;
-        let mut loss = loss / n;
-        for g in &mut grad {
-            *g /= n;
-        }
-        for j in 0..d {
-            loss += 0.5 * self.l2 * w[j] * w[j];
-            grad[j] += self.l2 * w[j];
-        }
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((p.to_vec(), loss, grad.clone()));
-        }
-        (loss, grad)
+                (l1 + l2, g1)
+            },
+        );
+    let n = data.rows.max(1) as f64;
+    let mut loss = loss / n;
+    for g in &mut grad {
+        *g /= n;
     }
-}
-
-impl CostFunction for Objective<'_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Vec<f64>) -> Result<f64, Error> {
-        Ok(self.evaluate(p).0)
+    for j in 0..d {
+        loss += 0.5 * l2 * w[j] * w[j];
+        grad[j] += l2 * w[j];
     }
-}
-
-impl Gradient for Objective<'_> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, Error> {
-        Ok(self.evaluate(p).1)
-    }
+    (loss, grad)
 }
 
 /// Fits the model; labels must be 0 or 1 (the caller checks).
 pub fn fit(data: &Dataset, options: &LogisticOptions) -> Result<LogisticModel, String> {
-    let objective = Objective {
-        data,
-        l2: options.l2,
-        last: Mutex::new(None),
-    };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(options.tolerance)
-        .and_then(|s| s.with_tolerance_cost(1e-12))
-        .map_err(|e| format!("cannot set up L-BFGS: {e}"))?;
-    let start = vec![0.0; data.width() + 1];
-    let result = Executor::new(objective, solver)
-        .configure(|state| state.param(start).max_iters(options.max_iter))
-        .run()
-        .map_err(|e| format!("L-BFGS failed: {e}"))?;
-    let state = result.state();
-    let best = state
-        .get_best_param()
-        .cloned()
-        .ok_or("L-BFGS returned no parameters")?;
     let d = data.width();
+    let m = lbfgs::minimize(
+        |p| loss_and_gradient(data, options.l2, p),
+        vec![0.0; d + 1],
+        options.max_iter,
+        options.tolerance,
+    )?;
     Ok(LogisticModel {
-        weights: best[..d].to_vec(),
-        intercept: best[d],
-        iterations: state.get_iter(),
-        objective: state.get_best_cost(),
+        weights: m.params[..d].to_vec(),
+        intercept: m.params[d],
+        iterations: m.iterations,
+        objective: m.objective,
     })
 }
 
@@ -239,19 +186,15 @@ mod tests {
     fn the_gradient_matches_finite_differences() {
         let data = Dataset::new(2, vec![0.5, -1.0, 2.0, 0.3, -0.7, 1.1], vec![1.0, 0.0, 1.0])
             .unwrap_or_else(|| unreachable!());
-        let o = Objective {
-            data: &data,
-            l2: 0.1,
-            last: Mutex::new(None),
-        };
+        let evaluate = |p: &[f64]| loss_and_gradient(&data, 0.1, p);
         let p = vec![0.3, -0.2, 0.1];
-        let (_, grad) = o.evaluate(&p);
+        let (_, grad) = evaluate(&p);
         for j in 0..3 {
             let mut up = p.clone();
             up[j] += 1e-6;
             let mut down = p.clone();
             down[j] -= 1e-6;
-            let numeric = (o.evaluate(&up).0 - o.evaluate(&down).0) / 2e-6;
+            let numeric = (evaluate(&up).0 - evaluate(&down).0) / 2e-6;
             assert!(
                 (numeric - grad[j]).abs() < 1e-6,
                 "{j}: {numeric} vs {}",

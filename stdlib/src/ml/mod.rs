@@ -9,10 +9,12 @@
 //!   row-major matrix estimators train on, in parallel chunks;
 //! - transformers: [`standardize`], [`min_max_scale`], [`impute`], and for text
 //!   [`text`] (tokenize, remove_stopwords, ngrams, hashing_tf) and [`tf_idf`];
-//! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS),
+//! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS) and
+//!   [`softmax_regression`] (its multinomial form, three classes or more),
 //!   [`linear_regression`] (ridge, closed form), [`kmeans`] (k-means++, Lloyd),
 //!   [`naive_bayes`] (multinomial, gaussian);
-//! - metrics: [`binary_metrics`], [`regression_metrics`], [`clustering_metrics`].
+//! - metrics: [`binary_metrics`], [`multiclass_metrics`], [`regression_metrics`],
+//!   [`clustering_metrics`].
 
 pub mod artifact;
 pub mod binary_metrics;
@@ -21,12 +23,15 @@ pub mod dataset;
 pub mod frame;
 pub mod impute;
 pub mod kmeans;
+pub mod lbfgs;
 pub mod linear_regression;
 pub mod logistic_regression;
 pub mod min_max_scale;
+pub mod multiclass_metrics;
 pub mod naive_bayes;
 pub mod predict;
 pub mod regression_metrics;
+pub mod softmax_regression;
 pub mod spec;
 pub mod standardize;
 pub mod text;

@@ -28,6 +28,10 @@ pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, Stri
                 .collect();
             classified(model, &p)?
         }
+        FittedEstimator::MultinomialLogisticRegression { model: m } => {
+            let p: Vec<Option<Vec<f64>>> = rows.map(|r| r.map(|r| m.probabilities(r))).collect();
+            classified(model, &p)?
+        }
         FittedEstimator::NaiveBayes { model: m } => {
             let p: Vec<Option<Vec<f64>>> = rows.map(|r| r.map(|r| m.probabilities(r))).collect();
             classified(model, &p)?

@@ -340,6 +340,10 @@ pub enum EvaluateSpec {
         score: String,
         threshold: f64,
     },
+    Multiclass {
+        label: String,
+        prediction: String,
+    },
     Regression {
         label: String,
         prediction: String,
@@ -372,6 +376,13 @@ pub const EVALUATIONS: &[(&str, &[ArgumentDoc])] = &[
         ],
     ),
     (
+        "multiclass",
+        &[
+            ("label", "the true class column (any type)", "(required)"),
+            ("prediction", "the predicted class", "prediction"),
+        ],
+    ),
+    (
         "regression",
         &[
             ("label", "the true value column", "(required)"),
@@ -397,6 +408,7 @@ impl EvaluateSpec {
     pub fn name(&self) -> &'static str {
         match self {
             EvaluateSpec::Binary { .. } => "binary",
+            EvaluateSpec::Multiclass { .. } => "multiclass",
             EvaluateSpec::Regression { .. } => "regression",
             EvaluateSpec::Clustering { .. } => "clustering",
         }
@@ -426,6 +438,13 @@ impl EvaluateSpec {
                 i("false_positives"),
                 i("false_negatives"),
                 i("true_positives"),
+            ],
+            EvaluateSpec::Multiclass { .. } => vec![
+                i("rows"),
+                i("classes"),
+                f("accuracy"),
+                f("macro_f1"),
+                f("weighted_f1"),
             ],
             EvaluateSpec::Regression { .. } => {
                 vec![i("rows"), f("mse"), f("rmse"), f("mae"), f("r2")]

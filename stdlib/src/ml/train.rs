@@ -3,33 +3,15 @@
 //! the training metrics. The result is the [`Model`] artifact.
 
 use super::artifact::{FittedEstimator, Int8Weights, Model, TrainingReport};
-use super::frame::Frame;
+use super::frame::{Frame, text_of};
 use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization};
 use super::transform::fit_transformer;
 use super::{
     Dataset, binary_metrics, kmeans, linear_regression, logistic_regression, naive_bayes,
-    regression_metrics,
+    regression_metrics, softmax_regression,
 };
 use arrow::array::RecordBatch;
-use arrow::datatypes::DataType as ArrowType;
 use indexmap::IndexMap;
-
-/// The label column's values as text, null as `None`.
-fn label_text(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, String> {
-    let mut out = Vec::new();
-    for b in batches {
-        let column = b
-            .column_by_name(name)
-            .ok_or_else(|| format!("the input has no label column `{name}`"))?;
-        let text = arrow::compute::cast(column, &ArrowType::Utf8).map_err(|e| e.to_string())?;
-        let text = text
-            .as_any()
-            .downcast_ref::<arrow::array::StringArray>()
-            .ok_or("the label does not convert to text")?;
-        out.extend(text.iter().map(|v| v.map(str::to_string)));
-    }
-    Ok(out)
-}
 
 /// The distinct label values in order: numerically for numeric labels.
 fn classes_of(labels: &[Option<String>]) -> Vec<String> {
@@ -126,7 +108,7 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
     let labels: Vec<f64> = match &spec.label {
         None => vec![0.0; frame.rows],
         Some(label) => {
-            let text = label_text(batches, &label.name)?;
+            let text = text_of(batches, &label.name)?;
             let missing = text.iter().filter(|v| v.is_none()).count();
             if missing > 0 {
                 return Err(format!(
@@ -140,25 +122,13 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
             );
             if classifier {
                 classes = classes_of(&text);
-                let binary_only =
-                    matches!(spec.estimator, EstimatorSpec::LogisticRegression { .. });
-                if classes.len() < 2 || (binary_only && classes.len() != 2) {
+                if classes.len() < 2 {
                     return Err(format!(
-                        "{}: label `{}` has {} distinct value(s) in training ({}); {}",
+                        "{}: label `{}` has {} distinct value(s) in training ({}); a classifier needs at least 2",
                         spec.estimator.name(),
                         label.name,
                         classes.len(),
-                        classes
-                            .iter()
-                            .take(5)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        if binary_only {
-                            "logistic_regression is binary for now (exactly 2); naive_bayes takes more"
-                        } else {
-                            "a classifier needs at least 2"
-                        }
+                        classes.join(", ")
                     ));
                 }
                 let index: std::collections::HashMap<&str, usize> = classes
@@ -206,36 +176,62 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
             quantize: how,
         } => {
             if *class_weight == ClassWeight::Balanced {
-                let positives = data.labels.iter().filter(|&&y| y == 1.0).count() as f64;
+                let k = classes.len() as f64;
+                let mut counts = vec![0.0; classes.len()];
+                for y in &data.labels {
+                    counts[*y as usize] += 1.0;
+                }
                 let n = data.rows as f64;
-                let (w0, w1) = (n / (2.0 * (n - positives)), n / (2.0 * positives));
                 data.weights = Some(
                     data.labels
                         .iter()
-                        .map(|&y| if y == 1.0 { w1 } else { w0 })
+                        .map(|y| n / (k * counts[*y as usize]))
                         .collect(),
                 );
             }
-            let options = logistic_regression::LogisticOptions {
-                l2: *l2,
-                max_iter: *max_iter,
-                tolerance: *tolerance,
-            };
-            let mut model = logistic_regression::fit(&data, &options)?;
-            let fitted = model.clone();
-            let score = |weights: &[f64]| {
-                let m = logistic_regression::LogisticModel {
-                    weights: weights.to_vec(),
-                    ..fitted.clone()
+            if classes.len() > 2 {
+                if *how != Quantization::None {
+                    return Err(
+                        "quantize = int8 is for binary logistic and linear regression; this label has more than two classes".into(),
+                    );
+                }
+                let model =
+                    softmax_regression::fit(&data, classes.len(), *l2, *max_iter, *tolerance)?;
+                let (mut right, mut loss) = (0usize, 0.0);
+                for i in 0..data.rows {
+                    let p = model.probabilities(data.features_of(i));
+                    let y = data.labels[i] as usize;
+                    let best = (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b]));
+                    right += usize::from(best == Some(y));
+                    loss -= p[y].clamp(f64::EPSILON, 1.0).ln();
+                }
+                metrics = IndexMap::from([
+                    ("accuracy".to_string(), right as f64 / data.rows as f64),
+                    ("log_loss".to_string(), loss / data.rows as f64),
+                ]);
+                FittedEstimator::MultinomialLogisticRegression { model }
+            } else {
+                let options = logistic_regression::LogisticOptions {
+                    l2: *l2,
+                    max_iter: *max_iter,
+                    tolerance: *tolerance,
                 };
-                let scores: Vec<f64> = (0..data.rows)
-                    .map(|i| m.probability_of(data.features_of(i)))
-                    .collect();
-                binary_report(&data.labels, &scores)
-            };
-            let int8;
-            (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
-            FittedEstimator::LogisticRegression { model, int8 }
+                let mut model = logistic_regression::fit(&data, &options)?;
+                let fitted = model.clone();
+                let score = |weights: &[f64]| {
+                    let m = logistic_regression::LogisticModel {
+                        weights: weights.to_vec(),
+                        ..fitted.clone()
+                    };
+                    let scores: Vec<f64> = (0..data.rows)
+                        .map(|i| m.probability_of(data.features_of(i)))
+                        .collect();
+                    binary_report(&data.labels, &scores)
+                };
+                let int8;
+                (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
+                FittedEstimator::LogisticRegression { model, int8 }
+            }
         }
         EstimatorSpec::LinearRegression { l2, quantize: how } => {
             let mut model = linear_regression::fit(&data, *l2)?;
