@@ -383,3 +383,50 @@ sink kind -> model("{out}/kind.model")
         );
     }
 }
+
+#[test]
+fn cross_validation_chooses_by_the_mean_fold_score_and_refits() {
+    let out = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+source loans = csv("examples/credit_risk/data/cs-training.csv", header = true, nulls = ["NA", ""])
+model risk = loans
+  | impute MonthlyIncome (strategy = median)
+  | standardize age, MonthlyIncome, RevolvingUtilizationOfUnsecuredLines
+  | cross_validate logistic_regression(
+      label = SeriousDlqin2yrs,
+      features = [age, MonthlyIncome, RevolvingUtilizationOfUnsecuredLines, `NumberOfTime30-59DaysPastDueNotWorse`],
+      l2 = [0.001, 1000.0],
+      max_iter = [50, 200],
+    ) (folds = 4, metric = log_loss, seed = 3)
+sink risk -> model("{}/risk.model")
+"#,
+        out.path().display()
+    );
+    run_source(
+        &SourceFile::new("cv.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let model =
+        Model::from_json(&std::fs::read_to_string(out.path().join("risk.model")).unwrap()).unwrap();
+    let cv = model.training.cross_validation.as_ref().unwrap();
+    assert_eq!(cv.candidates.len(), 4, "2 × 2 combinations");
+    assert!(cv.candidates.iter().all(|c| c.per_fold.len() == 4));
+    // Log loss: lower is better, and a huge penalty predicts the base rate only.
+    let best = cv
+        .candidates
+        .iter()
+        .map(|c| c.mean)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(cv.candidates[cv.chosen].mean, best);
+    match &cv.candidates[cv.chosen].estimator {
+        sluice_stdlib::ml::spec::EstimatorSpec::LogisticRegression { l2, .. } => {
+            assert_eq!(*l2, 0.001)
+        }
+        other => panic!("{other:?}"),
+    }
+    // The chosen candidate is refitted on every row.
+    assert_eq!(model.training.rows, 3012);
+}

@@ -436,6 +436,20 @@ fn step(op: &Operator) -> String {
         Operator::Fit { estimator, args } => {
             call_block(&format!("fit {}", display_name(&estimator.name)), args)
         }
+        Operator::CrossValidate {
+            estimator,
+            args: arguments,
+            options,
+        } => {
+            let mut s = call_block(
+                &format!("cross_validate {}", display_name(&estimator.name)),
+                arguments,
+            );
+            if !options.is_empty() {
+                s.push_str(&format!(" ({})", args(options)));
+            }
+            s
+        }
         Operator::Evaluate { kind, args } => {
             call_block(&format!("evaluate {}", display_name(&kind.name)), args)
         }

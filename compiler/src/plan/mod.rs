@@ -505,7 +505,22 @@ impl fmt::Display for PlanOp {
                         list(t.columns().iter().map(|c| name(c)))
                     )?;
                 }
-                write!(f, " {}", estimator(&spec.estimator))?;
+                match &spec.search {
+                    None => write!(f, " {}", estimator(&spec.estimator))?,
+                    Some(search) => write!(
+                        f,
+                        " cross_validate {} folds by {} seed {} over [{}]",
+                        search.folds,
+                        search.metric.name(),
+                        search.seed,
+                        search
+                            .candidates
+                            .iter()
+                            .map(estimator)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )?,
+                }
                 if let Some(label) = &spec.label {
                     write!(f, " label {}", name(&label.name))?;
                 }

@@ -15,8 +15,8 @@ use petgraph::stable_graph::NodeIndex;
 use sluice_stdlib::ml::impute::ImputeStrategy;
 use sluice_stdlib::ml::naive_bayes::NaiveBayesKind;
 use sluice_stdlib::ml::spec::{
-    ClassWeight, ESTIMATORS, EVALUATIONS, EstimatorSpec, EvaluateSpec, FitSpec, ModelColumn,
-    Quantization, TRANSFORMER_OPTIONS, TransformerSpec,
+    ClassWeight, CvMetric, ESTIMATORS, EVALUATIONS, EstimatorSpec, EvaluateSpec, FitSpec,
+    ModelColumn, Quantization, SearchSpec, TRANSFORMER_OPTIONS, TransformerSpec,
 };
 use sluice_stdlib::{DataType, Field, Schema};
 use std::collections::HashMap;
@@ -311,9 +311,17 @@ impl Resolver<'_> {
             self.no_fit(decl);
             return None;
         };
-        let Operator::Fit { estimator, args } = &last.op else {
-            self.no_fit(decl);
-            return None;
+        let (estimator, args, cv_options) = match &last.op {
+            Operator::Fit { estimator, args } => (estimator, args, None),
+            Operator::CrossValidate {
+                estimator,
+                args,
+                options,
+            } => (estimator, args, Some(options)),
+            _ => {
+                self.no_fit(decl);
+                return None;
+            }
         };
         let mut transformers = Vec::new();
         let mut ok = true;
@@ -324,7 +332,19 @@ impl Resolver<'_> {
                 None => ok = false,
             }
         }
-        let (estimator, label, features) = self.estimator(estimator, args, &schema, &kinds)?;
+        let (estimator_spec, label, features, search) = match cv_options {
+            None => {
+                let (e, l, f) = self.estimator(estimator, args, &schema, &kinds)?;
+                (e, l, f, None)
+            }
+            Some(options) => {
+                let (candidates, label, features) =
+                    self.candidates(estimator, args, &schema, &kinds)?;
+                let search = self.search(&last.keyword, options, candidates)?;
+                (search.candidates[0].clone(), label, features, Some(search))
+            }
+        };
+        let estimator = estimator_spec;
         if !ok {
             return None;
         }
@@ -348,6 +368,7 @@ impl Resolver<'_> {
             transformers,
             features,
             estimator,
+            search,
         };
         let node = self.plan.add(
             PlanNode {
@@ -361,6 +382,111 @@ impl Resolver<'_> {
             &[input],
         );
         Some(node)
+    }
+
+    /// The candidates of `cross_validate`: every combination of the options given as
+    /// lists (`l2 = [0.01, 0.1]`), each checked like a `fit`.
+    #[allow(clippy::type_complexity)]
+    fn candidates(
+        &mut self,
+        name: &Ident,
+        args: &[Arg],
+        schema: &Schema,
+        kinds: &HashMap<String, Kind>,
+    ) -> Option<(Vec<EstimatorSpec>, Option<ModelColumn>, Vec<String>)> {
+        let mut grids: Vec<Vec<Arg>> = vec![Vec::new()];
+        for a in args {
+            let values: Vec<Expr> = match (&a.name, &a.value.kind) {
+                (Some(n), ExprKind::List(items)) if n.name != "features" => items.clone(),
+                _ => vec![a.value.clone()],
+            };
+            if values.is_empty() {
+                self.model_error(
+                    Code::ArgumentCount,
+                    "an empty list of values to try".into(),
+                    a.value.span,
+                    "empty",
+                    "list at least one value: `l2 = [0.01, 0.1]`",
+                );
+                return None;
+            }
+            grids = grids
+                .into_iter()
+                .flat_map(|g| {
+                    values.iter().map(move |v| {
+                        let mut g = g.clone();
+                        g.push(Arg {
+                            name: a.name.clone(),
+                            value: v.clone(),
+                        });
+                        g
+                    })
+                })
+                .collect();
+        }
+        if grids.len() > 256 {
+            self.model_error(
+                Code::InvalidModel,
+                format!("{} candidates to cross-validate; at most 256", grids.len()),
+                name.span,
+                "too many combinations",
+                "list fewer values per option",
+            );
+            return None;
+        }
+        let mut candidates = Vec::new();
+        let mut shared = None;
+        for g in &grids {
+            let (e, label, features) = self.estimator(name, g, schema, kinds)?;
+            candidates.push(e);
+            shared = Some((label, features));
+        }
+        let (label, features) = shared?;
+        Some((candidates, label, features))
+    }
+
+    /// `cross_validate`'s options: folds, metric, seed.
+    fn search(
+        &mut self,
+        keyword: &Span,
+        options: &[Arg],
+        candidates: Vec<EstimatorSpec>,
+    ) -> Option<SearchSpec> {
+        let first = candidates.first()?.clone();
+        if !first.is_supervised() {
+            self.model_error(
+                Code::InvalidModel,
+                format!("`{}` has no label to cross-validate against", first.name()),
+                *keyword,
+                "unsupervised",
+                "use `fit` and compare clusterings with `evaluate clustering`",
+            );
+            return None;
+        }
+        let options = self.options("cross_validate", options, &["folds", "metric", "seed"])?;
+        let folds = match options.get("folds") {
+            Some(e) => self.int_option(e, "`folds`", 2)?,
+            None => 5,
+        };
+        let seed = match options.get("seed") {
+            Some(e) => self.int_option(e, "`seed`", 0)?,
+            None => 0,
+        };
+        let allowed = if first.is_classifier() {
+            CvMetric::CLASSIFICATION
+        } else {
+            CvMetric::REGRESSION
+        };
+        let metric = match options.get("metric") {
+            Some(e) => CvMetric::from_name(&self.word_option(e, "`metric`", allowed)?)?,
+            None => CvMetric::from_name(allowed[0])?,
+        };
+        Some(SearchSpec {
+            candidates,
+            folds,
+            metric,
+            seed,
+        })
     }
 
     fn no_fit(&mut self, decl: &ModelDecl) {
@@ -386,7 +512,7 @@ impl Resolver<'_> {
         } = &step.op
         else {
             let keyword = step.op.keyword();
-            let help = if keyword == "fit" {
+            let help = if keyword == "fit" || keyword == "cross_validate" {
                 "a model fits once: remove this `fit` or the last one".to_string()
             } else {
                 format!(

@@ -65,7 +65,7 @@ impl Resolver<'_> {
         let (op, out, extra) = match &step.op {
             Operator::Predict { model } => self.predict(model, &schema, step)?,
             Operator::Evaluate { kind, args } => self.evaluate(kind, args, &schema)?,
-            Operator::Fit { .. } | Operator::Transform { .. } => {
+            Operator::Fit { .. } | Operator::CrossValidate { .. } | Operator::Transform { .. } => {
                 let keyword = step.op.keyword();
                 self.diags.push(
                     Diagnostic::error(

@@ -351,6 +351,13 @@ pub enum Operator {
         estimator: Ident,
         args: Vec<Arg>,
     },
+    /// `cross_validate ESTIMATOR(..., option = [a, b]) (folds = 5, metric = roc_auc)`:
+    /// ends a model like `fit`, choosing among the option grid by k-fold scores.
+    CrossValidate {
+        estimator: Ident,
+        args: Vec<Arg>,
+        options: Vec<Arg>,
+    },
     /// `predict risk`: adds the model's output columns.
     Predict {
         model: Ident,
@@ -391,6 +398,7 @@ impl Operator {
             Operator::Explode { .. } => "explode",
             Operator::Repartition { .. } => "repartition",
             Operator::Fit { .. } => "fit",
+            Operator::CrossValidate { .. } => "cross_validate",
             Operator::Predict { .. } => "predict",
             Operator::Evaluate { .. } => "evaluate",
             Operator::Transform { transformer, .. } => {
@@ -425,6 +433,7 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "explode",
     "repartition",
     "fit",
+    "cross_validate",
     "predict",
     "evaluate",
     "standardize",

@@ -766,6 +766,23 @@ impl Builder {
                 let (estimator, args) = self.call_parts(rest, span);
                 Operator::Fit { estimator, args }
             }
+            Rule::op_cross_validate => {
+                let mut calls = Vec::new();
+                let mut options = Vec::new();
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::call => calls.push(p),
+                        Rule::args => options = self.args(p),
+                        _ => {}
+                    }
+                }
+                let (estimator, args) = self.call_parts(calls, span);
+                Operator::CrossValidate {
+                    estimator,
+                    args,
+                    options,
+                }
+            }
             Rule::op_evaluate => {
                 let (kind, args) = self.call_parts(rest, span);
                 Operator::Evaluate { kind, args }

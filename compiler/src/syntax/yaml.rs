@@ -141,6 +141,8 @@ struct Reader<'t> {
 
 const TOP_KEYS: &[&str] = &["pipeline", "params", "sources", "relations", "sinks"];
 const HINT_KEYS: &[&str] = &["cache", "partition", "materialize"];
+/// The options of `cross_validate` besides its estimator.
+const CV_OPTIONS: &[&str] = &["folds", "metric", "seed"];
 /// ML arguments that name columns or choices, written as names in the DSL.
 const NAME_ARGS: &[&str] = &[
     "label",
@@ -593,7 +595,7 @@ impl Reader<'_> {
         if matches!(
             steps.last(),
             Some(Step {
-                op: Operator::Fit { .. },
+                op: Operator::Fit { .. } | Operator::CrossValidate { .. },
                 ..
             })
         ) {
@@ -897,6 +899,41 @@ impl Reader<'_> {
                     "an estimator with its arguments: `{logistic_regression: {label: y, features: [a, b]}}`",
                 )?;
                 Operator::Fit { estimator, args }
+            }
+            "cross_validate" => {
+                let mut estimator = None;
+                let mut options = Vec::new();
+                for (k, v) in self.entries(
+                    arg,
+                    "an estimator with its arguments, and folds, metric, seed",
+                ) {
+                    let key_name = self.key_name(k);
+                    if estimator.is_none() && !CV_OPTIONS.contains(&key_name.as_str()) {
+                        estimator = Some((Ident::new(key_name, k.span), self.ml_args(v)));
+                    } else {
+                        let value = if key_name == "metric" {
+                            self.name_expr(v)
+                        } else {
+                            self.value_expr(v)
+                        };
+                        options.push(Arg {
+                            name: Some(Ident::new(key_name, k.span)),
+                            value,
+                        });
+                    }
+                }
+                let Some((estimator, args)) = estimator else {
+                    self.shape(
+                        arg,
+                        "`{logistic_regression: {...}, folds: 5, metric: roc_auc}`",
+                    );
+                    return None;
+                };
+                Operator::CrossValidate {
+                    estimator,
+                    args,
+                    options,
+                }
             }
             "evaluate" => {
                 let (kind, args) =

@@ -19,7 +19,7 @@ use super::linear_regression::LinearModel;
 use super::logistic_regression::LogisticModel;
 use super::naive_bayes::NaiveBayesModel;
 use super::softmax_regression::SoftmaxModel;
-use super::spec::ModelColumn;
+use super::spec::{CvMetric, EstimatorSpec, ModelColumn};
 use super::tf_idf::TfIdf;
 use serde::{Deserialize, Serialize};
 
@@ -129,8 +129,29 @@ pub enum FittedEstimator {
 /// the same data gives a byte-identical file; `explain --analyze` times the fit.)
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainingReport {
+    /// With `cross_validate`: every candidate's score and the one chosen (then refitted
+    /// on all the rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_validation: Option<CrossValidation>,
     pub rows: u64,
     pub metrics: indexmap::IndexMap<String, f64>,
+}
+
+/// How `cross_validate` chose.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrossValidation {
+    pub folds: u64,
+    pub metric: CvMetric,
+    pub candidates: Vec<CandidateScore>,
+    /// The index of the chosen candidate.
+    pub chosen: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    pub estimator: EstimatorSpec,
+    pub mean: f64,
+    pub per_fold: Vec<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

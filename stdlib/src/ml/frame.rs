@@ -163,6 +163,44 @@ impl Frame {
         Ok(frame)
     }
 
+    /// The given rows, in that order.
+    pub fn take(&self, rows: &[usize]) -> Frame {
+        fn pick<T: Clone>(values: &[T], rows: &[usize]) -> Vec<T> {
+            rows.iter().map(|&i| values[i].clone()).collect()
+        }
+        Frame {
+            rows: rows.len(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(k, v)| (k.clone(), pick(v, rows)))
+                .collect(),
+            text: self
+                .text
+                .iter()
+                .map(|(k, v)| (k.clone(), pick(v, rows)))
+                .collect(),
+            tokens: self
+                .tokens
+                .iter()
+                .map(|(k, v)| (k.clone(), pick(v, rows)))
+                .collect(),
+            vectors: self
+                .vectors
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        SparseColumn {
+                            dim: v.dim,
+                            rows: pick(&v.rows, rows),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
     pub fn column(&self, name: &str) -> Result<&[f64], String> {
         self.columns
             .get(name)

@@ -3,7 +3,8 @@
 //! estimator computes per-chunk statistics or gradients with rayon and combines them
 //! (the tree aggregation MLlib does across executors), so it scales with cores.
 //!
-//! - [`spec`]: what a `model` declaration asks to fit; [`train`] fits it into an
+//! - [`spec`]: what a `model` declaration asks to fit; [`train`] fits it (choosing
+//!   among candidates by [`cross_validation`] when asked) into an
 //!   [`artifact::Model`], which [`predict`] applies and which is saved as JSON;
 //! - [`frame`]: named feature columns (null and NaN are *missing*); [`dataset`]: the
 //!   row-major matrix estimators train on, in parallel chunks;
@@ -19,6 +20,7 @@
 pub mod artifact;
 pub mod binary_metrics;
 pub mod clustering_metrics;
+pub mod cross_validation;
 pub mod dataset;
 pub mod frame;
 pub mod impute;

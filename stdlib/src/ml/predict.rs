@@ -7,47 +7,58 @@ use super::transform::apply_transformer;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use std::sync::Arc;
 
-/// The output columns (`model.outputs`, in order) for one batch.
-pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, String> {
-    let names: Vec<String> = model.input.iter().map(|c| c.name.clone()).collect();
-    let mut frame = Frame::from_batches(std::slice::from_ref(batch), &names)?;
+/// What a model says about each row (`None` where a feature is missing).
+pub enum Scores {
+    /// Per row, each class's probability.
+    Classes(Vec<Option<Vec<f64>>>),
+    /// Per row, a predicted value.
+    Values(Vec<Option<f64>>),
+    /// Per row, the nearest cluster.
+    Clusters(Vec<Option<i64>>),
+}
+
+/// Scores a frame holding the model's input columns.
+pub fn score_frame(model: &Model, mut frame: Frame) -> Result<Scores, String> {
     for t in &model.transformers {
         apply_transformer(t, &mut frame)?;
     }
     let design = frame.design(&model.features)?;
     let rows = (0..frame.rows).map(|i| (!design.missing[i]).then(|| design.row(i)));
     Ok(match &model.estimator {
-        FittedEstimator::LogisticRegression { model: m, .. } => {
-            let p: Vec<Option<Vec<f64>>> = rows
-                .map(|r| {
-                    r.map(|r| {
-                        let p = m.probability_of(r);
-                        vec![1.0 - p, p]
-                    })
+        FittedEstimator::LogisticRegression { model: m, .. } => Scores::Classes(
+            rows.map(|r| {
+                r.map(|r| {
+                    let p = m.probability_of(r);
+                    vec![1.0 - p, p]
                 })
-                .collect();
-            classified(model, &p)?
-        }
+            })
+            .collect(),
+        ),
         FittedEstimator::MultinomialLogisticRegression { model: m } => {
-            let p: Vec<Option<Vec<f64>>> = rows.map(|r| r.map(|r| m.probabilities(r))).collect();
-            classified(model, &p)?
+            Scores::Classes(rows.map(|r| r.map(|r| m.probabilities(r))).collect())
         }
         FittedEstimator::NaiveBayes { model: m } => {
-            let p: Vec<Option<Vec<f64>>> = rows.map(|r| r.map(|r| m.probabilities(r))).collect();
-            classified(model, &p)?
+            Scores::Classes(rows.map(|r| r.map(|r| m.probabilities(r))).collect())
         }
-        FittedEstimator::LinearRegression { model: m, .. } => {
-            let p: Vec<Option<f64>> = rows
-                .map(|r| r.map(|r| r.dot(&m.weights) + m.intercept))
-                .collect();
-            vec![Arc::new(Float64Array::from(p))]
-        }
-        FittedEstimator::Kmeans { model: m } => {
-            let c: Vec<Option<i64>> = rows
-                .map(|r| r.map(|r| m.nearest(r.dense).0 as i64))
-                .collect();
-            vec![Arc::new(Int64Array::from(c))]
-        }
+        FittedEstimator::LinearRegression { model: m, .. } => Scores::Values(
+            rows.map(|r| r.map(|r| r.dot(&m.weights) + m.intercept))
+                .collect(),
+        ),
+        FittedEstimator::Kmeans { model: m } => Scores::Clusters(
+            rows.map(|r| r.map(|r| m.nearest(r.dense).0 as i64))
+                .collect(),
+        ),
+    })
+}
+
+/// The output columns (`model.outputs`, in order) for one batch.
+pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, String> {
+    let names: Vec<String> = model.input.iter().map(|c| c.name.clone()).collect();
+    let frame = Frame::from_batches(std::slice::from_ref(batch), &names)?;
+    Ok(match score_frame(model, frame)? {
+        Scores::Classes(p) => classified(model, &p)?,
+        Scores::Values(v) => vec![Arc::new(Float64Array::from(v))],
+        Scores::Clusters(c) => vec![Arc::new(Int64Array::from(c))],
     })
 }
 

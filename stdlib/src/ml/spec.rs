@@ -295,6 +295,14 @@ impl EstimatorSpec {
         }
     }
 
+    /// Whether the estimator predicts classes.
+    pub fn is_classifier(&self) -> bool {
+        matches!(
+            self,
+            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
+        )
+    }
+
     /// Whether the estimator learns from a label.
     pub fn is_supervised(&self) -> bool {
         !matches!(self, EstimatorSpec::Kmeans { .. })
@@ -328,7 +336,75 @@ pub struct FitSpec {
     pub transformers: Vec<TransformerSpec>,
     /// The estimator's features, after the transformers.
     pub features: Vec<String>,
+    /// The estimator; with a search, its first candidate (they differ only in options).
     pub estimator: EstimatorSpec,
+    /// `cross_validate`: the candidates to compare and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchSpec>,
+}
+
+/// `cross_validate ESTIMATOR(option = [a, b], ...) (folds = 5, metric = roc_auc)`: every
+/// combination of the listed option values is a candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchSpec {
+    pub candidates: Vec<EstimatorSpec>,
+    pub folds: u64,
+    pub metric: CvMetric,
+    pub seed: u64,
+}
+
+/// The metric `cross_validate` chooses by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CvMetric {
+    Accuracy,
+    RocAuc,
+    F1,
+    LogLoss,
+    R2,
+    Rmse,
+    Mse,
+    Mae,
+}
+
+impl CvMetric {
+    pub const CLASSIFICATION: &'static [&'static str] = &["accuracy", "roc_auc", "f1", "log_loss"];
+    pub const REGRESSION: &'static [&'static str] = &["r2", "rmse", "mse", "mae"];
+
+    pub fn from_name(name: &str) -> Option<CvMetric> {
+        Some(match name {
+            "accuracy" => CvMetric::Accuracy,
+            "roc_auc" => CvMetric::RocAuc,
+            "f1" => CvMetric::F1,
+            "log_loss" => CvMetric::LogLoss,
+            "r2" => CvMetric::R2,
+            "rmse" => CvMetric::Rmse,
+            "mse" => CvMetric::Mse,
+            "mae" => CvMetric::Mae,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CvMetric::Accuracy => "accuracy",
+            CvMetric::RocAuc => "roc_auc",
+            CvMetric::F1 => "f1",
+            CvMetric::LogLoss => "log_loss",
+            CvMetric::R2 => "r2",
+            CvMetric::Rmse => "rmse",
+            CvMetric::Mse => "mse",
+            CvMetric::Mae => "mae",
+        }
+    }
+
+    /// Whether a larger value is better.
+    pub fn higher_is_better(self) -> bool {
+        matches!(
+            self,
+            CvMetric::Accuracy | CvMetric::RocAuc | CvMetric::F1 | CvMetric::R2
+        )
+    }
 }
 
 /// What `evaluate KIND(...)` computes, and from which columns.

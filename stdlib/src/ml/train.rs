@@ -3,6 +3,7 @@
 //! the training metrics. The result is the [`Model`] artifact.
 
 use super::artifact::{FittedEstimator, Int8Weights, Model, TrainingReport};
+use super::cross_validation;
 use super::frame::{Frame, text_of};
 use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization};
 use super::transform::fit_transformer;
@@ -93,16 +94,14 @@ fn score_and_quantize(
     (metrics, Some(q))
 }
 
-/// Fits the model a `model` declaration describes on these rows.
+/// Fits the model a `model` declaration describes on these rows: directly, or, with
+/// `cross_validate`, by choosing the best candidate over folds and refitting it on all
+/// the rows.
 pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
     let names: Vec<String> = spec.input.iter().map(|c| c.name.clone()).collect();
-    let mut frame = Frame::from_batches(batches, &names)?;
+    let frame = Frame::from_batches(batches, &names)?;
     if frame.rows == 0 {
         return Err("there are no rows to train on".into());
-    }
-    let mut transformers = Vec::new();
-    for t in &spec.transformers {
-        transformers.push(fit_transformer(t, &mut frame)?);
     }
     let mut classes = Vec::new();
     let labels: Vec<f64> = match &spec.label {
@@ -116,11 +115,7 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                     label.name, frame.rows, label.name
                 ));
             }
-            let classifier = matches!(
-                spec.estimator,
-                EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
-            );
-            if classifier {
+            if spec.estimator.is_classifier() {
                 classes = classes_of(&text);
                 if classes.len() < 2 {
                     return Err(format!(
@@ -154,20 +149,39 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
             }
         }
     };
+    match &spec.search {
+        None => fit_one(spec, &spec.estimator, frame, labels, &classes),
+        Some(search) => cross_validation::choose(spec, search, frame, labels, &classes),
+    }
+}
+
+/// Fits the transformers and one estimator on `frame`, with labels encoded (class
+/// indices for a classifier).
+pub(crate) fn fit_one(
+    spec: &FitSpec,
+    estimator: &EstimatorSpec,
+    mut frame: Frame,
+    labels: Vec<f64>,
+    classes: &[String],
+) -> Result<Model, String> {
+    let mut transformers = Vec::new();
+    for t in &spec.transformers {
+        transformers.push(fit_transformer(t, &mut frame)?);
+    }
     let mut data = dataset(&frame, &spec.features, labels)?;
     if data.sparse.is_some()
         && matches!(
-            spec.estimator,
+            estimator,
             EstimatorSpec::LinearRegression { .. } | EstimatorSpec::Kmeans { .. }
         )
     {
         return Err(format!(
             "{} takes numeric features only; term vectors go to logistic_regression or naive_bayes",
-            spec.estimator.name()
+            estimator.name()
         ));
     }
     let metrics;
-    let estimator = match &spec.estimator {
+    let fitted = match estimator {
         EstimatorSpec::LogisticRegression {
             l2,
             max_iter,
@@ -297,14 +311,13 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
         sluice_version: env!("CARGO_PKG_VERSION").into(),
         input: spec.input.clone(),
         label: spec.label.clone(),
-        classes,
+        classes: classes.to_vec(),
         transformers,
         features: spec.features.clone(),
-        outputs: spec
-            .estimator
-            .outputs(spec.label.as_ref().map(|l| &l.data_type)),
-        estimator,
+        outputs: estimator.outputs(spec.label.as_ref().map(|l| &l.data_type)),
+        estimator: fitted,
         training: TrainingReport {
+            cross_validation: None,
             rows: data.rows as u64,
             metrics,
         },
