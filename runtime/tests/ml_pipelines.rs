@@ -430,3 +430,60 @@ sink risk -> model("{}/risk.model")
     // The chosen candidate is refitted on every row.
     assert_eq!(model.training.rows, 3012);
 }
+
+#[test]
+fn credit_decision_tree_agrees_with_scikit_learn() {
+    let Some(data) = shared_data() else { return };
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("stdlib/tests/sklearn/credit_reference.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let want = &reference["tree"];
+    let out = tempfile::tempdir().unwrap();
+    let features = reference["pipeline"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("`{}`", f.as_str().unwrap()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        r#"
+source loans = csv("{}", header = true, nulls = ["NA", ""])
+let train = loans | filter _c0 % 5 != 0
+let test = loans | filter _c0 % 5 == 0
+model tree = train
+  | impute MonthlyIncome, NumberOfDependents (strategy = median)
+  | fit decision_tree(label = SeriousDlqin2yrs, features = [{features}], max_depth = 5)
+let metrics = test | predict tree | evaluate binary(label = SeriousDlqin2yrs)
+sink metrics -> json("{out}/metrics.json")
+sink tree -> model("{out}/tree.model")
+"#,
+        data.join("credit/cs-training.csv").display(),
+        out = out.path().display(),
+    );
+    run_source(
+        &SourceFile::new("tree.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let got = metrics(&out.path().join("metrics.json"));
+    eprintln!("Sluice {got}\nscikit-learn {want}");
+    let model =
+        Model::from_json(&std::fs::read_to_string(out.path().join("tree.model")).unwrap()).unwrap();
+    match &model.estimator {
+        sluice_stdlib::ml::artifact::FittedEstimator::DecisionTree { model } => {
+            assert_eq!(model.nodes.len() as u64, want["nodes"].as_u64().unwrap())
+        }
+        other => panic!("{other:?}"),
+    }
+    for (k, tolerance) in [("roc_auc", 0.01), ("accuracy", 0.005), ("log_loss", 0.01)] {
+        let (a, b) = (got[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{k}: Sluice {a}, scikit-learn {b}"
+        );
+    }
+}

@@ -568,6 +568,15 @@ fn estimator(e: &EstimatorSpec) -> String {
                 word(quantize)
             )
         }
+        EstimatorSpec::DecisionTree {
+            criterion,
+            max_depth,
+            min_samples_split,
+            min_samples_leaf,
+        } => format!(
+            "decision_tree(criterion = {}, max_depth = {max_depth}, min_samples_split = {min_samples_split}, min_samples_leaf = {min_samples_leaf})",
+            word(criterion)
+        ),
         EstimatorSpec::NaiveBayes { kind, smoothing } => {
             format!(
                 "naive_bayes(kind = {}, smoothing = {smoothing:?})",

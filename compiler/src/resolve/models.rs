@@ -12,6 +12,7 @@ use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, PlanNode, PlanOp};
 use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, ModelDecl, Operator, SourceDecl, Span, Step};
 use petgraph::stable_graph::NodeIndex;
+use sluice_stdlib::ml::decision_tree::Criterion;
 use sluice_stdlib::ml::impute::ImputeStrategy;
 use sluice_stdlib::ml::naive_bayes::NaiveBayesKind;
 use sluice_stdlib::ml::spec::{
@@ -737,6 +738,19 @@ impl Resolver<'_> {
                 l2: f64_opt(self, "l2", 0.0, 0.0)?,
                 quantize: quantize(self)?,
             },
+            "decision_tree" => EstimatorSpec::DecisionTree {
+                criterion: match options.get("criterion") {
+                    Some(e) => Criterion::from_name(&self.word_option(
+                        e,
+                        "`criterion`",
+                        Criterion::NAMES,
+                    )?)?,
+                    None => Criterion::Gini,
+                },
+                max_depth: int_opt(self, "max_depth", 5, 0)?,
+                min_samples_split: int_opt(self, "min_samples_split", 2, 2)?,
+                min_samples_leaf: int_opt(self, "min_samples_leaf", 1, 1)?,
+            },
             "naive_bayes" => EstimatorSpec::NaiveBayes {
                 kind: match options.get("kind") {
                     Some(e) => {
@@ -760,6 +774,21 @@ impl Resolver<'_> {
                 n_init: int_opt(self, "n_init", 1, 1)?,
             },
         };
+        if let (Some(l), false) = (&label, spec.is_classifier())
+            && !matches!(l.data_type, DataType::Int64 | DataType::Float64)
+        {
+            self.model_error(
+                Code::ArgumentType,
+                format!(
+                    "`{}` regresses a number; label `{}` is {}",
+                    name.name, l.name, l.data_type
+                ),
+                name.span,
+                "not a numeric label",
+                "use criterion = gini or entropy to classify, or a numeric label",
+            );
+            return None;
+        }
         let takes_vectors = matches!(
             spec,
             EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
@@ -802,7 +831,7 @@ impl Resolver<'_> {
             return None;
         }
         let usable = match estimator {
-            "logistic_regression" | "naive_bayes" => matches!(
+            "logistic_regression" | "naive_bayes" | "decision_tree" => matches!(
                 t,
                 DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::String
             ),
@@ -814,7 +843,10 @@ impl Resolver<'_> {
                 format!("`{estimator}` cannot learn a {t} label (`{name}`)"),
                 e.span,
                 "unusable label type",
-                if estimator == "logistic_regression" || estimator == "naive_bayes" {
+                if matches!(
+                    estimator,
+                    "logistic_regression" | "naive_bayes" | "decision_tree"
+                ) {
                     "a class label is int64, float64, bool or string"
                 } else {
                     "a regression label is int64 or float64"

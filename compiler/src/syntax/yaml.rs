@@ -153,6 +153,7 @@ const NAME_ARGS: &[&str] = &[
     "quantize",
     "strategy",
     "kind",
+    "criterion",
 ];
 
 impl Reader<'_> {

@@ -13,6 +13,7 @@
 //!   "training": {"rows": 120000, "metrics": {"roc_auc": 0.69, ...}} }
 //! ```
 
+use super::decision_tree::TreeModel;
 use super::impute::ImputeStrategy;
 use super::kmeans::KMeansModel;
 use super::linear_regression::LinearModel;
@@ -117,6 +118,10 @@ pub enum FittedEstimator {
     NaiveBayes {
         #[serde(flatten)]
         model: NaiveBayesModel,
+    },
+    DecisionTree {
+        #[serde(flatten)]
+        model: TreeModel,
     },
     /// `logistic_regression` on three classes or more.
     MultinomialLogisticRegression {
@@ -233,6 +238,7 @@ impl Model {
             FittedEstimator::LogisticRegression { model, .. } => vec![model.weights.len()],
             FittedEstimator::LinearRegression { model, .. } => vec![model.weights.len()],
             FittedEstimator::Kmeans { model } => model.centers.iter().map(Vec::len).collect(),
+            FittedEstimator::DecisionTree { model } => vec![model.features],
             FittedEstimator::MultinomialLogisticRegression { model } => {
                 model.weights.iter().map(Vec::len).collect()
             }

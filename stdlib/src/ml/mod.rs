@@ -13,7 +13,7 @@
 //! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS) and
 //!   [`softmax_regression`] (its multinomial form, three classes or more),
 //!   [`linear_regression`] (ridge, closed form), [`kmeans`] (k-means++, Lloyd),
-//!   [`naive_bayes`] (multinomial, gaussian);
+//!   [`naive_bayes`] (multinomial, gaussian), [`decision_tree`] (CART);
 //! - metrics: [`binary_metrics`], [`multiclass_metrics`], [`regression_metrics`],
 //!   [`clustering_metrics`].
 
@@ -22,6 +22,7 @@ pub mod binary_metrics;
 pub mod clustering_metrics;
 pub mod cross_validation;
 pub mod dataset;
+pub mod decision_tree;
 pub mod frame;
 pub mod impute;
 pub mod kmeans;

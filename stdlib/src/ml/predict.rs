@@ -2,6 +2,7 @@
 //! training, then the estimator. A row with a missing feature gets null outputs.
 
 use super::artifact::{FittedEstimator, Model};
+use super::decision_tree::Criterion;
 use super::frame::Frame;
 use super::transform::apply_transformer;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -39,6 +40,12 @@ pub fn score_frame(model: &Model, mut frame: Frame) -> Result<Scores, String> {
         }
         FittedEstimator::NaiveBayes { model: m } => {
             Scores::Classes(rows.map(|r| r.map(|r| m.probabilities(r))).collect())
+        }
+        FittedEstimator::DecisionTree { model: m } if m.criterion == Criterion::Variance => {
+            Scores::Values(rows.map(|r| r.map(|r| m.leaf(r.dense)[0])).collect())
+        }
+        FittedEstimator::DecisionTree { model: m } => {
+            Scores::Classes(rows.map(|r| r.map(|r| m.leaf(r.dense).to_vec())).collect())
         }
         FittedEstimator::LinearRegression { model: m, .. } => Scores::Values(
             rows.map(|r| r.map(|r| r.dot(&m.weights) + m.intercept))

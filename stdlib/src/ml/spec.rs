@@ -142,6 +142,12 @@ pub enum EstimatorSpec {
         kind: super::naive_bayes::NaiveBayesKind,
         smoothing: f64,
     },
+    DecisionTree {
+        criterion: super::decision_tree::Criterion,
+        max_depth: u64,
+        min_samples_split: u64,
+        min_samples_leaf: u64,
+    },
 }
 
 /// An option's documentation: name, type, default, meaning.
@@ -236,6 +242,35 @@ pub const ESTIMATORS: &[(&str, &[OptionDoc])] = &[
             ),
         ],
     ),
+    (
+        "decision_tree",
+        &[
+            (
+                "criterion",
+                "string",
+                "\"gini\"",
+                "\"gini\" or \"entropy\" (classification), \"variance\" (regression)",
+            ),
+            (
+                "max_depth",
+                "int64",
+                "5",
+                "the deepest a leaf may be (the root is depth 0)",
+            ),
+            (
+                "min_samples_split",
+                "int64",
+                "2",
+                "a node with fewer rows is a leaf",
+            ),
+            (
+                "min_samples_leaf",
+                "int64",
+                "1",
+                "each child keeps at least this many rows",
+            ),
+        ],
+    ),
 ];
 
 /// Per transformer: its options (name, type, default, meaning).
@@ -292,15 +327,19 @@ impl EstimatorSpec {
             EstimatorSpec::LinearRegression { .. } => "linear_regression",
             EstimatorSpec::Kmeans { .. } => "kmeans",
             EstimatorSpec::NaiveBayes { .. } => "naive_bayes",
+            EstimatorSpec::DecisionTree { .. } => "decision_tree",
         }
     }
 
     /// Whether the estimator predicts classes.
     pub fn is_classifier(&self) -> bool {
-        matches!(
-            self,
-            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
-        )
+        match self {
+            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. } => true,
+            EstimatorSpec::DecisionTree { criterion, .. } => {
+                *criterion != super::decision_tree::Criterion::Variance
+            }
+            _ => false,
+        }
     }
 
     /// Whether the estimator learns from a label.
@@ -314,15 +353,15 @@ impl EstimatorSpec {
             name: name.to_string(),
             data_type,
         };
-        match self {
-            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. } => vec![
+        if self.is_classifier() {
+            return vec![
                 column("prediction", label.cloned().unwrap_or(DataType::Int64)),
                 column("probability", DataType::Float64),
-            ],
-            EstimatorSpec::LinearRegression { .. } => {
-                vec![column("prediction", DataType::Float64)]
-            }
+            ];
+        }
+        match self {
             EstimatorSpec::Kmeans { .. } => vec![column("prediction", DataType::Int64)],
+            _ => vec![column("prediction", DataType::Float64)],
         }
     }
 }

@@ -8,8 +8,8 @@ use super::frame::{Frame, text_of};
 use super::spec::{ClassWeight, EstimatorSpec, FitSpec, Quantization};
 use super::transform::fit_transformer;
 use super::{
-    Dataset, binary_metrics, kmeans, linear_regression, logistic_regression, naive_bayes,
-    regression_metrics, softmax_regression,
+    Dataset, binary_metrics, decision_tree, kmeans, linear_regression, logistic_regression,
+    naive_bayes, regression_metrics, softmax_regression,
 };
 use arrow::array::RecordBatch;
 use indexmap::IndexMap;
@@ -172,7 +172,9 @@ pub(crate) fn fit_one(
     if data.sparse.is_some()
         && matches!(
             estimator,
-            EstimatorSpec::LinearRegression { .. } | EstimatorSpec::Kmeans { .. }
+            EstimatorSpec::LinearRegression { .. }
+                | EstimatorSpec::Kmeans { .. }
+                | EstimatorSpec::DecisionTree { .. }
         )
     {
         return Err(format!(
@@ -261,6 +263,41 @@ pub(crate) fn fit_one(
             let int8;
             (metrics, int8) = score_and_quantize(*how, &mut model.weights, score);
             FittedEstimator::LinearRegression { model, int8 }
+        }
+        EstimatorSpec::DecisionTree {
+            criterion,
+            max_depth,
+            min_samples_split,
+            min_samples_leaf,
+        } => {
+            let model = decision_tree::fit(
+                &data,
+                classes.len(),
+                &decision_tree::TreeOptions {
+                    criterion: *criterion,
+                    max_depth: *max_depth,
+                    min_samples_split: *min_samples_split,
+                    min_samples_leaf: *min_samples_leaf,
+                },
+            )?;
+            let leaves: Vec<&[f64]> = (0..data.rows).map(|i| model.leaf(data.row(i))).collect();
+            metrics = if *criterion == decision_tree::Criterion::Variance {
+                let p: Vec<f64> = leaves.iter().map(|v| v[0]).collect();
+                regression_report(&data.labels, &p)
+            } else if classes.len() == 2 {
+                let p: Vec<f64> = leaves.iter().map(|v| v[1]).collect();
+                binary_report(&data.labels, &p)
+            } else {
+                let right = leaves
+                    .iter()
+                    .zip(&data.labels)
+                    .filter(|(v, y)| {
+                        (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])) == Some(**y as usize)
+                    })
+                    .count();
+                IndexMap::from([("accuracy".to_string(), right as f64 / data.rows as f64)])
+            };
+            FittedEstimator::DecisionTree { model }
         }
         EstimatorSpec::NaiveBayes { kind, smoothing } => {
             let model = naive_bayes::fit(&data, classes.len(), *kind, *smoothing)?;
