@@ -485,6 +485,10 @@ impl fmt::Display for PlanOp {
                             lowercase: false, ..
                         } => "; keeping case".to_string(),
                         TransformerSpec::Ngrams { n, .. } => format!("; n {n}"),
+                        TransformerSpec::Assemble { into, .. } => format!("; into {}", name(into)),
+                        TransformerSpec::Pca { k, into, .. } => {
+                            format!("; k {k}, into {}", name(into))
+                        }
                         TransformerSpec::HashingTf { num_features, .. } => {
                             format!("; num_features {num_features}")
                         }

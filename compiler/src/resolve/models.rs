@@ -197,6 +197,13 @@ impl Resolver<'_> {
         let mut out = Vec::new();
         let mut ok = true;
         for item in items {
+            if let ExprKind::Name(n) = &item.kind
+                && schema.field(n).is_none()
+                && kinds.get(n) == Some(&Kind::Vector)
+            {
+                out.push(n.clone());
+                continue;
+            }
             match self.column_arg(item, schema, what) {
                 Some((name, _))
                     if matches!(kinds.get(&name), Some(Kind::Number | Kind::Vector)) =>
@@ -531,16 +538,23 @@ impl Resolver<'_> {
             return None;
         };
         let name = transformer.name.as_str();
-        let (takes, gives) = match name {
-            "tokenize" => (Kind::Text, Kind::Tokens),
-            "remove_stopwords" | "ngrams" => (Kind::Tokens, Kind::Tokens),
-            "hashing_tf" | "tf_idf" => (Kind::Tokens, Kind::Vector),
-            _ => (Kind::Number, Kind::Number),
+        // What each transformer reads (`takes`, and `also` when two kinds do) and what
+        // the column becomes (`gives`; `None` when a new `into` column is made instead).
+        let (takes, also, gives) = match name {
+            "tokenize" => (Kind::Text, None, Some(Kind::Tokens)),
+            "remove_stopwords" | "ngrams" => (Kind::Tokens, None, Some(Kind::Tokens)),
+            "hashing_tf" | "tf_idf" => (Kind::Tokens, None, Some(Kind::Vector)),
+            "string_index" => (Kind::Text, Some(Kind::Number), Some(Kind::Number)),
+            "one_hot" => (Kind::Text, Some(Kind::Number), Some(Kind::Vector)),
+            "assemble" => (Kind::Number, Some(Kind::Vector), None),
+            "pca" => (Kind::Number, None, None),
+            _ => (Kind::Number, None, Some(Kind::Number)),
         };
         let mut ok = true;
         let mut names = Vec::new();
         for c in columns {
-            if self.column(c, schema).is_none() {
+            let made_here = schema.field(&c.name).is_none() && kinds.contains_key(&c.name);
+            if !made_here && self.column(c, schema).is_none() {
                 ok = false;
                 continue;
             }
@@ -549,7 +563,7 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
-            if kind != takes {
+            if kind != takes && Some(kind) != also {
                 kinds.insert(c.name.clone(), Kind::Failed);
                 self.model_error(
                     Code::ArgumentType,
@@ -566,7 +580,9 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
-            kinds.insert(c.name.clone(), gives);
+            if let Some(gives) = gives {
+                kinds.insert(c.name.clone(), gives);
+            }
             names.push(c.name.clone());
         }
         let known: Vec<&str> = TRANSFORMER_OPTIONS
@@ -581,6 +597,43 @@ impl Resolver<'_> {
         let int = |r: &mut Self, key: &str, default: u64| match options.get(key) {
             Some(e) => r.int_option(e, &format!("`{key}`"), 1),
             None => Some(default),
+        };
+        // `into = name`: the new vector column of `assemble` and `pca`.
+        let into = if gives.is_none() {
+            let Some(e) = options.get("into") else {
+                self.model_error(
+                    Code::ArgumentCount,
+                    format!("`{name}` needs `into`, the name of the vector it makes"),
+                    transformer.span,
+                    "no `into`",
+                    &format!("write `| {name} a, b (into = features)`"),
+                );
+                return None;
+            };
+            let ExprKind::Name(new) = &e.kind else {
+                self.model_error(
+                    Code::ArgumentType,
+                    "`into` is a column name".into(),
+                    e.span,
+                    "not a name",
+                    "write `into = features`",
+                );
+                return None;
+            };
+            if kinds.contains_key(new) {
+                self.model_error(
+                    Code::DuplicateColumn,
+                    format!("`{new}` already exists; `into` names a new column"),
+                    e.span,
+                    "taken",
+                    "choose another name",
+                );
+                return None;
+            }
+            kinds.insert(new.clone(), Kind::Vector);
+            new.clone()
+        } else {
+            String::new()
         };
         Some(match name {
             "standardize" => TransformerSpec::Standardize { columns: names },
@@ -605,6 +658,34 @@ impl Resolver<'_> {
                 },
             },
             "remove_stopwords" => TransformerSpec::RemoveStopwords { columns: names },
+            "string_index" => TransformerSpec::StringIndex { columns: names },
+            "one_hot" => TransformerSpec::OneHot { columns: names },
+            "assemble" => TransformerSpec::Assemble {
+                columns: names,
+                into,
+            },
+            "pca" => {
+                let k = int(self, "k", 2)?;
+                if k as usize > names.len() {
+                    self.model_error(
+                        Code::InvalidConstant,
+                        format!(
+                            "`pca` of {} columns has at most {} components, not {k}",
+                            names.len(),
+                            names.len()
+                        ),
+                        transformer.span,
+                        "too many components",
+                        "lower `k`",
+                    );
+                    return None;
+                }
+                TransformerSpec::Pca {
+                    columns: names,
+                    k,
+                    into,
+                }
+            }
             "ngrams" => TransformerSpec::Ngrams {
                 columns: names,
                 n: int(self, "n", 2)?,
@@ -786,26 +867,6 @@ impl Resolver<'_> {
                 name.span,
                 "not a numeric label",
                 "use criterion = gini or entropy to classify, or a numeric label",
-            );
-            return None;
-        }
-        let takes_vectors = matches!(
-            spec,
-            EstimatorSpec::LogisticRegression { .. } | EstimatorSpec::NaiveBayes { .. }
-        );
-        if let Some(v) = features
-            .iter()
-            .find(|f| !takes_vectors && kinds.get(*f) == Some(&Kind::Vector))
-        {
-            self.model_error(
-                Code::ArgumentType,
-                format!(
-                    "`{}` takes numeric features; `{v}` is a term vector",
-                    name.name
-                ),
-                name.span,
-                "numbers only",
-                "fit term vectors with logistic_regression or naive_bayes",
             );
             return None;
         }

@@ -444,6 +444,10 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "ngrams",
     "hashing_tf",
     "tf_idf",
+    "string_index",
+    "one_hot",
+    "assemble",
+    "pca",
 ];
 
 /// An expression.

@@ -154,6 +154,7 @@ const NAME_ARGS: &[&str] = &[
     "strategy",
     "kind",
     "criterion",
+    "into",
 ];
 
 impl Reader<'_> {

@@ -19,6 +19,7 @@ use super::kmeans::KMeansModel;
 use super::linear_regression::LinearModel;
 use super::logistic_regression::LogisticModel;
 use super::naive_bayes::NaiveBayesModel;
+use super::pca::Pca;
 use super::softmax_regression::SoftmaxModel;
 use super::spec::{CvMetric, EstimatorSpec, ModelColumn};
 use super::tf_idf::TfIdf;
@@ -65,6 +66,26 @@ pub enum FittedTransformer {
     TfIdf {
         columns: Vec<String>,
         fitted: Vec<TfIdf>,
+    },
+    /// Per column, its categories most frequent first (index = position).
+    StringIndex {
+        columns: Vec<String>,
+        labels: Vec<Vec<String>>,
+    },
+    /// Per column, its sorted categories (vector position).
+    OneHot {
+        columns: Vec<String>,
+        categories: Vec<Vec<String>>,
+    },
+    Assemble {
+        columns: Vec<String>,
+        into: String,
+    },
+    Pca {
+        columns: Vec<String>,
+        into: String,
+        #[serde(flatten)]
+        fitted: Pca,
     },
 }
 

@@ -49,6 +49,16 @@ impl Row<'_> {
             .sum::<f64>()
     }
 
+    /// All `width` features as one dense row.
+    pub fn to_dense(&self, width: usize) -> Vec<f64> {
+        let mut out = vec![0.0; width];
+        out[..self.dense.len()].copy_from_slice(self.dense);
+        for (j, x) in self.sparse {
+            out[*j as usize] = *x;
+        }
+        out
+    }
+
     /// `acc += r · x`.
     pub fn add_scaled(&self, acc: &mut [f64], r: f64) {
         for (a, x) in acc.iter_mut().zip(self.dense) {
@@ -134,6 +144,33 @@ impl Dataset {
             dense: self.row(i),
             sparse: sparse_row(self.sparse.as_ref(), i),
         }
+    }
+
+    /// Makes the sparse features dense (for estimators that read dense rows only:
+    /// one-hot columns and components into a regression, a tree or k-means). Refuses
+    /// more than 2^28 values.
+    pub fn densify(&mut self) -> Result<(), String> {
+        let Some(sparse) = self.sparse.take() else {
+            return Ok(());
+        };
+        let width = self.cols + sparse.dim;
+        if self.rows.saturating_mul(width) > 1 << 28 {
+            return Err(format!(
+                "{} rows × {width} features is too large to make dense; use logistic_regression or naive_bayes on term vectors",
+                self.rows
+            ));
+        }
+        let mut features = vec![0.0; self.rows * width];
+        for i in 0..self.rows {
+            let out = &mut features[i * width..(i + 1) * width];
+            out[..self.cols].copy_from_slice(self.row(i));
+            for (j, x) in &sparse.entries[sparse.offsets[i]..sparse.offsets[i + 1]] {
+                out[*j as usize] = *x;
+            }
+        }
+        self.features = features;
+        self.cols = width;
+        Ok(())
     }
 
     /// Dense and sparse features in all.

@@ -241,7 +241,7 @@ impl Grower<'_> {
 /// Grows a tree; for classification the labels are class indices `0..classes`.
 pub fn fit(data: &Dataset, classes: usize, options: &TreeOptions) -> Result<TreeModel, String> {
     if data.sparse.is_some() {
-        return Err("decision_tree takes numeric features only".into());
+        return Err("decision_tree reads dense rows: densify the dataset first".into());
     }
     if data.rows == 0 {
         return Err("there are no rows to train on".into());

@@ -8,7 +8,8 @@
 //!   [`artifact::Model`], which [`predict`] applies and which is saved as JSON;
 //! - [`frame`]: named feature columns (null and NaN are *missing*); [`dataset`]: the
 //!   row-major matrix estimators train on, in parallel chunks;
-//! - transformers: [`standardize`], [`min_max_scale`], [`impute`], and for text
+//! - transformers: [`standardize`], [`min_max_scale`], [`impute`], [`string_index`],
+//!   [`one_hot`], [`pca`], and for text
 //!   [`text`] (tokenize, remove_stopwords, ngrams, hashing_tf) and [`tf_idf`];
 //! - estimators: [`logistic_regression`] (binary, L2, class weights, L-BFGS) and
 //!   [`softmax_regression`] (its multinomial form, three classes or more),
@@ -32,11 +33,14 @@ pub mod logistic_regression;
 pub mod min_max_scale;
 pub mod multiclass_metrics;
 pub mod naive_bayes;
+pub mod one_hot;
+pub mod pca;
 pub mod predict;
 pub mod regression_metrics;
 pub mod softmax_regression;
 pub mod spec;
 pub mod standardize;
+pub mod string_index;
 pub mod text;
 pub mod tf_idf;
 pub mod train;

@@ -42,18 +42,27 @@ pub fn score_frame(model: &Model, mut frame: Frame) -> Result<Scores, String> {
             Scores::Classes(rows.map(|r| r.map(|r| m.probabilities(r))).collect())
         }
         FittedEstimator::DecisionTree { model: m } if m.criterion == Criterion::Variance => {
-            Scores::Values(rows.map(|r| r.map(|r| m.leaf(r.dense)[0])).collect())
+            Scores::Values(
+                rows.map(|r| r.map(|r| m.leaf(&r.to_dense(m.features))[0]))
+                    .collect(),
+            )
         }
-        FittedEstimator::DecisionTree { model: m } => {
-            Scores::Classes(rows.map(|r| r.map(|r| m.leaf(r.dense).to_vec())).collect())
-        }
+        FittedEstimator::DecisionTree { model: m } => Scores::Classes(
+            rows.map(|r| r.map(|r| m.leaf(&r.to_dense(m.features)).to_vec()))
+                .collect(),
+        ),
         FittedEstimator::LinearRegression { model: m, .. } => Scores::Values(
             rows.map(|r| r.map(|r| r.dot(&m.weights) + m.intercept))
                 .collect(),
         ),
         FittedEstimator::Kmeans { model: m } => Scores::Clusters(
-            rows.map(|r| r.map(|r| m.nearest(r.dense).0 as i64))
-                .collect(),
+            rows.map(|r| {
+                r.map(|r| {
+                    let width = m.centers.first().map_or(0, Vec::len);
+                    m.nearest(&r.to_dense(width)).0 as i64
+                })
+            })
+            .collect(),
         ),
     })
 }

@@ -53,6 +53,25 @@ pub enum TransformerSpec {
         max_features: Option<u64>,
         min_df: u64,
     },
+    /// category → its index by training frequency.
+    StringIndex {
+        columns: Vec<String>,
+    },
+    /// category → indicator vector over the training categories.
+    OneHot {
+        columns: Vec<String>,
+    },
+    /// numbers and vectors → one vector column `into`.
+    Assemble {
+        columns: Vec<String>,
+        into: String,
+    },
+    /// numbers → `k` principal components, as the vector column `into`.
+    Pca {
+        columns: Vec<String>,
+        k: u64,
+        into: String,
+    },
 }
 
 impl TransformerSpec {
@@ -66,6 +85,10 @@ impl TransformerSpec {
         "ngrams",
         "hashing_tf",
         "tf_idf",
+        "string_index",
+        "one_hot",
+        "assemble",
+        "pca",
     ];
 
     pub fn keyword(&self) -> &'static str {
@@ -78,6 +101,10 @@ impl TransformerSpec {
             TransformerSpec::Ngrams { .. } => "ngrams",
             TransformerSpec::HashingTf { .. } => "hashing_tf",
             TransformerSpec::TfIdf { .. } => "tf_idf",
+            TransformerSpec::StringIndex { .. } => "string_index",
+            TransformerSpec::OneHot { .. } => "one_hot",
+            TransformerSpec::Assemble { .. } => "assemble",
+            TransformerSpec::Pca { .. } => "pca",
         }
     }
 
@@ -90,7 +117,11 @@ impl TransformerSpec {
             | TransformerSpec::RemoveStopwords { columns }
             | TransformerSpec::Ngrams { columns, .. }
             | TransformerSpec::HashingTf { columns, .. }
-            | TransformerSpec::TfIdf { columns, .. } => columns,
+            | TransformerSpec::TfIdf { columns, .. }
+            | TransformerSpec::StringIndex { columns }
+            | TransformerSpec::OneHot { columns }
+            | TransformerSpec::Assemble { columns, .. }
+            | TransformerSpec::Pca { columns, .. } => columns,
         }
     }
 }
@@ -315,6 +346,22 @@ pub const TRANSFORMER_OPTIONS: &[(&str, &[OptionDoc])] = &[
                 "int64",
                 "1",
                 "keep terms in at least this many documents",
+            ),
+        ],
+    ),
+    (
+        "assemble",
+        &[("into", "name", "(required)", "the vector column made")],
+    ),
+    (
+        "pca",
+        &[
+            ("k", "int64", "2", "how many components"),
+            (
+                "into",
+                "name",
+                "(required)",
+                "the vector column of the components",
             ),
         ],
     ),

@@ -169,18 +169,13 @@ pub(crate) fn fit_one(
         transformers.push(fit_transformer(t, &mut frame)?);
     }
     let mut data = dataset(&frame, &spec.features, labels)?;
-    if data.sparse.is_some()
-        && matches!(
-            estimator,
-            EstimatorSpec::LinearRegression { .. }
-                | EstimatorSpec::Kmeans { .. }
-                | EstimatorSpec::DecisionTree { .. }
-        )
-    {
-        return Err(format!(
-            "{} takes numeric features only; term vectors go to logistic_regression or naive_bayes",
-            estimator.name()
-        ));
+    if matches!(
+        estimator,
+        EstimatorSpec::LinearRegression { .. }
+            | EstimatorSpec::Kmeans { .. }
+            | EstimatorSpec::DecisionTree { .. }
+    ) {
+        data.densify()?;
     }
     let metrics;
     let fitted = match estimator {

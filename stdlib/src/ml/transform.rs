@@ -4,12 +4,13 @@
 
 use super::artifact::FittedTransformer;
 use super::frame::{Frame, SparseColumn};
-use super::impute;
 use super::min_max_scale::MinMaxScaler;
+use super::pca::Pca;
 use super::spec::TransformerSpec;
 use super::standardize::Standardizer;
 use super::text;
 use super::tf_idf::TfIdf;
+use super::{impute, one_hot, string_index};
 use rayon::prelude::*;
 
 fn tokens_of<'f>(frame: &'f Frame, c: &str) -> Result<&'f Vec<Option<Vec<String>>>, String> {
@@ -92,9 +93,59 @@ pub fn fit_transformer(
             }
             FittedTransformer::TfIdf { columns, fitted }
         }
+        TransformerSpec::StringIndex { .. } => {
+            let mut labels = Vec::new();
+            for c in &columns {
+                labels.push(string_index::fit(&categories_of(frame, c)?));
+            }
+            FittedTransformer::StringIndex { columns, labels }
+        }
+        TransformerSpec::OneHot { .. } => {
+            let mut categories = Vec::new();
+            for c in &columns {
+                categories.push(one_hot::fit(&categories_of(frame, c)?));
+            }
+            FittedTransformer::OneHot {
+                columns,
+                categories,
+            }
+        }
+        TransformerSpec::Assemble { into, .. } => FittedTransformer::Assemble {
+            columns,
+            into: into.clone(),
+        },
+        TransformerSpec::Pca { k, into, .. } => {
+            let values = numeric(frame)?;
+            let refs: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+            FittedTransformer::Pca {
+                columns,
+                into: into.clone(),
+                fitted: Pca::fit(&refs, *k as usize)?,
+            }
+        }
     };
     apply_transformer(&fitted, frame)?;
     Ok(fitted)
+}
+
+/// A category column's values as text: strings as they are, numbers as they print.
+fn categories_of(frame: &Frame, c: &str) -> Result<Vec<Option<String>>, String> {
+    if let Some(text) = frame.text.get(c) {
+        return Ok(text.clone());
+    }
+    Ok(frame
+        .column(c)?
+        .iter()
+        .map(|x| (!x.is_nan()).then(|| x.to_string()))
+        .collect())
+}
+
+/// Removes a category column from the frame (text or numbers).
+fn take_categories(frame: &mut Frame, c: &str) -> Result<Vec<Option<String>>, String> {
+    let values = categories_of(frame, c)?;
+    frame.text.shift_remove(c);
+    frame.columns.shift_remove(c);
+    Ok(values)
 }
 
 /// Maps a token column row by row, in parallel.
@@ -198,6 +249,78 @@ pub fn apply_transformer(t: &FittedTransformer, frame: &mut Frame) -> Result<(),
                 let dim = *num_features as usize;
                 vectorize(frame, c, dim, |t| text::hashing_tf(t, dim))?;
             }
+        }
+        FittedTransformer::StringIndex { columns, labels } => {
+            for (c, l) in columns.iter().zip(labels) {
+                let values = take_categories(frame, c)?;
+                frame
+                    .columns
+                    .insert(c.clone(), string_index::apply(l, &values));
+            }
+        }
+        FittedTransformer::OneHot {
+            columns,
+            categories,
+        } => {
+            for (c, cats) in columns.iter().zip(categories) {
+                let values = take_categories(frame, c)?;
+                frame.vectors.insert(
+                    c.clone(),
+                    SparseColumn {
+                        dim: cats.len(),
+                        rows: one_hot::apply(cats, &values),
+                    },
+                );
+            }
+        }
+        FittedTransformer::Assemble { columns, into } => {
+            let design = frame.design(columns)?;
+            let dim = design.cols + design.sparse.as_ref().map_or(0, |s| s.dim);
+            let rows = (0..frame.rows)
+                .map(|i| {
+                    (!design.missing[i]).then(|| {
+                        let r = design.row(i);
+                        let mut v: Vec<(u32, f64)> = r
+                            .dense
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| **x != 0.0)
+                            .map(|(j, x)| (j as u32, *x))
+                            .collect();
+                        v.extend_from_slice(r.sparse);
+                        v
+                    })
+                })
+                .collect();
+            frame
+                .vectors
+                .insert(into.clone(), SparseColumn { dim, rows });
+        }
+        FittedTransformer::Pca {
+            columns,
+            into,
+            fitted,
+        } => {
+            let values: Vec<&[f64]> = columns
+                .iter()
+                .map(|c| frame.column(c))
+                .collect::<Result<_, _>>()?;
+            let rows = (0..frame.rows)
+                .into_par_iter()
+                .map(|i| {
+                    let row: Vec<f64> = values.iter().map(|c| c[i]).collect();
+                    fitted.apply(&row).map(|z| {
+                        z.into_iter()
+                            .enumerate()
+                            .map(|(j, x)| (j as u32, x))
+                            .collect()
+                    })
+                })
+                .collect();
+            let dim = fitted.components.len();
+            frame
+                .vectors
+                .insert(into.clone(), SparseColumn { dim, rows });
         }
         FittedTransformer::TfIdf { columns, fitted } => {
             for (c, m) in columns.iter().zip(fitted) {
