@@ -12,6 +12,25 @@ use sluice_runtime::RunOptions;
 use sluice_stdlib::ml::artifact::Model;
 use std::path::Path;
 
+fn read_model(path: &Path) -> Model {
+    Model::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Runs an inline pipeline that writes `metrics.json` and `model_file` under `out`, and
+/// reads both back.
+fn run_inline(text: String, out: &Path, model_file: &str) -> (serde_json::Value, Model) {
+    run_source(
+        &SourceFile::new("inline.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    (
+        metrics(&out.join("metrics.json")),
+        read_model(&out.join(model_file)),
+    )
+}
+
 fn metrics(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap();
     let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -35,7 +54,7 @@ fn credit_risk_trains_saves_and_scores() {
 
     // The saved artifact loads and says what it reads and adds.
     let model_path = out.path().join("risk.model");
-    let model = Model::from_json(&std::fs::read_to_string(&model_path).unwrap()).unwrap();
+    let model = read_model(&model_path);
     assert_eq!(model.input.len(), 10);
     assert_eq!(model.classes, ["0", "1"]);
     let outputs: Vec<&str> = model.outputs.iter().map(|c| c.name.as_str()).collect();
@@ -119,9 +138,7 @@ sink k -> model(out + "/k.model")
             },
         )
         .unwrap();
-        let read = |name: &str| {
-            Model::from_json(&std::fs::read_to_string(out.path().join(name)).unwrap()).unwrap()
-        };
+        let read = |name: &str| read_model(&out.path().join(name));
         models.push((read("m.model"), read("k.model")));
     }
     assert_eq!(models[0], models[1]);
@@ -211,9 +228,7 @@ fn earthquake_kmeans_agrees_with_scikit_learn() {
         &RunOptions::default(),
     )
     .unwrap();
-    let model =
-        Model::from_json(&std::fs::read_to_string(out.path().join("regions.model")).unwrap())
-            .unwrap();
+    let model = read_model(&out.path().join("regions.model"));
     let (ours, theirs) = (
         model.training.metrics["wcss"],
         reference["wcss"].as_f64().unwrap(),
@@ -287,9 +302,7 @@ sink logistic -> model("{out}/logistic.model")
         &RunOptions::default(),
     )
     .unwrap();
-    let model =
-        Model::from_json(&std::fs::read_to_string(out.path().join("logistic.model")).unwrap())
-            .unwrap();
+    let model = read_model(&out.path().join("logistic.model"));
     assert_eq!(
         model.training.rows,
         reference["train_rows"].as_u64().unwrap()
@@ -349,16 +362,8 @@ sink kind -> model("{out}/kind.model")
         l2 = reference["l2"].as_f64().unwrap(),
         out = out.path().display(),
     );
-    run_source(
-        &SourceFile::new("quakes.sluice", text),
-        &[],
-        &RunOptions::default(),
-    )
-    .unwrap();
-    let got = metrics(&out.path().join("metrics.json"));
+    let (got, model) = run_inline(text, out.path(), "kind.model");
     eprintln!("Sluice {got}\nscikit-learn {reference}");
-    let model =
-        Model::from_json(&std::fs::read_to_string(out.path().join("kind.model")).unwrap()).unwrap();
     assert_eq!(
         model.classes.len() as u64,
         reference["classes"].as_u64().unwrap()
@@ -409,8 +414,7 @@ sink risk -> model("{}/risk.model")
         &RunOptions::default(),
     )
     .unwrap();
-    let model =
-        Model::from_json(&std::fs::read_to_string(out.path().join("risk.model")).unwrap()).unwrap();
+    let model = read_model(&out.path().join("risk.model"));
     let cv = model.training.cross_validation.as_ref().unwrap();
     assert_eq!(cv.candidates.len(), 4, "2 × 2 combinations");
     assert!(cv.candidates.iter().all(|c| c.per_fold.len() == 4));
@@ -463,16 +467,8 @@ sink tree -> model("{out}/tree.model")
         data.join("credit/cs-training.csv").display(),
         out = out.path().display(),
     );
-    run_source(
-        &SourceFile::new("tree.sluice", text),
-        &[],
-        &RunOptions::default(),
-    )
-    .unwrap();
-    let got = metrics(&out.path().join("metrics.json"));
+    let (got, model) = run_inline(text, out.path(), "tree.model");
     eprintln!("Sluice {got}\nscikit-learn {want}");
-    let model =
-        Model::from_json(&std::fs::read_to_string(out.path().join("tree.model")).unwrap()).unwrap();
     match &model.estimator {
         sluice_stdlib::ml::artifact::FittedEstimator::DecisionTree { model } => {
             assert_eq!(model.nodes.len() as u64, want["nodes"].as_u64().unwrap())

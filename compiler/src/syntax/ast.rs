@@ -630,3 +630,13 @@ pub const IN_PRECEDENCE: u8 = 5;
 pub const NEG_PRECEDENCE: u8 = 8;
 /// Precedence of postfix `as`.
 pub const CAST_PRECEDENCE: u8 = 9;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_transformer_is_an_operator_keyword() {
+        for t in sluice_stdlib::ml::spec::TransformerSpec::KEYWORDS {
+            assert!(super::OPERATOR_KEYWORDS.contains(t), "{t}");
+        }
+    }
+}

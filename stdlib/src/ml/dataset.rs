@@ -173,6 +173,30 @@ impl Dataset {
         Ok(())
     }
 
+    /// The mean over rows of a per-chunk (loss, gradient) sum: each chunk's `f` runs in
+    /// parallel, the sums are combined and divided by the row count. The common core
+    /// of the gradient-trained estimators.
+    pub fn mean_over_chunks(
+        &self,
+        len: usize,
+        f: impl Fn(Chunk<'_>) -> (f64, Vec<f64>) + Sync + Send,
+    ) -> (f64, Vec<f64>) {
+        let (loss, mut grad) = self.par_chunks().map(f).reduce(
+            || (0.0, vec![0.0; len]),
+            |(l1, mut g1), (l2, g2)| {
+                for (a, b) in g1.iter_mut().zip(&g2) {
+                    *a += b;
+                }
+                (l1 + l2, g1)
+            },
+        );
+        let n = self.rows.max(1) as f64;
+        for g in &mut grad {
+            *g /= n;
+        }
+        (loss / n, grad)
+    }
+
     /// Dense and sparse features in all.
     pub fn width(&self) -> usize {
         self.cols + self.sparse.as_ref().map_or(0, |s| s.dim)

@@ -16,7 +16,6 @@
 use super::Dataset;
 use super::dataset::Row;
 use super::lbfgs;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Training options.
@@ -87,36 +86,20 @@ impl LogisticModel {
 fn loss_and_gradient(data: &Dataset, l2: f64, p: &[f64]) -> (f64, Vec<f64>) {
     let d = data.width();
     let (w, b) = (&p[..d], p[d]);
-    let (loss, mut grad) = data
-        .par_chunks()
-        .map(|chunk| {
-            let mut loss = 0.0;
-            let mut grad = vec![0.0; d + 1];
-            for i in 0..chunk.rows() {
-                let x = chunk.features(i);
-                let (y, s) = (chunk.labels[i], chunk.weight(i));
-                let z = x.dot(w) + b;
-                loss += s * (softplus(z) - y * z);
-                let r = s * (sigmoid(z) - y);
-                x.add_scaled(&mut grad[..d], r);
-                grad[d] += r;
-            }
-            (loss, grad)
-        })
-        .reduce(
-            || (0.0, vec![0.0; d + 1]),
-            |(l1, mut g1), (l2, g2)| {
-                for (a, b) in g1.iter_mut().zip(&g2) {
-                    *a += b;
-                }
-                (l1 + l2, g1)
-            },
-        );
-    let n = data.rows.max(1) as f64;
-    let mut loss = loss / n;
-    for g in &mut grad {
-        *g /= n;
-    }
+    let (mut loss, mut grad) = data.mean_over_chunks(d + 1, |chunk| {
+        let mut loss = 0.0;
+        let mut grad = vec![0.0; d + 1];
+        for i in 0..chunk.rows() {
+            let x = chunk.features(i);
+            let (y, s) = (chunk.labels[i], chunk.weight(i));
+            let z = x.dot(w) + b;
+            loss += s * (softplus(z) - y * z);
+            let r = s * (sigmoid(z) - y);
+            x.add_scaled(&mut grad[..d], r);
+            grad[d] += r;
+        }
+        (loss, grad)
+    });
     for j in 0..d {
         loss += 0.5 * l2 * w[j] * w[j];
         grad[j] += l2 * w[j];

@@ -13,7 +13,6 @@
 use super::Dataset;
 use super::dataset::Row;
 use super::lbfgs;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,42 +56,26 @@ impl SoftmaxModel {
 fn loss_and_gradient(data: &Dataset, classes: usize, l2: f64, p: &[f64]) -> (f64, Vec<f64>) {
     let d = data.width();
     let (weights, intercepts) = p.split_at(classes * d);
-    let (loss, mut grad) = data
-        .par_chunks()
-        .map(|chunk| {
-            let mut loss = 0.0;
-            let mut grad = vec![0.0; classes * (d + 1)];
-            let mut z = vec![0.0; classes];
-            for i in 0..chunk.rows() {
-                let x = chunk.features(i);
-                let (y, s) = (chunk.labels[i] as usize, chunk.weight(i));
-                for k in 0..classes {
-                    z[k] = x.dot(&weights[k * d..(k + 1) * d]) + intercepts[k];
-                }
-                let own = z[y];
-                loss += s * (softmax(&mut z) - own);
-                for k in 0..classes {
-                    let r = s * (z[k] - if k == y { 1.0 } else { 0.0 });
-                    x.add_scaled(&mut grad[k * d..(k + 1) * d], r);
-                    grad[classes * d + k] += r;
-                }
+    let (mut loss, mut grad) = data.mean_over_chunks(classes * (d + 1), |chunk| {
+        let mut loss = 0.0;
+        let mut grad = vec![0.0; classes * (d + 1)];
+        let mut z = vec![0.0; classes];
+        for i in 0..chunk.rows() {
+            let x = chunk.features(i);
+            let (y, s) = (chunk.labels[i] as usize, chunk.weight(i));
+            for k in 0..classes {
+                z[k] = x.dot(&weights[k * d..(k + 1) * d]) + intercepts[k];
             }
-            (loss, grad)
-        })
-        .reduce(
-            || (0.0, vec![0.0; classes * (d + 1)]),
-            |(l1, mut g1), (l2, g2)| {
-                for (a, b) in g1.iter_mut().zip(&g2) {
-                    *a += b;
-                }
-                (l1 + l2, g1)
-            },
-        );
-    let n = data.rows.max(1) as f64;
-    let mut loss = loss / n;
-    for g in &mut grad {
-        *g /= n;
-    }
+            let own = z[y];
+            loss += s * (softmax(&mut z) - own);
+            for k in 0..classes {
+                let r = s * (z[k] - if k == y { 1.0 } else { 0.0 });
+                x.add_scaled(&mut grad[k * d..(k + 1) * d], r);
+                grad[classes * d + k] += r;
+            }
+        }
+        (loss, grad)
+    });
     for (j, w) in weights.iter().enumerate() {
         loss += 0.5 * l2 * w * w;
         grad[j] += l2 * w;
