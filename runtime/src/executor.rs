@@ -93,6 +93,8 @@ struct Executor<'p> {
     fan_out_results: HashMap<(PhysicalId, usize), Partitions>,
     scans: Vec<ScanRecord>,
     cache_hits: u64,
+    /// The models fitted, for the summary.
+    model_reports: Vec<crate::summary::ModelReport>,
     /// Per physical node: rows out and time (inclusive of its inputs), when profiling.
     profile: Vec<NodeProfile>,
     /// What the JIT did with each fused stage, by logical node.
@@ -114,6 +116,7 @@ impl<'p> Executor<'p> {
             fan_out_results: HashMap::new(),
             scans: Vec::new(),
             cache_hits: 0,
+            model_reports: Vec::new(),
             profile: Vec::new(),
             jit_notes: Vec::new(),
             // Only `--jit auto` asks; do not open the sources' footers otherwise.
@@ -224,6 +227,7 @@ impl<'p> Executor<'p> {
             sinks,
             sources,
             cache_hits: self.cache_hits,
+            models: std::mem::take(&mut self.model_reports),
             profile,
             ..Default::default()
         })
@@ -308,7 +312,11 @@ impl<'p> Executor<'p> {
         let first = self.output(inputs[0])?;
         let relation = || plan.graph[node].relation.clone().unwrap_or_default();
         Ok(match &plan.graph[node].op {
-            PlanOp::Fit { spec } => fit::run(&relation(), &first, spec, out)?,
+            PlanOp::Fit { spec } => {
+                let (model, report) = fit::run(&relation(), &first, spec, out)?;
+                self.model_reports.push(report);
+                model
+            }
             PlanOp::Predict { model, .. } => {
                 let m = self.output(inputs[1])?;
                 predict::run(model, &first, &m, out)?

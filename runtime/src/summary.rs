@@ -1,4 +1,6 @@
-//! What a run reports at the end: rows per sink, bad rows per source, cache hits, time.
+//! What a run reports at the end: rows per sink, bad rows per source, the models
+//! fitted (rows, training metrics, what int8 quantization saved and cost), cache hits,
+//! time.
 
 use std::time::Duration;
 
@@ -35,9 +37,62 @@ pub struct SourceReport {
     pub bytes_converted: u64,
 }
 
+/// A model fitted during the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelReport {
+    pub name: String,
+    pub estimator: String,
+    pub rows: u64,
+    /// Training metrics as the artifact holds them (with quantization's before/after).
+    pub metrics: Vec<(String, f64)>,
+    /// With `cross_validate`: the chosen candidate's mean score and the metric.
+    pub cross_validation: Option<(String, f64, usize)>,
+}
+
+impl ModelReport {
+    fn line(&self) -> String {
+        let get = |k: &str| self.metrics.iter().find(|m| m.0 == k).map(|m| m.1);
+        let mut out = format!(
+            "model {}: {} on {} rows",
+            self.name, self.estimator, self.rows
+        );
+        let shown: Vec<String> = self
+            .metrics
+            .iter()
+            .filter(|(k, _)| !k.contains("before_quantization") && !k.starts_with("weights_bytes"))
+            .map(|(k, v)| format!("{k} {v:.4}"))
+            .collect();
+        if !shown.is_empty() {
+            out.push_str(&format!(" (training {})", shown.join(", ")));
+        }
+        if let Some((metric, mean, candidates)) = &self.cross_validation {
+            out.push_str(&format!(
+                "; chosen among {candidates} by cross-validated {metric} {mean:.4}"
+            ));
+        }
+        if let (Some(f), Some(q)) = (get("weights_bytes_float64"), get("weights_bytes_int8")) {
+            let changes: Vec<String> = self
+                .metrics
+                .iter()
+                .filter_map(|(k, before)| {
+                    let name = k.strip_suffix("_before_quantization")?;
+                    let after = get(name)?;
+                    Some(format!("{name} {before:.4} → {after:.4}"))
+                })
+                .collect();
+            out.push_str(&format!(
+                "; int8 weights {q} bytes instead of {f} ({})",
+                changes.join(", ")
+            ));
+        }
+        out
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct RunSummary {
     pub sinks: Vec<SinkReport>,
+    pub models: Vec<ModelReport>,
     pub sources: Vec<SourceReport>,
     /// Reads of a relation that was already computed.
     pub cache_hits: u64,
@@ -64,6 +119,9 @@ impl RunSummary {
                 "  {:<width$}  {:>10} rows written\n",
                 s.description, s.rows
             ));
+        }
+        for m in &self.models {
+            out.push_str(&format!("  {}\n", m.line()));
         }
         for s in &self.sources {
             out.push_str(&format!(

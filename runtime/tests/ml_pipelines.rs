@@ -483,3 +483,58 @@ sink tree -> model("{out}/tree.model")
         );
     }
 }
+
+#[test]
+fn int8_quantization_reports_its_size_and_metric_change() {
+    let out = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+source loans = csv("examples/credit_risk/data/cs-training.csv", header = true, nulls = ["NA", ""])
+let clean = loans | drop_null MonthlyIncome
+model full = clean
+  | standardize age, MonthlyIncome, DebtRatio
+  | fit logistic_regression(label = SeriousDlqin2yrs, features = [age, MonthlyIncome, DebtRatio, NumberOfTimes90DaysLate])
+model small = clean
+  | standardize age, MonthlyIncome, DebtRatio
+  | fit logistic_regression(label = SeriousDlqin2yrs, features = [age, MonthlyIncome, DebtRatio, NumberOfTimes90DaysLate], quantize = int8)
+let both = clean | predict full | rename {{ prediction -> p_full, probability -> q_full }} | predict small
+sink both -> csv("{out}/both.csv")
+sink small -> model("{out}/small.model")
+"#,
+        out = out.path().display()
+    );
+    let summary = run_source(
+        &SourceFile::new("q.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let report = summary.models.iter().find(|m| m.name == "small").unwrap();
+    let get = |k: &str| report.metrics.iter().find(|m| m.0 == k).unwrap().1;
+    assert_eq!(get("weights_bytes_float64"), 32.0);
+    assert_eq!(get("weights_bytes_int8"), 12.0);
+    assert!((get("roc_auc") - get("roc_auc_before_quantization")).abs() < 0.01);
+    assert!(
+        summary
+            .render()
+            .contains("int8 weights 12 bytes instead of 32")
+    );
+    // The file holds bytes, not floats, and scores close to the full model.
+    let text = std::fs::read_to_string(out.path().join("small.model")).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw["estimator"]["weights"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        raw["estimator"]["int8"]["values"].as_array().unwrap().len(),
+        4
+    );
+    let rows = read_csv(&out.path().join("both.csv"));
+    let header = &rows[0];
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    for r in &rows[1..] {
+        let (a, b): (f64, f64) = (
+            r[col("q_full")].parse().unwrap(),
+            r[col("probability")].parse().unwrap(),
+        );
+        assert!((a - b).abs() < 0.02, "{a} vs {b}");
+    }
+}

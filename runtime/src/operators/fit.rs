@@ -3,6 +3,7 @@
 
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
+use crate::summary::ModelReport;
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use sluice_stdlib::ml::artifact::Model;
@@ -16,16 +17,36 @@ pub fn model_relation(model: &Model, out: SchemaRef) -> RunResult<Partitions> {
     Ok(Partitions::new(out, vec![vec![batch]]))
 }
 
+/// Trains the model; returns its one-row relation and what the run reports about it.
 pub fn run(
     name: &str,
     input: &Partitions,
     spec: &FitSpec,
     out: SchemaRef,
-) -> RunResult<Partitions> {
+) -> RunResult<(Partitions, ModelReport)> {
     let batches: Vec<RecordBatch> = input.batches().cloned().collect();
     let model = sluice_stdlib::ml::train::train(spec, &batches)
         .map_err(|e| RunError::new(format!("cannot train model `{name}`: {e}")))?;
-    model_relation(&model, out)
+    let cv = model.training.cross_validation.as_ref();
+    let report = ModelReport {
+        name: name.to_string(),
+        estimator: spec.estimator.name().to_string(),
+        rows: model.training.rows,
+        metrics: model
+            .training
+            .metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+        cross_validation: cv.map(|c| {
+            (
+                c.metric.name().to_string(),
+                c.candidates[c.chosen].mean,
+                c.candidates.len(),
+            )
+        }),
+    };
+    Ok((model_relation(&model, out)?, report))
 }
 
 /// A saved model, read when the pipeline runs.
