@@ -243,13 +243,73 @@ impl Model {
             } => model.weights = q.dequantize(),
             _ => {}
         }
-        let widths = model.estimator_widths();
+        model
+            .check()
+            .map_err(|e| format!("a damaged model file: {e}"))?;
+        Ok(model)
+    }
+
+    /// The consistency a sound file has, so that scoring never indexes out of bounds or
+    /// loops: equal widths, one class vector per class, outputs, and a tree whose
+    /// splits name real features and point forward to real nodes.
+    fn check(&self) -> Result<(), String> {
+        let widths = self.estimator_widths();
         if widths.windows(2).any(|w| w[0] != w[1]) {
             return Err(format!(
-                "a damaged model file: its estimator's parts have different widths ({widths:?})"
+                "its estimator's parts have different widths ({widths:?})"
             ));
         }
-        Ok(model)
+        if self.outputs.is_empty() {
+            return Err("it names no output columns".into());
+        }
+        let class_vectors = match &self.estimator {
+            FittedEstimator::LogisticRegression { .. } => Some(2),
+            FittedEstimator::MultinomialLogisticRegression { model } => {
+                if model.intercepts.len() != model.weights.len() {
+                    return Err("its intercepts and weight vectors differ in number".into());
+                }
+                Some(model.weights.len())
+            }
+            FittedEstimator::NaiveBayes { model } => {
+                if model.log_prior.len() != model.per_class.len() {
+                    return Err("its priors and class vectors differ in number".into());
+                }
+                Some(model.per_class.len())
+            }
+            FittedEstimator::DecisionTree { model } => {
+                for (i, n) in model.nodes.iter().enumerate() {
+                    if let Some(s) = &n.split
+                        && (s.feature >= model.features
+                            || s.left <= i
+                            || s.right <= i
+                            || s.left >= model.nodes.len()
+                            || s.right >= model.nodes.len())
+                    {
+                        return Err(format!("tree node {i} has an impossible split"));
+                    }
+                }
+                if model.nodes.is_empty() {
+                    return Err("its tree has no node".into());
+                }
+                (model.criterion != super::decision_tree::Criterion::Variance)
+                    .then(|| model.nodes[0].value.len())
+            }
+            _ => None,
+        };
+        if let Some(k) = class_vectors
+            && k != self.classes.len()
+        {
+            return Err(format!(
+                "{} classes but {k} class probabilities",
+                self.classes.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// How many features (dense and sparse) the estimator reads.
+    pub fn estimator_width(&self) -> usize {
+        self.estimator_widths().first().copied().unwrap_or(0)
     }
 
     /// The width of each part of the estimator (weights, centres, per-class vectors):
@@ -270,5 +330,109 @@ impl Model {
                 .map(Vec::len)
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::decision_tree::{Criterion, Node, Split};
+    use crate::types::DataType;
+
+    fn tree_model(split: Split) -> Model {
+        let column = |n: &str, t: DataType| ModelColumn {
+            name: n.into(),
+            data_type: t,
+        };
+        Model {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            sluice_version: "test".into(),
+            input: vec![column("x", DataType::Float64)],
+            label: Some(column("y", DataType::Int64)),
+            classes: vec!["0".into(), "1".into()],
+            transformers: vec![],
+            features: vec!["x".into()],
+            estimator: FittedEstimator::DecisionTree {
+                model: TreeModel {
+                    criterion: Criterion::Gini,
+                    features: 1,
+                    nodes: vec![
+                        Node {
+                            split: Some(split),
+                            value: vec![0.5, 0.5],
+                        },
+                        Node {
+                            split: None,
+                            value: vec![1.0, 0.0],
+                        },
+                        Node {
+                            split: None,
+                            value: vec![0.0, 1.0],
+                        },
+                    ],
+                },
+            },
+            outputs: vec![
+                column("prediction", DataType::Int64),
+                column("probability", DataType::Float64),
+            ],
+            training: TrainingReport::default(),
+        }
+    }
+
+    #[test]
+    fn a_sound_file_round_trips_and_a_damaged_one_is_refused() {
+        let good = tree_model(Split {
+            feature: 0,
+            threshold: 0.5,
+            left: 1,
+            right: 2,
+        });
+        let text = good.to_json().unwrap_or_default();
+        assert_eq!(Model::from_json(&text), Ok(good));
+        for bad in [
+            Split {
+                feature: 0,
+                threshold: 0.5,
+                left: 0,
+                right: 2,
+            },
+            Split {
+                feature: 3,
+                threshold: 0.5,
+                left: 1,
+                right: 2,
+            },
+        ] {
+            let text = tree_model(bad).to_json().unwrap_or_default();
+            let err = Model::from_json(&text).err().unwrap_or_default();
+            assert!(err.contains("impossible split"), "{err}");
+        }
+        let newer = text_with_version(&good_text(), 2);
+        assert!(
+            Model::from_json(&newer)
+                .err()
+                .unwrap_or_default()
+                .contains("version 2")
+        );
+    }
+
+    fn good_text() -> String {
+        tree_model(Split {
+            feature: 0,
+            threshold: 0.5,
+            left: 1,
+            right: 2,
+        })
+        .to_json()
+        .unwrap_or_default()
+    }
+
+    fn text_with_version(text: &str, version: u32) -> String {
+        text.replace(
+            &format!("\"format_version\": {FORMAT_VERSION}"),
+            &format!("\"format_version\": {version}"),
+        )
     }
 }

@@ -24,6 +24,13 @@ pub fn score_frame(model: &Model, mut frame: Frame) -> Result<Scores, String> {
         apply_transformer(t, &mut frame)?;
     }
     let design = frame.design(&model.features)?;
+    let width = design.cols + design.sparse.as_ref().map_or(0, |s| s.dim);
+    if width != model.estimator_width() {
+        return Err(format!(
+            "the model's estimator reads {} features but its transformers made {width}: the model file is inconsistent",
+            model.estimator_width()
+        ));
+    }
     let rows = (0..frame.rows).map(|i| (!design.missing[i]).then(|| design.row(i)));
     Ok(match &model.estimator {
         FittedEstimator::LogisticRegression { model: m, .. } => Scores::Classes(
