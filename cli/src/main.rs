@@ -1,4 +1,4 @@
-//! `sluice`: check, explain, run and format pipeline files.
+//! `sluice`: check, explain, run and format pipeline files, and serve editors (`lsp`).
 //!
 //! Exit codes: 0 success; 1 the pipeline has errors (or `fmt --check` found a file to
 //! reformat); 2 the command itself failed (a missing file, a bad flag, a failed run).
@@ -32,6 +32,8 @@ enum Command {
     Run(commands::run::Args),
     /// Format a pipeline in the canonical DSL layout (YAML input is converted to DSL).
     Fmt(commands::fmt::Args),
+    /// Run the language server (LSP over standard input and output) for editors.
+    Lsp(commands::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => commands::explain::run(a),
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Run(a) => commands::run::run(a),
+        Command::Lsp(a) => commands::lsp::run(a),
     };
     ExitCode::from(code)
 }

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod explain;
 pub mod fmt;
+pub mod lsp;
 pub mod run;
 
 use sluice_compiler::diagnostics::{RenderStyle, render, render_short};
