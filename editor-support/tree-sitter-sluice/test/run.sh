@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tree-sitter grammar's checks: the committed parser is what grammar.js generates,
-# it builds, the corpus and highlight tests pass, and every example and `ok` fixture
-# parses with no ERROR or MISSING node. Needs the tree-sitter CLI (`cargo install
+# it builds, the corpus (every construct, and every example and `ok` fixture as it is
+# now: test/examples_corpus.py) and highlight tests pass, and every example and `ok`
+# fixture parses with no ERROR or MISSING node. Needs the tree-sitter CLI (`cargo install
 # --locked tree-sitter-cli`) and a C compiler; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ if ! git diff --quiet -- src 2>/dev/null; then
   exit 1
 fi
 tree-sitter build -o "${TMPDIR:-/tmp}/sluice-tree-sitter.so"
+python3 test/examples_corpus.py check
 tree-sitter test
 status=0
 for f in ../../examples/*/*.sluice ../../compiler/tests/fixtures/ok/*.sluice; do
