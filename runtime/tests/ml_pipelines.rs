@@ -538,3 +538,26 @@ sink small -> model("{out}/small.model")
         assert!((a - b).abs() < 0.02, "{a} vs {b}");
     }
 }
+
+#[test]
+fn a_missing_feature_in_training_is_an_error_naming_the_column_and_the_fix() {
+    // Training fails before the sink is written: the path is never created.
+    let text = r#"
+source loans = csv("examples/credit_risk/data/cs-training.csv", header = true, nulls = ["NA", ""])
+model m = loans | fit logistic_regression(label = SeriousDlqin2yrs, features = [age, NumberOfDependents])
+sink m -> model("/nonexistent-dir-for-sluice/m.model")
+"#;
+    let err = run_source(
+        &SourceFile::new("missing.sluice", text),
+        &[],
+        &RunOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains(
+            "feature `NumberOfDependents` is missing (null or NaN) in 90 of 3012 training rows"
+        ) && err.message.contains("| impute NumberOfDependents"),
+        "{}",
+        err.message
+    );
+}

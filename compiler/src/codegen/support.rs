@@ -34,17 +34,10 @@ pub fn loadable(t: &DataType) -> bool {
     )
 }
 
-/// A value a kernel can write to an output column.
+/// A value a kernel can write to an output column: any it can hold but null and
+/// strings.
 pub fn storable(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Int64
-            | DataType::Float64
-            | DataType::Bool
-            | DataType::Date
-            | DataType::Timestamp
-            | DataType::Duration
-    )
+    loadable(t) && !matches!(t, DataType::Null | DataType::String)
 }
 
 fn numeric(t: &DataType) -> bool {

@@ -266,6 +266,17 @@ pub(super) fn bitmap_bit(b: &mut FunctionBuilder, bitmap: Value, pos: Value) -> 
 }
 
 impl Translator<'_, '_> {
+    /// An int64 result of a checked operation: null where it overflowed.
+    fn checked_int(&mut self, val: Value, overflow: Value, valid: Value) -> V {
+        let ok = self.b.ins().bxor_imm_u(overflow, 1);
+        let valid = self.b.ins().band(valid, ok);
+        V {
+            val,
+            valid,
+            kind: Kind::Int,
+        }
+    }
+
     fn iconst(&mut self, ty: Type, v: i64) -> Value {
         self.b.ins().iconst(ty, v)
     }
@@ -408,13 +419,7 @@ impl Translator<'_, '_> {
                         let v = self.coerce(v, Kind::Int);
                         let zero = self.iconst(types::I64, 0);
                         let (val, overflow) = self.b.ins().ssub_overflow(zero, v.val);
-                        let ok = self.b.ins().bxor_imm_u(overflow, 1);
-                        let valid = self.b.ins().band(v.valid, ok);
-                        V {
-                            val,
-                            valid,
-                            kind: Kind::Int,
-                        }
+                        self.checked_int(val, overflow, v.valid)
                     }
                 })
             }
@@ -670,13 +675,7 @@ impl Translator<'_, '_> {
                     }
                     other => return Err(format!("int `{}` is not compiled", other.symbol())),
                 };
-                let ok = self.b.ins().bxor_imm_u(overflow, 1);
-                let valid = self.b.ins().band(valid, ok);
-                Ok(V {
-                    val,
-                    valid,
-                    kind: Kind::Int,
-                })
+                Ok(self.checked_int(val, overflow, valid))
             }
         }
     }
@@ -689,13 +688,7 @@ impl Translator<'_, '_> {
         }
         let per_day = self.iconst(types::I64, MICROS_PER_DAY);
         let (val, overflow) = self.b.ins().smul_overflow(v.val, per_day);
-        let ok = self.b.ins().bxor_imm_u(overflow, 1);
-        let valid = self.b.ins().band(v.valid, ok);
-        V {
-            val,
-            valid,
-            kind: Kind::Int,
-        }
+        self.checked_int(val, overflow, v.valid)
     }
 
     /// `date|timestamp ± duration`, `date|timestamp − date|timestamp` and `duration ±
@@ -715,18 +708,15 @@ impl Translator<'_, '_> {
         } else {
             self.b.ins().sadd_overflow(a.val, b.val)
         };
-        let ok = self.b.ins().bxor_imm_u(overflow, 1);
         let valid = self.both_valid(a, b);
-        let valid = self.b.ins().band(valid, ok);
-        let val = if e.data_type == DataType::Date {
-            calendar::div_euclid(self.b, val, MICROS_PER_DAY)
+        let sum = self.checked_int(val, overflow, valid);
+        if e.data_type == DataType::Date {
+            V {
+                val: calendar::div_euclid(self.b, sum.val, MICROS_PER_DAY),
+                ..sum
+            }
         } else {
-            val
-        };
-        V {
-            val,
-            valid,
-            kind: Kind::Int,
+            sum
         }
     }
 

@@ -30,7 +30,6 @@ pub struct Design {
     pub dense: Vec<f64>,
     pub sparse: Option<Sparse>,
     pub missing: Vec<bool>,
-    pub missing_counts: Vec<(String, usize)>,
 }
 
 impl Design {
@@ -216,23 +215,18 @@ impl Frame {
 
     /// The estimator's input: the numeric features row-major, then the vector features'
     /// sparse rows (numbered after the numeric ones), and per row whether a feature is
-    /// missing. Also counts the missing rows per feature, for error messages.
+    /// missing.
     pub fn design(&self, features: &[String]) -> Result<Design, String> {
         let numeric: Vec<String> = features
             .iter()
             .filter(|f| self.columns.contains_key(*f))
             .cloned()
             .collect();
-        let mut missing_counts = Vec::new();
         let dense = self.matrix(&numeric)?;
         let d = numeric.len();
         let mut missing: Vec<bool> = (0..self.rows)
             .map(|i| dense[i * d..(i + 1) * d].iter().any(|x| x.is_nan()))
             .collect();
-        for (j, f) in numeric.iter().enumerate() {
-            let n = (0..self.rows).filter(|i| dense[i * d + j].is_nan()).count();
-            missing_counts.push((f.clone(), n));
-        }
         let vectors: Vec<(&String, &SparseColumn)> = features
             .iter()
             .filter_map(|f| self.vectors.get(f).map(|v| (f, v)))
@@ -265,16 +259,22 @@ impl Frame {
             }
             s
         });
-        for (f, v) in &vectors {
-            missing_counts.push(((*f).clone(), v.rows.iter().filter(|r| r.is_none()).count()));
-        }
         Ok(Design {
             cols: d,
             dense,
             sparse,
             missing,
-            missing_counts,
         })
+    }
+
+    /// How many rows lack a feature (a NaN number or a missing vector), for error
+    /// messages.
+    pub fn missing_count(&self, feature: &str) -> usize {
+        match (self.columns.get(feature), self.vectors.get(feature)) {
+            (Some(values), _) => values.iter().filter(|x| x.is_nan()).count(),
+            (None, Some(v)) => v.rows.iter().filter(|r| r.is_none()).count(),
+            (None, None) => 0,
+        }
     }
 
     /// The named columns row-major (`rows × names.len()`), for an estimator.

@@ -34,7 +34,16 @@ fn classes_of(labels: &[Option<String>]) -> Vec<String> {
 /// The rows' features, refusing missing values with the column and the count.
 fn dataset(frame: &Frame, features: &[String], labels: Vec<f64>) -> Result<Dataset, String> {
     let design = frame.design(features)?;
-    if let Some((f, missing)) = design.missing_counts.iter().find(|(_, n)| *n > 0) {
+    // Numbers first, then vectors: the order the design lays them out in.
+    let first_missing = design.missing.contains(&true).then(|| {
+        features
+            .iter()
+            .filter(|f| frame.columns.contains_key(*f))
+            .chain(features.iter().filter(|f| frame.vectors.contains_key(*f)))
+            .map(|f| (f, frame.missing_count(f)))
+            .find(|(_, n)| *n > 0)
+    });
+    if let Some(Some((f, missing))) = first_missing {
         return Err(format!(
             "feature `{f}` is missing (null or NaN) in {missing} of {} training rows; add `| impute {f}` to the model or `| drop_null {f}` before it",
             frame.rows
