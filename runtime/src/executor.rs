@@ -676,7 +676,9 @@ impl<'p> Executor<'p> {
             Some(ConstValue::String(p)) => Some(p.clone()),
             _ => None,
         };
+        let terminator = crate::io::csv::line_terminator(&full)?;
         let scan = CsvScan {
+            terminator,
             path: full,
             header,
             delimiter,

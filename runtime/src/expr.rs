@@ -53,7 +53,20 @@ pub fn conform(array: ArrayRef, to: &DataType) -> RunResult<ArrayRef> {
     }
 }
 
+/// Evaluates one node; a float result holds only the one NaN (see
+/// [`sluice_stdlib::nan`]), so every comparison, hash and order above it sees NaN as the
+/// documented rules say.
 fn eval(expr: &TypedExpr, batch: &RecordBatch) -> RunResult<Columnar> {
+    Ok(match eval_node(expr, batch)? {
+        Columnar::Array(a) => Columnar::Array(sluice_stdlib::nan::canonical_nans(a)),
+        Columnar::Scalar(ScalarValue::Float(x)) => {
+            Columnar::Scalar(ScalarValue::Float(sluice_stdlib::nan::canonical(x)))
+        }
+        scalar => scalar,
+    })
+}
+
+fn eval_node(expr: &TypedExpr, batch: &RecordBatch) -> RunResult<Columnar> {
     let rows = batch.num_rows();
     Ok(match &expr.kind {
         TypedExprKind::Column(name) => {

@@ -112,3 +112,100 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
+
+/// The five ways a pipeline is run to check that none changes a result: as `sluice run`
+/// does by default, unoptimized, every stage compiled, one thread without the JIT, and
+/// eight threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Configuration {
+    Default,
+    NoOptimize,
+    JitOn,
+    JitOffOneThread,
+    EightThreads,
+}
+
+impl Configuration {
+    pub const ALL: [Configuration; 5] = [
+        Configuration::Default,
+        Configuration::NoOptimize,
+        Configuration::JitOn,
+        Configuration::JitOffOneThread,
+        Configuration::EightThreads,
+    ];
+
+    pub fn options(self) -> RunOptions {
+        let mut o = RunOptions {
+            morsel_bytes: Some(64),
+            ..Default::default()
+        };
+        match self {
+            Configuration::Default | Configuration::NoOptimize => {}
+            Configuration::JitOn => o.jit = sluice_runtime::JitMode::On,
+            Configuration::JitOffOneThread => {
+                o.jit = sluice_runtime::JitMode::Off;
+                o.threads = Some(1);
+            }
+            Configuration::EightThreads => o.threads = Some(8),
+        }
+        o
+    }
+}
+
+/// Compiles pipeline text (paths relative to `dir`) and runs it in one configuration.
+pub fn run_text(
+    dir: &Path,
+    text: &str,
+    config: Configuration,
+) -> Result<RunSummary, sluice_runtime::RunError> {
+    let file = SourceFile::new("test.sluice", text.to_string());
+    let resolve = ResolveOptions {
+        params: Default::default(),
+        base_dir: Some(dir.to_path_buf()),
+    };
+    let compiled =
+        sluice_compiler::compile(&file, &resolve).unwrap_or_else(|d| panic!("{text}\n{d:#?}"));
+    let plan = if config == Configuration::NoOptimize {
+        compiled.plan
+    } else {
+        let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
+        assert!(
+            optimized.rolled_back.is_empty(),
+            "{:?}",
+            optimized.rolled_back
+        );
+        optimized.plan
+    };
+    let options = RunOptions {
+        base_dir: Some(dir.to_path_buf()),
+        ..config.options()
+    };
+    sluice_runtime::run(&plan, &options)
+}
+
+/// Writes `files` into a fresh folder, runs `text` there in every configuration, checks
+/// all give the same bytes in each of `outputs`, and returns those files' text.
+pub fn run_everywhere(files: &[(&str, &[u8])], text: &str, outputs: &[&str]) -> Vec<String> {
+    let mut first: Option<Vec<String>> = None;
+    for config in Configuration::ALL {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).expect("write input");
+        }
+        if let Err(e) = run_text(dir.path(), text, config) {
+            panic!("{config:?}: {e}\n{text}");
+        }
+        let got: Vec<String> = outputs
+            .iter()
+            .map(|o| {
+                std::fs::read_to_string(dir.path().join(o))
+                    .unwrap_or_else(|e| panic!("{config:?}: {o}: {e}"))
+            })
+            .collect();
+        match &first {
+            None => first = Some(got),
+            Some(f) => assert_eq!(f, &got, "{config:?} differs from Default for\n{text}"),
+        }
+    }
+    first.unwrap_or_default()
+}

@@ -7,7 +7,9 @@
 //! Semantics: nulls are skipped except by `count()` and `first`/`last`; an aggregate over
 //! no non-null value is null except the counts (0); `stddev`/`variance` are the sample
 //! statistics (n - 1), merged with Chan et al.'s parallel formula; `median`/`quantile`
-//! interpolate linearly between the closest ranks; `sum` of int64 is null on overflow.
+//! interpolate linearly between the closest ranks; `sum` of int64 adds in 128 bits and is
+//! null only when the total does not fit in int64 (so it does not depend on row order).
+//! Float results hold only the one NaN (see [`crate::nan`]).
 //! Values kept as values (`min`, `max`, `first`, `last`, `collect`, `count_distinct`) are
 //! stored in Arrow's row format, which compares like the values.
 
@@ -29,10 +31,10 @@ pub enum AccState {
     Rows(i64),
     Values(i64),
     Distinct(HashSet<Key>),
+    /// int64 sums in 128 bits: 2^64 values of int64 cannot overflow it.
     SumInt {
-        sum: i64,
+        sum: i128,
         seen: bool,
-        overflow: bool,
     },
     SumFloat {
         sum: f64,
@@ -102,7 +104,6 @@ impl AggregateKernel {
             "sum" if self.input_type == A::Int64 => AccState::SumInt {
                 sum: 0,
                 seen: false,
-                overflow: false,
             },
             "sum" => AccState::SumFloat {
                 sum: 0.0,
@@ -159,16 +160,8 @@ impl AggregateKernel {
                         set.insert(rows.row(r).as_ref().into());
                     }
                 }
-                AccState::SumInt {
-                    sum,
-                    seen,
-                    overflow,
-                } if valid => {
-                    let v = ints.map_or(0, |a| a.value(r));
-                    match sum.checked_add(v) {
-                        Some(s) => *sum = s,
-                        None => *overflow = true,
-                    }
+                AccState::SumInt { sum, seen } if valid => {
+                    *sum += i128::from(ints.map_or(0, |a| a.value(r)));
                     *seen = true;
                 }
                 AccState::SumFloat { sum, seen } if valid => {
@@ -231,24 +224,9 @@ impl AggregateKernel {
                 *a += b
             }
             (AccState::Distinct(a), AccState::Distinct(b)) => a.extend(b),
-            (
-                AccState::SumInt {
-                    sum,
-                    seen,
-                    overflow,
-                },
-                AccState::SumInt {
-                    sum: s2,
-                    seen: e2,
-                    overflow: o2,
-                },
-            ) => {
-                match sum.checked_add(s2) {
-                    Some(s) => *sum = s,
-                    None => *overflow = true,
-                }
+            (AccState::SumInt { sum, seen }, AccState::SumInt { sum: s2, seen: e2 }) => {
+                *sum += s2;
                 *seen |= e2;
-                *overflow |= o2;
             }
             (AccState::SumFloat { sum, seen }, AccState::SumFloat { sum: s2, seen: e2 }) => {
                 *sum += s2;
@@ -335,11 +313,7 @@ impl AggregateKernel {
                 Some(AccState::SumInt { .. }) => Arc::new(
                     accs.iter()
                         .map(|a| match a {
-                            AccState::SumInt {
-                                sum,
-                                seen: true,
-                                overflow: false,
-                            } => Some(*sum),
+                            AccState::SumInt { sum, seen: true } => i64::try_from(*sum).ok(),
                             _ => None,
                         })
                         .collect::<Int64Array>(),
@@ -418,28 +392,53 @@ impl AggregateKernel {
                 )?)
             }
         };
-        if array.data_type() == out_type {
-            Ok(array)
+        let array = if array.data_type() == out_type {
+            array
         } else {
-            Ok(cast(&array, out_type)?)
-        }
+            cast(&array, out_type)?
+        };
+        Ok(crate::nan::canonical_nans(array))
     }
 }
 
-/// The q-th quantile with linear interpolation between the closest ranks.
+/// The q-th quantile with linear interpolation between the closest ranks (NaN sorts above
+/// every number). When the rank falls on a value, or both neighbours are equal, that
+/// value is the answer (so an infinite value is returned as itself, not as
+/// `inf + (inf - inf) * 0` = NaN); between `-inf` and `inf` it is NaN.
 pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
+    for v in values.iter_mut() {
+        *v = crate::nan::canonical(*v);
+    }
     values.sort_by(f64::total_cmp);
     let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    Some(values[lo] + (values[hi] - values[lo]) * (pos - lo as f64))
+    let (a, b) = (values[lo], values[hi]);
+    let fraction = pos - lo as f64;
+    if fraction == 0.0 || a == b || (a.is_nan() && b.is_nan()) {
+        return Some(a);
+    }
+    Some(crate::nan::canonical(a + (b - a) * fraction))
 }
 
 #[cfg(test)]
 mod tests {
     use super::quantile;
+
+    #[test]
+    fn quantiles_of_infinite_values_are_those_values() {
+        let inf = f64::INFINITY;
+        assert_eq!(quantile(&mut [1.0, inf, inf], 0.5), Some(inf));
+        assert_eq!(quantile(&mut [-inf, -inf, 1.0], 0.5), Some(-inf));
+        assert_eq!(quantile(&mut [1.0, 2.0, inf], 1.0), Some(inf));
+        assert_eq!(quantile(&mut [1.0, inf], 0.5), Some(inf));
+        assert_eq!(quantile(&mut [1.0, 3.0, inf], 0.25), Some(2.0));
+        assert!(quantile(&mut [-inf, inf], 0.5).is_some_and(f64::is_nan));
+        assert!(quantile(&mut [1.0, -f64::NAN, f64::NAN], 0.5).is_some_and(f64::is_nan));
+        assert_eq!(quantile(&mut [-f64::NAN, 1.0, 2.0], 0.5), Some(2.0));
+    }
 
     #[test]
     fn quantiles_interpolate() {

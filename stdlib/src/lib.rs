@@ -7,13 +7,15 @@
 //! - [`kernels`]: the reference implementation of every scalar function, over Arrow
 //!   arrays ([`value`] holds the argument type);
 //! - [`io`]: the data formats Sluice reads and writes, and schema inference for them;
-//! - [`ml`]: feature transformers, estimators and metrics for the ML operators.
+//! - [`ml`]: feature transformers, estimators and metrics for the ML operators;
+//! - [`nan`]: the one NaN every float column holds.
 
 pub mod aggregates;
 pub mod functions;
 pub mod io;
 pub mod kernels;
 pub mod ml;
+pub mod nan;
 pub mod types;
 pub mod value;
 

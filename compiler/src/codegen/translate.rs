@@ -525,8 +525,12 @@ impl Translator<'_, '_> {
         self.b.ins().band(a.valid, b.valid)
     }
 
-    /// A float's bits mapped so that signed integer order is the total order.
+    /// A float's bits mapped so that signed integer order is the total order, every NaN
+    /// first made the one positive NaN (see `sluice_stdlib::nan`) so it sorts above all.
     fn total_order_key(&mut self, x: Value) -> Value {
+        let nan = self.b.ins().f64const(f64::NAN);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let x = self.b.ins().select(is_nan, nan, x);
         let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), x);
         let sign = self.b.ins().sshr_imm_u(bits, 63);
         let mask = self.b.ins().ushr_imm_u(sign, 1);

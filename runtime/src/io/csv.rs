@@ -1,5 +1,6 @@
 //! The CSV/TSV reader: RFC 4180 quoting (delimiters, newlines and doubled quotes inside
-//! quoted fields), CRLF or LF, configurable null markers, and a parse mode for bad rows.
+//! quoted fields), CRLF, LF or CR-only line endings (see [`line_terminator`]), a UTF-8
+//! byte-order mark skipped, configurable null markers, and a parse mode for bad rows.
 //!
 //! The file is cut into *morsels*: byte ranges of about [`MORSEL_BYTES`] that end on a
 //! record boundary (found by one quick pass that tracks quote parity). Morsels do not
@@ -70,6 +71,29 @@ pub struct CsvScan {
     pub projection: Vec<usize>,
     /// Rows for which this is not true are dropped before the other fields are converted.
     pub filter: Option<TypedExpr>,
+    /// The byte that ends a record: `\n` (LF and CRLF files) or `\r` (CR-only files).
+    pub terminator: u8,
+}
+
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The byte that ends a record in the file at `path`: `\n` when its first 64 KiB hold a
+/// line feed (LF and CRLF files; a CR before the LF is dropped), else `\r` when they
+/// hold a carriage return (classic Mac OS files), else `\n`. Inference (the `csv`
+/// crate) accepts all three, so the reader must too.
+pub fn line_terminator(path: &std::path::Path) -> RunResult<u8> {
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+        .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?;
+    Ok(if memchr::memchr(b'\n', &head).is_some() {
+        b'\n'
+    } else if memchr::memchr(b'\r', &head).is_some() {
+        b'\r'
+    } else {
+        b'\n'
+    })
 }
 
 /// A byte range of the file that starts and ends on record boundaries.
@@ -113,6 +137,14 @@ impl CsvScan {
         self.path.display().to_string()
     }
 
+    /// 3 when the file starts with a UTF-8 byte-order mark (skipped), else 0.
+    fn bom_len(&self) -> RunResult<u64> {
+        let mut head = [0u8; 3];
+        let mut file = self.open()?;
+        let n = file.read(&mut head).unwrap_or(0);
+        Ok(if head[..n] == *BOM { 3 } else { 0 })
+    }
+
     fn open(&self) -> RunResult<std::fs::File> {
         std::fs::File::open(&self.path).map_err(|e| {
             RunError::new(format!("cannot open `{}`: {e}", self.display()))
@@ -127,7 +159,7 @@ impl CsvScan {
         let mut out = Vec::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut offset: u64 = 0;
-        let mut start: u64 = 0;
+        let mut start: u64 = self.bom_len()?;
         let mut start_line: u64 = 1;
         let mut line: u64 = 1;
         let mut in_quote = false;
@@ -158,9 +190,10 @@ impl CsvScan {
                     }
                 }
             };
+            let t = self.terminator;
             match self.quote {
-                Some(q) => memchr::memchr2_iter(q, b'\n', block).for_each(|i| visit(i, block[i])),
-                None => memchr::memchr_iter(b'\n', block).for_each(|i| visit(i, b'\n')),
+                Some(q) => memchr::memchr2_iter(q, t, block).for_each(|i| visit(i, block[i])),
+                None => memchr::memchr_iter(t, block).for_each(|i| visit(i, t)),
             }
             offset += n as u64;
         }
@@ -223,11 +256,11 @@ impl CsvScan {
         let mut line = morsel.first_line;
         let mut rows = 0u64;
         let mut converted = 0u64;
-        let mut skip_header = self.header && morsel.start == 0;
+        let mut skip_header = self.header && morsel.start <= BOM.len() as u64;
         // A morsel without a quote character takes the simpler splitter.
         let mut plain = match self.quote {
             Some(q) if memchr::memchr(q, &buf).is_some() => None,
-            _ => Some(PlainSplitter::new(self.delimiter)),
+            _ => Some(PlainSplitter::new(self.delimiter, self.terminator)),
         };
         while pos < buf.len() {
             let record_line = line;
@@ -484,6 +517,7 @@ impl CsvScan {
         fields.clear();
         let mut newlines = 0u64;
         let d = self.delimiter;
+        let t = self.terminator;
         loop {
             if let Some(q) = self.quote
                 && buf.get(pos) == Some(&q)
@@ -508,7 +542,7 @@ impl CsvScan {
                         }
                     }
                 }
-                newlines += memchr::memchr_iter(b'\n', &buf[start..end]).count() as u64;
+                newlines += memchr::memchr_iter(t, &buf[start..end]).count() as u64;
                 fields.push(Field {
                     start,
                     end,
@@ -518,21 +552,21 @@ impl CsvScan {
                 });
                 pos = (end + 1).min(buf.len());
                 // Skip to the end of the field (text after a closing quote is dropped).
-                let rest = memchr::memchr2(d, b'\n', &buf[pos..]).map_or(buf.len(), |k| pos + k);
+                let rest = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
                 pos = rest;
             } else {
-                let end = memchr::memchr2(d, b'\n', &buf[pos..]).map_or(buf.len(), |k| pos + k);
+                let end = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
                 fields.push(Field::plain(
                     buf,
                     pos,
                     end,
-                    end == buf.len() || buf[end] == b'\n',
+                    end == buf.len() || buf[end] == t,
                 ));
                 pos = end;
             }
             match buf.get(pos) {
                 Some(&c) if c == d => pos += 1,
-                Some(b'\n') => return (pos + 1, newlines + 1),
+                Some(&c) if c == t => return (pos + 1, newlines + 1),
                 _ => return (buf.len(), newlines + 1),
             }
         }
@@ -543,11 +577,15 @@ impl CsvScan {
 /// bytes, so a plain byte loop beats a SIMD search that would stop at each of them.
 struct PlainSplitter {
     delimiter: u8,
+    terminator: u8,
 }
 
 impl PlainSplitter {
-    fn new(delimiter: u8) -> PlainSplitter {
-        PlainSplitter { delimiter }
+    fn new(delimiter: u8, terminator: u8) -> PlainSplitter {
+        PlainSplitter {
+            delimiter,
+            terminator,
+        }
     }
 
     fn next_record(&mut self, buf: &[u8], mut pos: usize, fields: &mut Vec<Field>) -> (usize, u64) {
@@ -559,7 +597,7 @@ impl PlainSplitter {
             if b == d {
                 fields.push(Field::plain(buf, start, pos, false));
                 start = pos + 1;
-            } else if b == b'\n' {
+            } else if b == self.terminator {
                 fields.push(Field::plain(buf, start, pos, true));
                 return (pos + 1, 1);
             }
@@ -662,6 +700,7 @@ mod tests {
             projection: (0..schema.len()).collect(),
             schema: Schema::new(schema),
             filter: None,
+            terminator: line_terminator(file.path()).unwrap(),
         };
         (s, file)
     }

@@ -1,8 +1,9 @@
 //! Reading and writing data: the CSV/TSV reader ([`csv`]), readers for JSON lines,
 //! Parquet and Arrow IPC ([`readers`], with [`row_group_pruning`]), text-to-value parsing ([`parse_text`]) and the
-//! sinks ([`sinks`]), which always write to a temporary name and rename on success.
+//! sinks ([`sinks`], with [`json_floats`]), which always write to a temporary name and rename on success.
 
 pub mod csv;
+pub mod json_floats;
 pub mod parse_text;
 pub mod readers;
 pub mod row_group_pruning;

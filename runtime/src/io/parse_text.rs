@@ -2,11 +2,11 @@
 //! (`sluice_stdlib::io::value_types`): the CSV reader and `as` casts both call these.
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, DurationMicrosecondBuilder, Float64Builder,
+    Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use sluice_stdlib::DataType;
-use sluice_stdlib::io::value_types::{parse_iso_date, parse_iso_timestamp};
+use sluice_stdlib::io::value_types::{parse_iso_date, parse_iso_duration, parse_iso_timestamp};
 use std::sync::Arc;
 
 /// An int64: optional sign and digits, exact over the whole range.
@@ -34,15 +34,17 @@ pub fn parse_int(b: &[u8]) -> Option<i64> {
     Some(v)
 }
 
-/// A float64: decimal or scientific notation, `nan`, `inf`, `-inf` (any case).
+/// A float64: decimal or scientific notation, `nan`, `inf`, `-inf` (any case); `-nan` is
+/// the one NaN (see [`sluice_stdlib::nan`]).
 pub fn parse_float(b: &[u8]) -> Option<f64> {
     if b.is_empty() {
         return None;
     }
-    match fast_float2::parse_partial::<f64, _>(b) {
+    let value = match fast_float2::parse_partial::<f64, _>(b) {
         Ok((v, n)) if n == b.len() => Some(v),
         _ => std::str::from_utf8(b).ok()?.trim().parse().ok(),
-    }
+    };
+    value.map(sluice_stdlib::nan::canonical)
 }
 
 pub fn parse_bool(b: &[u8]) -> Option<bool> {
@@ -63,6 +65,7 @@ pub enum ColumnBuilder {
     Str(TextBuilder),
     Date(Date32Builder),
     Timestamp(TimestampMicrosecondBuilder),
+    Duration(DurationMicrosecondBuilder),
 }
 
 impl ColumnBuilder {
@@ -75,6 +78,9 @@ impl ColumnBuilder {
             DataType::Timestamp => ColumnBuilder::Timestamp(
                 TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             ),
+            DataType::Duration => {
+                ColumnBuilder::Duration(DurationMicrosecondBuilder::with_capacity(capacity))
+            }
             _ => ColumnBuilder::Str(TextBuilder::with_capacity(capacity)),
         }
     }
@@ -99,6 +105,11 @@ impl ColumnBuilder {
                 .and_then(parse_iso_timestamp)
                 .map(|v| x.append_value(v))
                 .is_some(),
+            ColumnBuilder::Duration(x) => std::str::from_utf8(b)
+                .ok()
+                .and_then(parse_iso_duration)
+                .map(|v| x.append_value(v))
+                .is_some(),
         }
     }
 
@@ -110,6 +121,7 @@ impl ColumnBuilder {
             ColumnBuilder::Str(x) => x.append_null(),
             ColumnBuilder::Date(x) => x.append_null(),
             ColumnBuilder::Timestamp(x) => x.append_null(),
+            ColumnBuilder::Duration(x) => x.append_null(),
         }
     }
 
@@ -121,6 +133,7 @@ impl ColumnBuilder {
             ColumnBuilder::Str(x) => x.finish(),
             ColumnBuilder::Date(x) => Arc::new(x.finish()),
             ColumnBuilder::Timestamp(x) => Arc::new(x.finish()),
+            ColumnBuilder::Duration(x) => Arc::new(x.finish()),
         }
     }
 }

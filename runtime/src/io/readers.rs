@@ -29,7 +29,8 @@ fn open(path: &Path) -> RunResult<File> {
     })
 }
 
-/// Brings a batch read from a file to the plan's schema (by name, with casts).
+/// Brings a batch read from a file to the plan's schema (by name, with casts, NaNs made
+/// the one NaN).
 fn conform(batch: &RecordBatch, schema: &SchemaRef, path: &Path) -> RunResult<RecordBatch> {
     let columns = schema
         .fields()
@@ -39,11 +40,18 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef, path: &Path) -> RunResult<Re
                 RunError::new(format!("`{}` has no column `{}`", path.display(), f.name()))
                     .with_help("the file changed since the pipeline was checked; check it again")
             })?;
-            Ok(if c.data_type() == f.data_type() {
+            let c = if c.data_type() == f.data_type() {
                 c
+            } else if let (Some(text), Some(to)) = (
+                c.as_any().downcast_ref::<arrow::array::StringArray>(),
+                sluice_stdlib::DataType::from_arrow(f.data_type()),
+            ) {
+                // Text written by a sink (ISO 8601 durations): the CSV reader's rules.
+                super::parse_text::parse_column(text.iter(), &to)
             } else {
                 cast(&c, f.data_type())?
-            })
+            };
+            Ok(sluice_stdlib::nan::canonical_nans(c))
         })
         .collect::<RunResult<Vec<_>>>()?;
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
@@ -203,8 +211,23 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
             parts.push(part);
         }
         Format::Jsonl => {
-            let reader =
-                arrow::json::ReaderBuilder::new(schema.clone()).build(BufReader::new(file))?;
+            // Durations are written as ISO 8601 text, which Arrow's JSON reader does not
+            // parse: they are read as text and converted by `conform`.
+            let as_text: SchemaRef = Arc::new(arrow::datatypes::Schema::new(
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        arrow::datatypes::DataType::Duration(_) => arrow::datatypes::Field::new(
+                            f.name(),
+                            arrow::datatypes::DataType::Utf8,
+                            true,
+                        ),
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+            let reader = arrow::json::ReaderBuilder::new(as_text).build(BufReader::new(file))?;
             let mut part = Vec::new();
             for b in reader {
                 let b =

@@ -102,14 +102,14 @@ fn write_file(
             }
         }
         Format::Jsonl => {
-            let mut w = arrow::json::LineDelimitedWriter::new(&mut out);
+            let mut w = json_writer::<arrow::json::writer::LineDelimited>(&mut out);
             for b in data.batches() {
                 w.write(b)?;
             }
             w.finish()?;
         }
         Format::Json => {
-            let mut w = arrow::json::ArrayWriter::new(&mut out);
+            let mut w = json_writer::<arrow::json::writer::JsonArray>(&mut out);
             for b in data.batches() {
                 w.write(b)?;
             }
@@ -162,6 +162,15 @@ fn write_file(
         .sync_all()
         .map_err(io_error(tmp))?;
     Ok(())
+}
+
+/// A JSON writer that keeps NaN and infinities (see [`super::json_floats`]).
+fn json_writer<F: arrow::json::writer::JsonFormat>(
+    out: &mut BufWriter<File>,
+) -> arrow::json::Writer<&mut BufWriter<File>, F> {
+    arrow::json::WriterBuilder::new()
+        .with_encoder_factory(std::sync::Arc::new(super::json_floats::FloatEncoders))
+        .build::<_, F>(out)
 }
 
 fn print_console(data: &Partitions, limit: usize) -> RunResult<()> {

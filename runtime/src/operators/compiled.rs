@@ -24,9 +24,16 @@ pub fn apply(
 ) -> RunResult<RecordBatch> {
     let rows = batch.num_rows();
     let program = &stage.program;
+    // A precomputed expression may read one computed before it (`derive b = s as
+    // string | filter b == s`): each sees the batch plus the earlier ones.
     let mut precomputed: Vec<(String, ArrayRef)> = Vec::new();
+    let mut extended = batch.clone();
     for (name, e) in &program.precomputed {
-        precomputed.push((name.clone(), evaluate(e, batch)?));
+        let value = evaluate(e, &extended)?;
+        if precomputed.len() + 1 < program.precomputed.len() {
+            extended = with_column(&extended, name, &value)?;
+        }
+        precomputed.push((name.clone(), value));
     }
     let column = |name: &str| -> RunResult<ArrayRef> {
         precomputed
@@ -190,6 +197,24 @@ fn view<'a>(a: &'a dyn Array, t: &DataType, all_valid: &'a [u8]) -> RunResult<In
     })
 }
 
+/// `batch` with one more column.
+fn with_column(batch: &RecordBatch, name: &str, value: &ArrayRef) -> RunResult<RecordBatch> {
+    let mut fields: Vec<arrow::datatypes::FieldRef> = batch.schema().fields().to_vec();
+    fields.push(Arc::new(arrow::datatypes::Field::new(
+        name,
+        value.data_type().clone(),
+        true,
+    )));
+    let mut columns = batch.columns().to_vec();
+    columns.push(value.clone());
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::new(fields)),
+        columns,
+        &options,
+    )?)
+}
+
 /// The first `rows` values a kernel wrote, as an Arrow array (the buffer is moved, not
 /// copied).
 fn to_array(values: OutputBuffer, validity: &[u8], rows: usize, t: &DataType) -> ArrayRef {
@@ -213,7 +238,7 @@ fn to_array(values: OutputBuffer, validity: &[u8], rows: usize, t: &DataType) ->
         }
         OutputBuffer::Float(mut v) => {
             v.truncate(rows);
-            Arc::new(Float64Array::new(v.into(), nulls))
+            sluice_stdlib::nan::canonical_nans(Arc::new(Float64Array::new(v.into(), nulls)))
         }
         OutputBuffer::Bool(v) => Arc::new(BooleanArray::new(
             BooleanBuffer::collect_bool(rows, |i| v[i] != 0),

@@ -107,6 +107,78 @@ pub fn parse_iso_timestamp(t: &str) -> Option<i64> {
     None
 }
 
+/// Microseconds for an ISO 8601 duration, the form every text sink writes durations in
+/// (`PT36000S`, `-PT0.5S`, `P1DT2H3M4.000005S`, `P2W`): an optional sign, `P`, then weeks
+/// or days, and after `T` hours, minutes and (fractional, to the microsecond) seconds.
+/// Years and months are refused: their length depends on the calendar.
+pub fn parse_iso_duration(t: &str) -> Option<i64> {
+    let (negative, rest) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let rest = rest.strip_prefix(['P', 'p'])?;
+    let (date, time) = match rest.find(['T', 't']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let mut total: i128 = 0;
+    let mut parts = 0;
+    let mut read = |text: &str, units: &[(u8, i128)], fraction_ok: bool| -> Option<()> {
+        let mut i = 0;
+        let b = text.as_bytes();
+        let mut next_unit = 0;
+        while i < b.len() {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            let number = &text[start..i];
+            let unit = b.get(i)?.to_ascii_uppercase();
+            i += 1;
+            let k = units[next_unit..].iter().position(|(u, _)| *u == unit)? + next_unit;
+            next_unit = k + 1;
+            let scale = units[k].1;
+            let (whole, frac) = match number.split_once('.') {
+                Some((w, f)) if fraction_ok && k + 1 == units.len() => (w, f),
+                Some(_) => return None,
+                None => (number, ""),
+            };
+            if whole.is_empty() && frac.is_empty() || frac.len() > 6 {
+                return None;
+            }
+            let whole: i128 = if whole.is_empty() {
+                0
+            } else {
+                whole.parse().ok()?
+            };
+            let frac_us: i128 = format!("{frac:0<6}").parse().ok()?;
+            total = total.checked_add(whole.checked_mul(scale)?.checked_add(frac_us)?)?;
+            parts += 1;
+        }
+        Some(())
+    };
+    read(
+        date,
+        &[(b'W', 604_800_000_000), (b'D', 86_400_000_000)],
+        false,
+    )?;
+    if let Some(time) = time {
+        if time.is_empty() {
+            return None;
+        }
+        read(
+            time,
+            &[(b'H', 3_600_000_000), (b'M', 60_000_000), (b'S', 1_000_000)],
+            true,
+        )?;
+    }
+    if parts == 0 {
+        return None;
+    }
+    i64::try_from(if negative { -total } else { total }).ok()
+}
+
 /// The type of a column whose values were seen with types `a` and then `b`: the common
 /// supertype, or `string` when there is none (text always holds the value).
 pub fn widen(a: &DataType, b: &DataType) -> DataType {
@@ -144,6 +216,32 @@ mod tests {
         assert_eq!(parse_iso_timestamp("2015-02-24T11:35:52-08:00"), Some(utc));
         assert_eq!(parse_iso_date("1970-01-02"), Some(1));
         assert_eq!(parse_iso_date("1970-13-02"), None);
+    }
+
+    #[test]
+    fn iso_durations_parse_to_microseconds() {
+        assert_eq!(parse_iso_duration("PT36000S"), Some(36_000_000_000));
+        assert_eq!(parse_iso_duration("PT86399.999999S"), Some(86_399_999_999));
+        assert_eq!(parse_iso_duration("-PT0.5S"), Some(-500_000));
+        assert_eq!(
+            parse_iso_duration("P1DT2H3M4.000005S"),
+            Some(93_784_000_005)
+        );
+        assert_eq!(parse_iso_duration("P2W"), Some(1_209_600_000_000));
+        assert_eq!(parse_iso_duration("PT0S"), Some(0));
+        for bad in [
+            "P",
+            "PT",
+            "P1M",
+            "PT1.5M",
+            "PT1S2M",
+            "PT1.0000001S",
+            "10s",
+            "",
+            "-",
+        ] {
+            assert_eq!(parse_iso_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

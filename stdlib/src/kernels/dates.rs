@@ -3,7 +3,11 @@
 //! not match; without a format they read ISO 8601 (and `parse_date` takes the date part
 //! of an ISO timestamp, so `1975-02-23T02:58:41.000Z` is 1975-02-23). Date parts of a
 //! date are read at midnight (its `hour` is 0). `date_diff` counts whole units from start
-//! to end (negative when end is earlier); months and years count calendar boundaries.
+//! to end, truncated toward zero (negative when end is earlier), for every part: a month
+//! is whole when `start` moved that many months on (the day clamped to the month's end,
+//! as in `2001-01-31` + 1 month = `2001-02-28`) is not past `end`, and a year is twelve
+//! whole months. This is DuckDB's `date_sub` (not its `date_diff`, which counts calendar
+//! boundaries) and Spark's `floor(months_between(end, start))` for months.
 
 use super::{KernelError, KernelResult, arg_as, text_arg};
 use crate::io::value_types::{parse_iso_date, parse_iso_timestamp};
@@ -44,7 +48,9 @@ impl Format {
     }
 }
 
-/// `MM/DD/YYYY`, the commonest non-ISO layout, parsed without chrono.
+/// `MM/DD/YYYY` with both numbers padded, the commonest non-ISO layout, parsed without
+/// chrono. `None` means "not this exact shape, or not a real day": the caller then asks
+/// chrono, so the fast path never rejects what the general path accepts (`1/5/2001`).
 fn us_date(t: &str) -> Option<i32> {
     let b = t.as_bytes();
     if b.len() != 10 || b[2] != b'/' || b[5] != b'/' {
@@ -75,13 +81,18 @@ pub fn parse_date_with(text: &str, format: Option<&str>) -> Option<i32> {
                 None
             }
         }),
-        Some("%m/%d/%Y") => us_date(text.trim()),
-        Some(f) => Format::new(f)
-            .parse(text)?
-            .to_naive_date()
-            .ok()
-            .map(days_of),
+        Some(f @ "%m/%d/%Y") => us_date(text.trim()).or_else(|| parse_date_general(text, f)),
+        Some(f) => parse_date_general(text, f),
     }
+}
+
+/// Parses a date with chrono's strftime parser.
+fn parse_date_general(text: &str, format: &str) -> Option<i32> {
+    Format::new(format)
+        .parse(text)?
+        .to_naive_date()
+        .ok()
+        .map(days_of)
 }
 
 /// Parses a timestamp (microseconds, UTC) with an optional strftime format (None: ISO).
@@ -258,13 +269,61 @@ fn diff(part: &str, start: i64, end: i64) -> i64 {
         "minute" => 60_000_000,
         "second" => 1_000_000,
         _ => {
-            let (ys, ms, _) = civil_from_days(start.div_euclid(MICROS_PER_DAY));
-            let (ye, me, _) = civil_from_days(end.div_euclid(MICROS_PER_DAY));
-            let months = (ye - ys) * 12 + me as i64 - ms as i64;
-            return if part == "year" { ye - ys } else { months };
+            let months = whole_months(start, end);
+            return if part == "year" { months / 12 } else { months };
         }
     };
     (end - start) / unit
+}
+
+/// The whole months from `start` to `end` (microseconds), truncated toward zero: the
+/// largest `n` (by magnitude) for which `start` moved `n` months on is not past `end`.
+fn whole_months(start: i64, end: i64) -> i64 {
+    let (ys, ms, _) = civil_from_days(start.div_euclid(MICROS_PER_DAY));
+    let (ye, me, _) = civil_from_days(end.div_euclid(MICROS_PER_DAY));
+    let boundaries = (ye - ys) * 12 + me as i64 - ms as i64;
+    let moved = add_months(start, boundaries);
+    if boundaries > 0 && moved > end {
+        boundaries - 1
+    } else if boundaries < 0 && moved < end {
+        boundaries + 1
+    } else {
+        boundaries
+    }
+}
+
+/// `micros` moved `months` calendar months on, its day clamped to the target month's
+/// last day, its time of day kept.
+fn add_months(micros: i64, months: i64) -> i64 {
+    let day = micros.div_euclid(MICROS_PER_DAY);
+    let time = micros.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(day);
+    let index = y * 12 + (m as i64 - 1) + months;
+    let (ty, tm) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+    let td = d.min(days_in_month(ty, tm));
+    (days_from_civil(ty, tm, td) as i128 * MICROS_PER_DAY as i128 + time as i128)
+        .clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The day number of a civil date (Hinnant's days-from-civil), the inverse of
+/// [`civil_from_days`].
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -285,6 +344,92 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// The `MM/DD/YYYY` fast path agrees with chrono on every text it accepts, and the
+    /// whole function accepts exactly what chrono accepts.
+    #[test]
+    fn us_date_fast_path_matches_the_general_parser() {
+        let months = [
+            "1", "01", "9", "09", "12", "13", "0", "00", "001", "+1", " 1", "a",
+        ];
+        let days = [
+            "5", "05", "28", "29", "30", "31", "32", "0", "00", "1 ", "-1",
+        ];
+        let years = [
+            "2001", "2000", "1900", "0001", "99", "10000", "-200", "+2001", "20o1",
+        ];
+        let seps = ["/", "-", "//", ""];
+        let mut checked = 0;
+        for m in months {
+            for d in days {
+                for y in years {
+                    for s in seps {
+                        for text in [format!("{m}{s}{d}{s}{y}"), format!(" {m}{s}{d}{s}{y} ")] {
+                            let general = parse_date_general(&text, "%m/%d/%Y");
+                            if let Some(fast) = us_date(text.trim()) {
+                                assert_eq!(Some(fast), general, "{text:?}");
+                            }
+                            assert_eq!(
+                                parse_date_with(&text, Some("%m/%d/%Y")),
+                                general,
+                                "{text:?}"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000);
+        assert_eq!(
+            parse_date_with("1/5/2001", Some("%m/%d/%Y")),
+            parse_date_with("2001-01-05", None)
+        );
+    }
+
+    fn at(date: &str, time_us: i64) -> i64 {
+        parse_date_with(date, None).expect("date") as i64 * MICROS_PER_DAY + time_us
+    }
+
+    /// Months and years count whole units, like days: truncated toward zero.
+    #[test]
+    fn date_diff_counts_whole_months_and_years() {
+        let cases = [
+            ("2001-01-31", "2001-02-01", "month", 0),
+            ("2001-01-31", "2001-02-28", "month", 1),
+            ("2001-01-15", "2001-02-14", "month", 0),
+            ("2001-01-15", "2001-02-15", "month", 1),
+            ("2001-12-31", "2002-01-01", "year", 0),
+            ("2001-06-01", "2002-06-01", "year", 1),
+            ("2000-02-29", "2001-02-28", "year", 1),
+            ("2002-01-01", "2001-12-31", "year", 0),
+            ("2001-02-01", "2001-01-31", "month", 0),
+            ("2001-03-15", "2001-01-15", "month", -2),
+            ("2001-03-15", "2001-01-16", "month", -1),
+            ("2001-12-31", "2002-01-01", "day", 1),
+            ("2001-12-31", "2002-01-06", "week", 0),
+        ];
+        for (start, end, part, expected) in cases {
+            assert_eq!(
+                diff(part, at(start, 0), at(end, 0)),
+                expected,
+                "{part} from {start} to {end}"
+            );
+        }
+        // The time of day counts: 12:00 on the 15th to 11:00 a month later is not a month.
+        let hour = 3_600_000_000;
+        assert_eq!(
+            diff(
+                "month",
+                at("2001-01-15", 12 * hour),
+                at("2001-02-15", 11 * hour)
+            ),
+            0
+        );
+        // The whole timestamp range does not overflow (about 584,554 years).
+        let all = diff("month", i64::MIN, i64::MAX);
+        assert!((584_553 * 12..=584_555 * 12).contains(&all), "{all}");
     }
 
     #[test]
