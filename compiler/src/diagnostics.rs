@@ -74,6 +74,7 @@ codes! {
     NotAList = "E0312": "column is not a list",
     InvalidModel = "E0313": "invalid model",
     ModelMismatch = "E0314": "model does not fit the relation",
+    UnwritableColumn = "E0315": "the sink cannot write this column's type",
     SourceUnreadable = "E0400": "cannot infer the source's schema",
     SchemaMismatch = "E0401": "declared schema does not match the file",
     ModelUnreadable = "E0402": "cannot read the model",

@@ -288,9 +288,11 @@ impl<'p> Executor<'p> {
                     .ok_or_else(|| internal("fan-out result"))?
             }
             PhysicalOp::Gathered { node, .. } => self.gathered(*node, &n.inputs, out)?,
-            PhysicalOp::Repartition { partitioning, .. } => {
-                repartition::run(&*self.output(n.inputs[0])?, partitioning)?
-            }
+            PhysicalOp::Repartition {
+                partitioning,
+                keep_order,
+                ..
+            } => repartition::run(&*self.output(n.inputs[0])?, partitioning, *keep_order)?,
             PhysicalOp::FanOut { .. } | PhysicalOp::Sink { .. } => {
                 return Err(internal("a node without rows"));
             }

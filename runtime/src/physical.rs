@@ -74,6 +74,9 @@ pub enum PhysicalOp {
     Repartition {
         node: NodeIndex,
         partitioning: Partitioning,
+        /// An `@partition` hint: hints never change results, so the rows keep their order
+        /// (cut into the hint's number of contiguous partitions) instead of moving by key.
+        keep_order: bool,
     },
     Sink {
         node: NodeIndex,
@@ -227,6 +230,7 @@ impl Lowering<'_> {
                     PhysicalOp::Repartition {
                         node,
                         partitioning: partitioning.clone(),
+                        keep_order: false,
                     },
                     vec![input],
                     node,
@@ -253,6 +257,7 @@ impl Lowering<'_> {
                 PhysicalOp::Repartition {
                     node,
                     partitioning: p.clone(),
+                    keep_order: true,
                 },
                 vec![id],
                 node,
@@ -440,7 +445,14 @@ fn render_node(
             format!("{} (fan-out branch {index})", op(n.output_of))
         }
         PhysicalOp::Gathered { node, .. } => format!("{} ← gather", op(*node)),
-        PhysicalOp::Repartition { partitioning, .. } => format!("Exchange {partitioning}"),
+        PhysicalOp::Repartition {
+            partitioning,
+            keep_order: false,
+            ..
+        } => format!("Exchange {partitioning}"),
+        PhysicalOp::Repartition { partitioning, .. } => {
+            format!("Exchange {partitioning} (a hint: rows keep their order)")
+        }
         PhysicalOp::Sink { node } => op(*node),
     };
     let cache = match n.cache {

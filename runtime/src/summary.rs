@@ -45,8 +45,11 @@ pub struct ModelReport {
     pub rows: u64,
     /// Training metrics as the artifact holds them (with quantization's before/after).
     pub metrics: Vec<(String, f64)>,
-    /// With `cross_validate`: the chosen candidate's mean score and the metric.
-    pub cross_validation: Option<(String, f64, usize)>,
+    /// With `cross_validate`: the metric, the chosen candidate's mean score, how many
+    /// candidates there were, and the chosen one as written (`logistic_regression(l2 = ...)`).
+    pub cross_validation: Option<(String, f64, usize, String)>,
+    /// The training report's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl ModelReport {
@@ -65,9 +68,9 @@ impl ModelReport {
         if !shown.is_empty() {
             out.push_str(&format!(" (training {})", shown.join(", ")));
         }
-        if let Some((metric, mean, candidates)) = &self.cross_validation {
+        if let Some((metric, mean, candidates, chosen)) = &self.cross_validation {
             out.push_str(&format!(
-                "; chosen among {candidates} by cross-validated {metric} {mean:.4}"
+                "; chosen {chosen} among {candidates} by cross-validated {metric} {mean:.4}"
             ));
         }
         if let (Some(f), Some(q)) = (get("weights_bytes_float64"), get("weights_bytes_int8")) {
@@ -122,6 +125,9 @@ impl RunSummary {
         }
         for m in &self.models {
             out.push_str(&format!("  {}\n", m.line()));
+            for w in &m.warnings {
+                out.push_str(&format!("  warning: model {}: {w}\n", m.name));
+            }
         }
         for s in &self.sources {
             out.push_str(&format!(

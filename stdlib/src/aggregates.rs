@@ -404,7 +404,8 @@ impl AggregateKernel {
 /// The q-th quantile with linear interpolation between the closest ranks (NaN sorts above
 /// every number). When the rank falls on a value, or both neighbours are equal, that
 /// value is the answer (so an infinite value is returned as itself, not as
-/// `inf + (inf - inf) * 0` = NaN); between `-inf` and `inf` it is NaN.
+/// `inf + (inf - inf) * 0` = NaN); between an infinity and a number it is that
+/// infinity; between `-inf` and `inf` it is NaN.
 pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
@@ -420,7 +421,14 @@ pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if fraction == 0.0 || a == b || (a.is_nan() && b.is_nan()) {
         return Some(a);
     }
-    Some(crate::nan::canonical(a + (b - a) * fraction))
+    // Next to an infinite value the weighted form gives that infinity (`a + (b - a) · f`
+    // would be `-inf + inf`); elsewhere the difference form, exact for equal steps.
+    let value = if a.is_infinite() || b.is_infinite() {
+        a * (1.0 - fraction) + b * fraction
+    } else {
+        a + (b - a) * fraction
+    };
+    Some(crate::nan::canonical(value))
 }
 
 #[cfg(test)]
@@ -435,6 +443,7 @@ mod tests {
         assert_eq!(quantile(&mut [1.0, 2.0, inf], 1.0), Some(inf));
         assert_eq!(quantile(&mut [1.0, inf], 0.5), Some(inf));
         assert_eq!(quantile(&mut [1.0, 3.0, inf], 0.25), Some(2.0));
+        assert_eq!(quantile(&mut [-inf, -inf, 2.0], 0.9), Some(-inf));
         assert!(quantile(&mut [-inf, inf], 0.5).is_some_and(f64::is_nan));
         assert!(quantile(&mut [1.0, -f64::NAN, f64::NAN], 0.5).is_some_and(f64::is_nan));
         assert_eq!(quantile(&mut [-f64::NAN, 1.0, 2.0], 0.5), Some(2.0));

@@ -510,7 +510,7 @@ impl fmt::Display for PlanOp {
                     )?;
                 }
                 match &spec.search {
-                    None => write!(f, " {}", estimator(&spec.estimator))?,
+                    None => write!(f, " {}", spec.estimator)?,
                     Some(search) => write!(
                         f,
                         " cross_validate {} folds by {} seed {} over [{}]",
@@ -520,7 +520,7 @@ impl fmt::Display for PlanOp {
                         search
                             .candidates
                             .iter()
-                            .map(estimator)
+                            .map(EstimatorSpec::to_string)
                             .collect::<Vec<_>>()
                             .join(", ")
                     )?,
@@ -549,53 +549,6 @@ impl fmt::Display for PlanOp {
             ),
             PlanOp::Evaluate { spec } => write!(f, " {}", evaluation(spec)),
         }
-    }
-}
-
-fn estimator(e: &EstimatorSpec) -> String {
-    let word = |v: &dyn fmt::Debug| format!("{v:?}").to_lowercase();
-    match e {
-        EstimatorSpec::LogisticRegression {
-            l2,
-            max_iter,
-            tolerance,
-            class_weight,
-            quantize,
-        } => format!(
-            "logistic_regression(l2 = {l2:?}, max_iter = {max_iter}, tolerance = {tolerance:?}, class_weight = {}, quantize = {})",
-            word(class_weight),
-            word(quantize)
-        ),
-        EstimatorSpec::LinearRegression { l2, quantize } => {
-            format!(
-                "linear_regression(l2 = {l2:?}, quantize = {})",
-                word(quantize)
-            )
-        }
-        EstimatorSpec::DecisionTree {
-            criterion,
-            max_depth,
-            min_samples_split,
-            min_samples_leaf,
-        } => format!(
-            "decision_tree(criterion = {}, max_depth = {max_depth}, min_samples_split = {min_samples_split}, min_samples_leaf = {min_samples_leaf})",
-            word(criterion)
-        ),
-        EstimatorSpec::NaiveBayes { kind, smoothing } => {
-            format!(
-                "naive_bayes(kind = {}, smoothing = {smoothing:?})",
-                word(kind)
-            )
-        }
-        EstimatorSpec::Kmeans {
-            k,
-            max_iter,
-            tolerance,
-            seed,
-            n_init,
-        } => format!(
-            "kmeans(k = {k}, max_iter = {max_iter}, tolerance = {tolerance:?}, seed = {seed}, n_init = {n_init})"
-        ),
     }
 }
 

@@ -381,6 +381,27 @@ impl Resolver<'_> {
         }
         let Some(input) = input else { return };
         let schema = self.schema(input).clone();
+        if matches!(format, Format::Csv | Format::Tsv) {
+            for field in &schema.fields {
+                if let DataType::List(_) = field.data_type {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UnwritableColumn,
+                            format!(
+                                "`{}` is {}, and a `{format}` file holds one value per field",
+                                field.name, field.data_type
+                            ),
+                            decl.format.span,
+                            "cannot write a list",
+                        )
+                        .with_help(format!(
+                            "add `| explode {0}` (a row per item) or `| derive {0} = concat_ws(\",\", {0})` before the sink, or write jsonl, json, parquet or arrow",
+                            sluice_stdlib::types::display_name(&field.name)
+                        )),
+                    );
+                }
+            }
+        }
         let node = PlanNode {
             op: PlanOp::Sink {
                 format,

@@ -5,7 +5,9 @@
 //! grammar with their spans shifted to the string's place in the YAML file, so an error
 //! inside an expression points at its own line and column.
 //!
-//! Values (options, params, constants) are YAML scalars; `${expr}` inside a string
+//! Booleans follow YAML 1.2's core schema (only `true`/`false`), so keys and names such
+//! as `on`, `y`, `no` are read as written. Values (options, params, constants) are YAML
+//! scalars; `${expr}` inside a string
 //! embeds an expression (`"${out}/yearly.csv"` is `out + "/yearly.csv"`).
 
 use super::ast::*;
@@ -99,7 +101,11 @@ impl<'de> Deserialize<'de> for Value {
 
 /// Parses a YAML pipeline.
 pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
-    let root: Node = match serde_saphyr::from_str(text) {
+    // YAML 1.2's core schema for booleans: only `true`/`false` (any case) are booleans,
+    // so `on:`, `y`, `no` and `off` stay the names they were written as.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    let root: Node = match serde_saphyr::from_str_with_options(text, options) {
         Ok(n) => n,
         Err(e) => {
             let offset = e

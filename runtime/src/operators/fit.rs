@@ -43,8 +43,10 @@ pub fn run(
                 c.metric.name().to_string(),
                 c.candidates[c.chosen].mean,
                 c.candidates.len(),
+                c.candidates[c.chosen].estimator.to_string(),
             )
         }),
+        warnings: model.training.warnings.clone(),
     };
     Ok((model_relation(&model, out)?, report))
 }

@@ -183,7 +183,8 @@ impl<'p> NarrowOp<'p> {
     }
 }
 
-/// One row per item of a list column; a null or empty list gives one row with null.
+/// One row per item of a list column; a null or empty list gives no row (Spark's
+/// `explode`, DuckDB's `unnest`).
 fn explode(batch: &RecordBatch, column: usize, schema: &SchemaRef) -> RunResult<RecordBatch> {
     let list = batch.column(column);
     let list = list
@@ -191,18 +192,15 @@ fn explode(batch: &RecordBatch, column: usize, schema: &SchemaRef) -> RunResult<
         .downcast_ref::<ListArray>()
         .ok_or_else(|| RunError::new("internal error: explode of a non-list"))?;
     let mut row_indices: Vec<u32> = Vec::new();
-    let mut item_indices: Vec<Option<u32>> = Vec::new();
+    let mut item_indices: Vec<u32> = Vec::new();
     let offsets = list.value_offsets();
     for row in 0..list.len() {
-        let (start, end) = (offsets[row] as u32, offsets[row + 1] as u32);
-        if list.is_null(row) || start == end {
+        if list.is_null(row) {
+            continue;
+        }
+        for item in offsets[row] as u32..offsets[row + 1] as u32 {
             row_indices.push(row as u32);
-            item_indices.push(None);
-        } else {
-            for item in start..end {
-                row_indices.push(row as u32);
-                item_indices.push(Some(item));
-            }
+            item_indices.push(item);
         }
     }
     let rows = UInt32Array::from(row_indices);

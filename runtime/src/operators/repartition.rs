@@ -1,5 +1,7 @@
 //! `repartition` and `@partition`: spreads rows over N partitions, round robin (in row
 //! order), by a hash of key columns, or by key ranges (sorted, cut into N equal parts).
+//! An `@partition` hint keeps the row order instead (hints never change results): the
+//! rows are cut into N contiguous partitions.
 
 use crate::error::RunResult;
 use crate::partitions::Partitions;
@@ -8,7 +10,11 @@ use arrow::compute::take_record_batch;
 use arrow::row::{RowConverter, SortField};
 use sluice_compiler::plan::Partitioning;
 
-pub fn run(input: &Partitions, partitioning: &Partitioning) -> RunResult<Partitions> {
+pub fn run(
+    input: &Partitions,
+    partitioning: &Partitioning,
+    keep_order: bool,
+) -> RunResult<Partitions> {
     let all = input.concat()?;
     let n = all.num_rows();
     let (columns, count) = match partitioning {
@@ -25,6 +31,7 @@ pub fn run(input: &Partitions, partitioning: &Partitioning) -> RunResult<Partiti
     let count = count.max(1);
     let mut assignment: Vec<Vec<u32>> = vec![Vec::new(); count];
     match partitioning {
+        _ if keep_order => (0..n).for_each(|i| assignment[i * count / n].push(i as u32)),
         Partitioning::RoundRobin { .. } => {
             (0..n).for_each(|i| assignment[i % count].push(i as u32))
         }

@@ -219,6 +219,17 @@ pub static SCALARS: &[FunctionSig] = &[
         "the pieces of the text between separators",
         "split(tags, \",\")",
     ),
+    scalar(
+        "concat_ws",
+        &[
+            Param::required("separator", String),
+            Param::required("items", List),
+        ],
+        Fixed(STRING),
+        Propagate,
+        "the list's items as text, joined with the separator; null items are skipped (Spark's `concat_ws`, DuckDB's `array_to_string`)",
+        "concat_ws(\",\", split(tags, \";\"))",
+    ),
     variadic(scalar(
         "concat",
         &[

@@ -116,13 +116,24 @@ pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError
             .into_iter()
             .map(|c| {
                 let nullable = c.nullable || !complete || c.data_type.is_none();
-                Field::new(c.name, c.data_type.unwrap_or(DataType::String), nullable)
+                let data_type = c.data_type.map_or(DataType::String, known_items);
+                Field::new(c.name, data_type, nullable)
             })
             .collect(),
     ))
 }
 
-/// `Some(None)` for JSON null, `None` for a nested object.
+/// The type with list items never seen (only empty lists) read as text.
+fn known_items(t: DataType) -> DataType {
+    match t {
+        DataType::Null => DataType::String,
+        DataType::List(item) => DataType::List(Box::new(known_items(*item))),
+        other => other,
+    }
+}
+
+/// `Some(None)` for JSON null, `None` for a nested object. The strings `"NaN"`, `"inf"`
+/// and `"-inf"` are floats: the JSON sinks write non-finite floats that way.
 fn json_type(value: &serde_json::Value) -> Option<Option<DataType>> {
     use serde_json::Value;
     Some(Some(match value {
@@ -130,6 +141,7 @@ fn json_type(value: &serde_json::Value) -> Option<Option<DataType>> {
         Value::Bool(_) => DataType::Bool,
         Value::Number(n) if n.is_i64() => DataType::Int64,
         Value::Number(_) => DataType::Float64,
+        Value::String(s) if matches!(s.as_str(), "NaN" | "inf" | "-inf") => DataType::Float64,
         Value::String(s) if parse_iso_date(s).is_some() => DataType::Date,
         Value::String(s) if parse_iso_timestamp(s).is_some() => DataType::Timestamp,
         Value::String(_) => DataType::String,
@@ -140,11 +152,9 @@ fn json_type(value: &serde_json::Value) -> Option<Option<DataType>> {
                     item = widen(&item, &t);
                 }
             }
-            DataType::List(Box::new(if item == DataType::Null {
-                DataType::String
-            } else {
-                item
-            }))
+            // An empty list says nothing of its items: `list<null>` widens to the
+            // next list seen, and to `list<string>` if no other is ever seen.
+            DataType::List(Box::new(item))
         }
         Value::Object(_) => return None,
     }))
@@ -168,6 +178,18 @@ mod tests {
         assert_eq!(
             schema.to_string(),
             "(id: int64, x: float64, `when`: date?, tags: list<string>, extra: bool?)"
+        );
+    }
+
+    #[test]
+    fn empty_lists_take_the_type_of_the_others() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, r#"{{"l": [1, 2], "e": [], "n": [[]], "f": "NaN"}}"#).unwrap();
+        writeln!(file, r#"{{"l": [], "e": [], "n": [[1.5]], "f": 2.5}}"#).unwrap();
+        let schema = infer(file.path(), None).unwrap();
+        assert_eq!(
+            schema.to_string(),
+            "(l: list<int64>, e: list<string>, n: list<list<float64>>, f: float64)"
         );
     }
 

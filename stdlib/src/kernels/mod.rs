@@ -45,7 +45,9 @@ pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
             conditional::call(name, args, len)
         }
         "lower" | "upper" | "trim" | "length" | "contains" | "starts_with" | "ends_with"
-        | "replace" | "regex_match" | "split" | "concat" => strings::call(name, args, len),
+        | "replace" | "regex_match" | "split" | "concat" | "concat_ws" => {
+            strings::call(name, args, len)
+        }
         "parse_date" | "parse_timestamp" | "year" | "month" | "day" | "hour" | "minute"
         | "second" | "date_diff" => dates::call(name, args, len),
         "abs" | "sqrt" | "ln" | "exp" | "pow" | "round" | "floor" | "ceil" => {

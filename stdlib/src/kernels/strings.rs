@@ -92,6 +92,33 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
                     .collect::<BooleanArray>(),
             )
         }
+        "concat_ws" => {
+            let sep = strings(args, 0, len)?;
+            let lists = args[1].to_array(len);
+            let Some(lists) = lists.as_any().downcast_ref::<arrow::array::ListArray>() else {
+                return Err(KernelError("concat_ws needs a list".into()));
+            };
+            let items = arrow::compute::cast(lists.values(), &arrow::datatypes::DataType::Utf8)?;
+            let items = items
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| KernelError("concat_ws: items as text".into()))?;
+            let offsets = lists.value_offsets();
+            let out: StringArray = (0..len)
+                .map(|i| {
+                    if lists.is_null(i) || sep.is_null(i) {
+                        return None;
+                    }
+                    let range = offsets[i] as usize..offsets[i + 1] as usize;
+                    let present: Vec<&str> = range
+                        .filter(|&k| items.is_valid(k))
+                        .map(|k| items.value(k))
+                        .collect();
+                    Some(present.join(sep.value(i)))
+                })
+                .collect();
+            Arc::new(out)
+        }
         "split" => {
             let (a, sep) = (strings(args, 0, len)?, strings(args, 1, len)?);
             let mut b = ListBuilder::new(StringBuilder::new());

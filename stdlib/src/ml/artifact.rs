@@ -161,6 +161,10 @@ pub struct TrainingReport {
     pub cross_validation: Option<CrossValidation>,
     pub rows: u64,
     pub metrics: indexmap::IndexMap<String, f64>,
+    /// What a user should know about the fit (an iterative fit that stopped at
+    /// `max_iter` before converging).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// How `cross_validate` chose.

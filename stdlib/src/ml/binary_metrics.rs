@@ -35,12 +35,13 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
-/// The metrics of `scores` against `labels` (pairs with a NaN score are not counted).
+/// The metrics of `scores` against `labels` (pairs with a missing label or score, NaN,
+/// are not counted).
 pub fn evaluate(labels: &[f64], scores: &[f64], threshold: f64) -> BinaryMetrics {
     let mut pairs: Vec<(f64, bool)> = labels
         .iter()
         .zip(scores)
-        .filter(|(_, s)| !s.is_nan())
+        .filter(|(y, s)| !s.is_nan() && !y.is_nan())
         .map(|(y, s)| (*s, *y == 1.0))
         .collect();
     let (mut tp, mut fp, mut tn, mut fn_) = (0u64, 0u64, 0u64, 0u64);

@@ -2,6 +2,7 @@
 //! optionally sparse features (term vectors) after them, with a label and a weight per
 //! row. Estimators walk it in chunks of [`CHUNK_ROWS`] rows in parallel.
 
+use super::in_order::ReduceInOrder;
 use rayon::prelude::*;
 
 /// Rows per chunk of parallel work: large enough to amortize scheduling, small enough
@@ -181,7 +182,7 @@ impl Dataset {
         len: usize,
         f: impl Fn(Chunk<'_>) -> (f64, Vec<f64>) + Sync + Send,
     ) -> (f64, Vec<f64>) {
-        let (loss, mut grad) = self.par_chunks().map(f).reduce(
+        let (loss, mut grad) = self.par_chunks().map(f).reduce_in_order(
             || (0.0, vec![0.0; len]),
             |(l1, mut g1), (l2, g2)| {
                 for (a, b) in g1.iter_mut().zip(&g2) {

@@ -88,14 +88,37 @@ pub fn numeric_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
     Ok(out)
 }
 
-/// A column's values as text (numbers and bools as they print), null as `None`: how
-/// class labels are compared.
+/// A column's values as text (numbers by value, `1` and `1.0` alike; bools as they
+/// print), null as `None`: how class labels are compared.
 pub fn text_of(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, String> {
     let mut out = Vec::new();
     for b in batches {
         let column = b
             .column_by_name(name)
             .ok_or_else(|| format!("the input has no column `{name}`"))?;
+        // Numbers by value, so the class `1` (int64) is the class `1.0` (float64):
+        // Rust prints an integral float without `.0`, and int64 exactly.
+        match column.data_type() {
+            ArrowType::Int64 => {
+                out.extend(
+                    column
+                        .as_primitive::<Int64Type>()
+                        .iter()
+                        .map(|v| v.map(|x| x.to_string())),
+                );
+                continue;
+            }
+            ArrowType::Float64 => {
+                out.extend(
+                    column
+                        .as_primitive::<Float64Type>()
+                        .iter()
+                        .map(|v| v.map(|x| format!("{}", crate::nan::canonical(x)))),
+                );
+                continue;
+            }
+            _ => {}
+        }
         let text = arrow::compute::cast(column, &ArrowType::Utf8).map_err(|e| e.to_string())?;
         out.extend(
             text.as_string::<i32>()

@@ -10,6 +10,7 @@
 //! emptied cluster keeps its centre. The seed fixes the result for any thread count.
 
 use super::Dataset;
+use super::in_order::ReduceInOrder;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -84,7 +85,10 @@ fn initial_centers(data: &Dataset, k: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f6
                 .into_par_iter()
                 .map(|i| closest[i].min(squared_distance(data.row(i), data.row(candidate))))
                 .collect();
-            let potential: f64 = updated.par_iter().sum();
+            let potential: f64 = updated
+                .par_chunks(super::dataset::CHUNK_ROWS)
+                .map(|c| c.iter().sum::<f64>())
+                .reduce_in_order(|| 0.0, |a, b| a + b);
             if best.as_ref().is_none_or(|b| potential < b.0) {
                 best = Some((potential, candidate, updated));
             }
@@ -118,7 +122,7 @@ fn assign(data: &Dataset, centers: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<f64>, f64
             }
             (sums, counts, wcss)
         })
-        .reduce(
+        .reduce_in_order(
             || (vec![vec![0.0; d]; k], vec![0.0; k], 0.0),
             |(mut s1, mut c1, w1), (s2, c2, w2)| {
                 for (a, b) in s1.iter_mut().zip(&s2) {

@@ -55,7 +55,10 @@ pub struct Minimum {
 }
 
 /// Minimises `evaluate` (returning loss and gradient) from `start`, stopping when the
-/// gradient's norm is below `tolerance` or after `max_iter` iterations.
+/// gradient's norm is below `tolerance`, after `max_iter` iterations, or when an
+/// iteration no longer changes the objective beyond float64 precision: by less than
+/// `64 ε · max(1, |f(start)|)`, the relative test scikit-learn gives SciPy's L-BFGS
+/// (`ftol = 64 · ε`). There is no other, hidden tolerance.
 pub fn minimize(
     evaluate: impl Fn(&[f64]) -> (f64, Vec<f64>),
     start: Vec<f64>,
@@ -66,9 +69,15 @@ pub fn minimize(
         evaluate,
         last: Mutex::new(None),
     };
+    let scale = objective.at(&start).0.abs().max(1.0);
+    let tolerance_cost = if scale.is_finite() {
+        64.0 * f64::EPSILON * scale
+    } else {
+        0.0
+    };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(tolerance)
-        .and_then(|s| s.with_tolerance_cost(1e-12))
+        .and_then(|s| s.with_tolerance_cost(tolerance_cost))
         .map_err(|e| format!("cannot set up L-BFGS: {e}"))?;
     let result = Executor::new(objective, solver)
         .configure(|state| state.param(start).max_iters(max_iter))

@@ -8,11 +8,12 @@
 //!
 //! with the intercept unregularized: scikit-learn's `Ridge(alpha = l2 · n)` and
 //! MLlib's `LinearRegression(regParam = l2, elasticNetParam = 0, standardization =
-//! false)`. One parallel pass over the data's chunks sums the weighted means and the
-//! centred normal equations per chunk (combined, as MLlib aggregates them); the
+//! false)`. Two parallel passes over the data's chunks: the weighted means, then the
+//! normal equations of the rows centred on them (per chunk, combined in order); the
 //! `d × d` system `(XᵀX/n + l2·I) w = Xᵀy/n` is then solved by Cholesky.
 
 use super::Dataset;
+use super::in_order::ReduceInOrder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,8 @@ impl LinearModel {
     }
 }
 
-/// Weighted sums of one chunk: Σs, Σs·x, Σs·y, Σs·x xᵀ, Σs·x y (raw; centred later).
+/// Weighted sums of one chunk, of values already centred on the weighted means:
+/// Σs, Σs·x, Σs·y, Σs·x xᵀ, Σs·x y.
 struct Sums {
     s: f64,
     x: Vec<f64>,
@@ -65,6 +67,33 @@ impl Sums {
             *a += b;
         }
         self
+    }
+
+    /// The sums over `data` of `x − centre_x` and `y − centre_y`.
+    fn of(data: &Dataset, centre_x: &[f64], centre_y: f64) -> Sums {
+        let d = data.cols;
+        data.par_chunks()
+            .map(|chunk| {
+                let mut t = Sums::new(d);
+                let mut x = vec![0.0; d];
+                for i in 0..chunk.rows() {
+                    for (c, (v, m)) in x.iter_mut().zip(chunk.row(i).iter().zip(centre_x)) {
+                        *c = v - m;
+                    }
+                    let (y, s) = (chunk.labels[i] - centre_y, chunk.weight(i));
+                    t.s += s;
+                    t.y += s * y;
+                    for j in 0..d {
+                        t.x[j] += s * x[j];
+                        t.xy[j] += s * x[j] * y;
+                        for k in 0..=j {
+                            t.xx[j * d + k] += s * x[j] * x[k];
+                        }
+                    }
+                }
+                t
+            })
+            .reduce_in_order(|| Sums::new(d), Sums::merge)
     }
 }
 
@@ -103,53 +132,53 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, d: usize) -> Option<Vec<f64>
     Some(b)
 }
 
-/// Fits the model. Rows are centred on their weighted means, so the intercept is
-/// recovered exactly and is not shrunk.
+/// Fits the model. Two passes over the rows: the weighted means, then the sums of the
+/// rows centred on them (so a feature with a large offset, `1e9 + x`, keeps its
+/// variance: E[x²] − mean² would cancel it away). The intercept is recovered exactly
+/// and is not shrunk.
 pub fn fit(data: &Dataset, l2: f64) -> Result<LinearModel, String> {
     let d = data.cols;
-    let sums = data
-        .par_chunks()
-        .map(|chunk| {
-            let mut t = Sums::new(d);
-            for i in 0..chunk.rows() {
-                let (x, y, s) = (chunk.row(i), chunk.labels[i], chunk.weight(i));
-                t.s += s;
-                t.y += s * y;
-                for j in 0..d {
-                    t.x[j] += s * x[j];
-                    t.xy[j] += s * x[j] * y;
-                    for k in 0..=j {
-                        t.xx[j * d + k] += s * x[j] * x[k];
-                    }
-                }
-            }
-            t
-        })
-        .reduce(|| Sums::new(d), Sums::merge);
-    if sums.s <= 0.0 {
+    let raw = Sums::of(data, &vec![0.0; d], 0.0);
+    if raw.s <= 0.0 {
         return Err("no rows to train on".into());
     }
-    let n = sums.s;
-    let mean_x: Vec<f64> = sums.x.iter().map(|v| v / n).collect();
-    let mean_y = sums.y / n;
-    // Centred: Σs(x−x̄)(x−x̄)ᵀ = Σs x xᵀ − n x̄ x̄ᵀ, divided by n.
+    let n = raw.s;
+    let first_x: Vec<f64> = raw.x.iter().map(|v| v / n).collect();
+    let first_y = raw.y / n;
+    let sums = Sums::of(data, &first_x, first_y);
+    // What is left of the means after the first pass's rounding.
+    let mean_x: Vec<f64> = first_x
+        .iter()
+        .zip(&sums.x)
+        .map(|(m, r)| m + r / n)
+        .collect();
+    let mean_y = first_y + sums.y / n;
+    // Σs(x−x̄)(x−x̄)ᵀ / n, corrected for the residual means.
     let mut a = vec![0.0; d * d];
     for j in 0..d {
+        let rj = sums.x[j] / n;
         for k in 0..=j {
-            let v = sums.xx[j * d + k] / n - mean_x[j] * mean_x[k];
+            let v = sums.xx[j * d + k] / n - rj * (sums.x[k] / n);
             a[j * d + k] = v;
             a[k * d + j] = v;
         }
-        a[j * d + j] += l2;
     }
-    let b: Vec<f64> = (0..d)
-        .map(|j| sums.xy[j] / n - mean_x[j] * mean_y)
+    let mut b: Vec<f64> = (0..d)
+        .map(|j| sums.xy[j] / n - (sums.x[j] / n) * (sums.y / n))
         .collect();
-    // A feature constant in training has a zero row: give it a tiny ridge so its
-    // weight is 0 rather than the system singular.
+    // A feature constant in training (its spread at the rounding level of its values)
+    // gets weight 0 rather than a singular system.
     for j in 0..d {
-        if a[j * d + j] <= 1e-12 * (1.0 + l2) {
-            a[j * d + j] += 1e-12;
+        let spread = a[j * d + j].max(0.0).sqrt();
+        if spread <= 1e-12 * mean_x[j].abs() || a[j * d + j] <= 0.0 {
+            for k in 0..d {
+                a[j * d + k] = 0.0;
+                a[k * d + j] = 0.0;
+            }
+            a[j * d + j] = 1.0;
+            b[j] = 0.0;
+        } else {
+            a[j * d + j] += l2;
         }
     }
     let weights = cholesky_solve(a, b, d)
@@ -176,6 +205,28 @@ mod tests {
         assert!((m.weights[0] - 3.0).abs() < 1e-9, "{m:?}");
         assert!((m.weights[1] + 2.0).abs() < 1e-9, "{m:?}");
         assert!((m.intercept - 7.0).abs() < 1e-8, "{m:?}");
+    }
+
+    /// A feature with a large offset keeps its variance (E[x²] − mean² once gave a
+    /// slope of 6.2e12 here).
+    #[test]
+    fn large_offsets_do_not_cancel_the_variance() {
+        let x: Vec<f64> = (0..10).map(|i| 1e9 + i as f64 * 0.5).collect();
+        let y: Vec<f64> = x.iter().map(|v| 2.0 * (v - 1e9) + 1.0).collect();
+        let data = Dataset::new(1, x, y).unwrap_or_else(|| unreachable!());
+        let m = fit(&data, 0.0).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!((m.weights[0] - 2.0).abs() < 1e-6, "{m:?}");
+        assert!((m.predict(&[1e9 + 2.0]) - 5.0).abs() < 1e-3, "{m:?}");
+    }
+
+    #[test]
+    fn a_constant_feature_gets_weight_zero() {
+        let x: Vec<f64> = (0..100).flat_map(|i| [1e9 + 0.1, i as f64]).collect();
+        let y: Vec<f64> = (0..100).map(|i| 3.0 * i as f64).collect();
+        let data = Dataset::new(2, x, y).unwrap_or_else(|| unreachable!());
+        let m = fit(&data, 0.0).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(m.weights[0], 0.0);
+        assert!((m.weights[1] - 3.0).abs() < 1e-9, "{m:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Machine learning for pipelines: feature transformers, estimators, evaluation
 //! metrics and model artifacts, over `f64` features. Training is data-parallel: each
 //! estimator computes per-chunk statistics or gradients with rayon and combines them
-//! (the tree aggregation MLlib does across executors), so it scales with cores.
+//! in chunk order ([`in_order`]), so it scales with cores and gives the same model on
+//! every run.
 //!
 //! - [`spec`]: what a `model` declaration asks to fit; [`train`] fits it (choosing
 //!   among candidates by [`cross_validation`] when asked) into an
@@ -26,6 +27,7 @@ pub mod dataset;
 pub mod decision_tree;
 pub mod frame;
 pub mod impute;
+pub mod in_order;
 pub mod kmeans;
 pub mod lbfgs;
 pub mod linear_regression;

@@ -13,6 +13,7 @@
 
 use super::Dataset;
 use super::dataset::Row;
+use super::in_order::ReduceInOrder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +35,7 @@ pub struct NaiveBayesModel {
     pub variances: Vec<Vec<f64>>,
 }
 
-/// Per class: weight, Σx, Σx².
+/// Per class: weight, Σs·x (or, once centred, the means), Σs·(x − μ)².
 struct ClassSums {
     weight: Vec<f64>,
     sum: Vec<Vec<f64>>,
@@ -80,25 +81,43 @@ pub fn fit(
 ) -> Result<NaiveBayesModel, String> {
     let d = data.width();
     let gaussian = kind == NaiveBayesKind::Gaussian;
-    let sums = data
-        .par_chunks()
-        .map(|chunk| {
-            let mut t = ClassSums::new(classes, d, gaussian);
-            for i in 0..chunk.rows() {
-                let c = chunk.labels[i] as usize;
-                let s = chunk.weight(i);
-                t.weight[c] += s;
-                let row = chunk.features(i);
-                row.for_each(|j, x| {
-                    t.sum[c][j] += s * x;
-                    if gaussian {
-                        t.squares[c][j] += s * x * x;
-                    }
-                });
-            }
-            t
-        })
-        .reduce(|| ClassSums::new(classes, d, gaussian), ClassSums::merge);
+    // Per class: weights and Σs·x; for gaussian, a second pass then sums the squares of
+    // the rows centred on their class mean (E[x²] − μ² would cancel a large offset).
+    let class_sums = |centres: Option<&Vec<Vec<f64>>>| {
+        data.par_chunks()
+            .map(|chunk| {
+                let mut t = ClassSums::new(classes, d, centres.is_some());
+                for i in 0..chunk.rows() {
+                    let c = chunk.labels[i] as usize;
+                    let s = chunk.weight(i);
+                    t.weight[c] += s;
+                    chunk.features(i).for_each(|j, x| {
+                        t.sum[c][j] += s * x;
+                        if let Some(centres) = centres {
+                            let dx = x - centres[c][j];
+                            t.squares[c][j] += s * dx * dx;
+                        }
+                    });
+                }
+                t
+            })
+            .reduce_in_order(
+                || ClassSums::new(classes, d, centres.is_some()),
+                ClassSums::merge,
+            )
+    };
+    let mut sums = class_sums(None);
+    if gaussian {
+        let means: Vec<Vec<f64>> = sums
+            .sum
+            .iter()
+            .zip(&sums.weight)
+            .map(|(sum, w)| sum.iter().map(|v| v / w.max(f64::MIN_POSITIVE)).collect())
+            .collect();
+        let centred = class_sums(Some(&means));
+        sums.squares = centred.squares;
+        sums.sum = means;
+    }
     let total: f64 = sums.weight.iter().sum();
     if total <= 0.0 {
         return Err("there are no rows to train on".into());
@@ -138,26 +157,30 @@ pub fn fit(
             })
         }
         NaiveBayesKind::Gaussian => {
-            // The largest variance of any feature over all rows, for the smoothing.
+            // Here `sums.sum` holds the class means and `sums.squares` the centred squares.
+            // The largest variance of any feature over all rows, for the smoothing: the
+            // classes' spreads plus the spread of their means.
             let mut largest = 0.0f64;
             for j in 0..d {
-                let s: f64 = sums.sum.iter().map(|c| c[j]).sum();
-                let q: f64 = sums.squares.iter().map(|c| c[j]).sum();
-                let mean = s / total;
-                largest = largest.max(q / total - mean * mean);
+                let mean: f64 = (0..classes)
+                    .map(|c| sums.weight[c] * sums.sum[c][j])
+                    .sum::<f64>()
+                    / total;
+                let spread: f64 = (0..classes)
+                    .map(|c| {
+                        let between = sums.sum[c][j] - mean;
+                        sums.squares[c][j] + sums.weight[c] * between * between
+                    })
+                    .sum();
+                largest = largest.max(spread / total);
             }
             let epsilon = 1e-9 * largest;
             let mut means = Vec::new();
             let mut variances = Vec::new();
             for c in 0..classes {
                 let w = sums.weight[c].max(f64::MIN_POSITIVE);
-                let m: Vec<f64> = sums.sum[c].iter().map(|s| s / w).collect();
-                let v = sums.squares[c]
-                    .iter()
-                    .zip(&m)
-                    .map(|(q, mu)| (q / w - mu * mu).max(0.0) + epsilon)
-                    .collect();
-                means.push(m);
+                let v = sums.squares[c].iter().map(|q| q / w + epsilon).collect();
+                means.push(sums.sum[c].clone());
                 variances.push(v);
             }
             if epsilon == 0.0 {
@@ -256,5 +279,43 @@ mod tests {
             })[0]
                 > 0.99
         );
+    }
+
+    /// A large offset on a feature changes nothing: the variances are centred sums.
+    #[test]
+    fn gaussian_variances_survive_a_large_offset() {
+        let fit_with = |offset: f64| {
+            let mut features = Vec::new();
+            let mut labels = Vec::new();
+            for i in 0..300 {
+                let c = (i % 3) as f64;
+                features.push(offset + c * 0.8 + (i % 11) as f64 * 0.05);
+                labels.push(c);
+            }
+            let data = Dataset::new(1, features, labels).unwrap_or_else(|| unreachable!());
+            fit(&data, 3, NaiveBayesKind::Gaussian, 1.0).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let (plain, shifted) = (fit_with(0.0), fit_with(1e8));
+        for (a, b) in plain
+            .variances
+            .iter()
+            .flatten()
+            .zip(shifted.variances.iter().flatten())
+        {
+            assert!((a - b).abs() <= 1e-6 * a, "{a} vs {b}");
+        }
+        for x in [0.1, 0.9, 1.7] {
+            let p = plain.probabilities(Row {
+                dense: &[x],
+                sparse: &[],
+            });
+            let q = shifted.probabilities(Row {
+                dense: &[x + 1e8],
+                sparse: &[],
+            });
+            for (a, b) in p.iter().zip(&q) {
+                assert!((a - b).abs() < 1e-4, "{p:?} vs {q:?}");
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! depend on it). A row's values are its centred features projected on each component.
 
 use super::dataset::CHUNK_ROWS;
+use super::in_order::ReduceInOrder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +100,7 @@ impl Pca {
                 }
                 s
             })
-            .reduce(
+            .reduce_in_order(
                 || vec![0.0; d * d],
                 |mut x, y| {
                     for (a, b) in x.iter_mut().zip(&y) {

@@ -367,6 +367,58 @@ pub const TRANSFORMER_OPTIONS: &[(&str, &[OptionDoc])] = &[
     ),
 ];
 
+impl std::fmt::Display for EstimatorSpec {
+    /// As the plan text writes it: `logistic_regression(l2 = 0.01, ...)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = self;
+        let word = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
+        let text = match e {
+            EstimatorSpec::LogisticRegression {
+                l2,
+                max_iter,
+                tolerance,
+                class_weight,
+                quantize,
+            } => format!(
+                "logistic_regression(l2 = {l2:?}, max_iter = {max_iter}, tolerance = {tolerance:?}, class_weight = {}, quantize = {})",
+                word(class_weight),
+                word(quantize)
+            ),
+            EstimatorSpec::LinearRegression { l2, quantize } => {
+                format!(
+                    "linear_regression(l2 = {l2:?}, quantize = {})",
+                    word(quantize)
+                )
+            }
+            EstimatorSpec::DecisionTree {
+                criterion,
+                max_depth,
+                min_samples_split,
+                min_samples_leaf,
+            } => format!(
+                "decision_tree(criterion = {}, max_depth = {max_depth}, min_samples_split = {min_samples_split}, min_samples_leaf = {min_samples_leaf})",
+                word(criterion)
+            ),
+            EstimatorSpec::NaiveBayes { kind, smoothing } => {
+                format!(
+                    "naive_bayes(kind = {}, smoothing = {smoothing:?})",
+                    word(kind)
+                )
+            }
+            EstimatorSpec::Kmeans {
+                k,
+                max_iter,
+                tolerance,
+                seed,
+                n_init,
+            } => format!(
+                "kmeans(k = {k}, max_iter = {max_iter}, tolerance = {tolerance:?}, seed = {seed}, n_init = {n_init})"
+            ),
+        };
+        f.write_str(&text)
+    }
+}
+
 impl EstimatorSpec {
     pub fn name(&self) -> &'static str {
         match self {

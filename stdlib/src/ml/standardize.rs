@@ -5,6 +5,7 @@
 
 use super::Dataset;
 use super::dataset::CHUNK_ROWS;
+use super::in_order::ReduceInOrder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +61,7 @@ impl Moments {
                 }
                 m
             })
-            .reduce(Moments::default, Moments::merge)
+            .reduce_in_order(Moments::default, Moments::merge)
     }
 }
 

@@ -346,6 +346,7 @@ pub(crate) fn fit_one(
             FittedEstimator::Kmeans { model }
         }
     };
+    let warnings = stopped_early(estimator, &fitted).into_iter().collect();
     Ok(Model {
         format: super::artifact::FORMAT.into(),
         format_version: super::artifact::FORMAT_VERSION,
@@ -361,6 +362,60 @@ pub(crate) fn fit_one(
             cross_validation: None,
             rows: data.rows as u64,
             metrics,
+            warnings,
         },
+    })
+}
+
+/// A warning when an iterative fit ran all of its `max_iter` iterations: it stopped
+/// because of the limit, not because it converged.
+fn stopped_early(estimator: &EstimatorSpec, fitted: &FittedEstimator) -> Option<String> {
+    let (ran, max_iter, tolerance, what) = match (estimator, fitted) {
+        (
+            EstimatorSpec::LogisticRegression {
+                max_iter,
+                tolerance,
+                ..
+            },
+            FittedEstimator::LogisticRegression { model, .. },
+        ) => (
+            model.iterations,
+            *max_iter,
+            *tolerance,
+            "the gradient's norm",
+        ),
+        (
+            EstimatorSpec::LogisticRegression {
+                max_iter,
+                tolerance,
+                ..
+            },
+            FittedEstimator::MultinomialLogisticRegression { model },
+        ) => (
+            model.iterations,
+            *max_iter,
+            *tolerance,
+            "the gradient's norm",
+        ),
+        (
+            EstimatorSpec::Kmeans {
+                max_iter,
+                tolerance,
+                ..
+            },
+            FittedEstimator::Kmeans { model },
+        ) => (
+            model.iterations,
+            *max_iter,
+            *tolerance,
+            "the centres' shift",
+        ),
+        _ => return None,
+    };
+    (ran >= max_iter).then(|| {
+        format!(
+            "{} stopped at max_iter = {max_iter} before {what} fell below tolerance = {tolerance:e}; raise max_iter (or tolerance), or standardize the features",
+            estimator.name()
+        )
     })
 }
