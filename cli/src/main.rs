@@ -34,6 +34,8 @@ enum Command {
     Fmt(commands::fmt::Args),
     /// Run the language server (LSP over standard input and output) for editors.
     Lsp(commands::lsp::Args),
+    /// Print the function reference (docs/functions.md) from the catalogue.
+    Functions(commands::functions::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
+        Command::Functions(a) => commands::functions::run(a),
     };
     ExitCode::from(code)
 }

@@ -318,3 +318,46 @@ fn explain_analyze_runs_and_shows_rows_and_time_per_operator() {
     );
     assert!(dir.path().join("top500.csv").exists());
 }
+
+/// docs/functions.md is what `sluice functions` prints from the catalogue.
+#[test]
+fn the_function_reference_is_current() {
+    let printed = sluice(&["functions"]);
+    assert_eq!(printed.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("docs/functions.md")).expect("docs");
+    assert!(
+        stdout(&printed) == committed,
+        "docs/functions.md is stale: run `cargo run -p sluice-cli -- functions > docs/functions.md`"
+    );
+    assert!(committed.contains("| `date_diff("));
+}
+
+/// Output into a closed pipe (`sluice run x | head`) ends quietly, not with a panic.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows: String = (0..20_000).map(|i| format!("{i},{}\n", i * 2)).collect();
+    std::fs::write(dir.path().join("d.csv"), format!("a,b\n{rows}")).expect("write");
+    std::fs::write(
+        dir.path().join("p.sluice"),
+        "source d = csv(\"d.csv\")\nsink d -> console(limit = 20000)\nsink d -> csv(\"copy.csv\")\n",
+    )
+    .expect("write");
+    for args in [&["run", "p.sluice"][..], &["explain", "p.sluice", "--physical"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take()); // the reader goes away at once, as `head` does
+        let out = child.wait_with_output().expect("wait");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+    // The run went on: the file sink was written.
+    assert!(dir.path().join("copy.csv").exists());
+}

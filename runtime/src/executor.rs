@@ -156,7 +156,14 @@ impl<'p> Executor<'p> {
             let started = Instant::now();
             let data = self.output(node.inputs[0])?;
             let full = path.as_ref().map(|p| self.path(p).display().to_string());
-            let rows = crate::io::sinks::write(*format, full.as_deref(), options, &data)?;
+            let relation = self
+                .plan
+                .inputs(sink)
+                .first()
+                .and_then(|i| self.plan.graph[*i].relation.clone())
+                .unwrap_or_else(|| "the result".to_string());
+            let rows =
+                crate::io::sinks::write(*format, full.as_deref(), options, &data, &relation)?;
             if let Some(p) = self.profile.get_mut(id) {
                 p.rows = Some(rows as u64);
                 p.time += started.elapsed();
@@ -778,6 +785,12 @@ fn write_bad_rows(path: &std::path::Path, rows: &[BadRow]) -> RunResult<()> {
         ],
     )?;
     let data = Partitions::new(schema, vec![vec![batch]]);
-    crate::io::sinks::write(Format::Csv, Some(&path.display().to_string()), &[], &data)?;
+    crate::io::sinks::write(
+        Format::Csv,
+        Some(&path.display().to_string()),
+        &[],
+        &data,
+        "bad rows",
+    )?;
     Ok(())
 }

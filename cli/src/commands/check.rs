@@ -1,6 +1,6 @@
 //! `sluice check FILE...`: compile each file and report every diagnostic.
 
-use super::{DiagnosticFormat, ERRORS, OK, ParamArgs, print_diagnostics, read};
+use super::{errln, DiagnosticFormat, ERRORS, OK, ParamArgs, print_diagnostics, read};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -29,7 +29,7 @@ pub fn run(args: Args) -> u8 {
         match sluice_compiler::compile(&file, &options) {
             Ok(compiled) => {
                 print_diagnostics(&file, &compiled.warnings, args.diagnostics);
-                eprintln!(
+                errln!(
                     "{}: ok ({} sinks)",
                     path.display(),
                     compiled.plan.sinks.len()
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
             Err(diagnostics) => {
                 print_diagnostics(&file, &diagnostics, args.diagnostics);
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                eprintln!(
+                errln!(
                     "{}: {errors} error{}",
                     path.display(),
                     if errors == 1 { "" } else { "s" }

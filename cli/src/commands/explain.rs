@@ -2,10 +2,7 @@
 //! or JSON), the rules that fired (`--verbose`), the physical plan (`--physical`), or
 //! run it and show rows and time per physical node (`--analyze`).
 
-use super::{
-    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read,
-    render_firings,
-};
+use super::{errln, out, outln, DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read, render_firings};
 use sluice_compiler::plan::{dot, json, text};
 use std::path::PathBuf;
 
@@ -54,12 +51,12 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     if args.rules {
         for (name, summary) in sluice_compiler::optimize::rules() {
-            println!("{name:<22} {summary}");
+            outln!("{name:<22} {summary}");
         }
         return OK;
     }
     let Some(path) = &args.file else {
-        eprintln!("error: explain needs a pipeline file (or --rules)");
+        errln!("error: explain needs a pipeline file (or --rules)");
         return FAILED;
     };
     let file = match read(path) {
@@ -88,12 +85,12 @@ pub fn run(args: Args) -> u8 {
         };
         return match sluice_runtime::run(plan, &options) {
             Ok(summary) => {
-                print!("{}", summary.profile.as_deref().unwrap_or_default());
-                print!("{}", summary.render());
+                out!("{}", summary.profile.as_deref().unwrap_or_default());
+                out!("{}", summary.render());
                 OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 FAILED
             }
         };
@@ -101,21 +98,21 @@ pub fn run(args: Args) -> u8 {
     match args.format {
         Format::Text if args.physical => {
             let physical = sluice_runtime::physical::lower(plan);
-            print!("{}", sluice_runtime::physical::render(&physical, plan));
+            out!("{}", sluice_runtime::physical::render(&physical, plan));
         }
-        Format::Text if args.optimize.no_optimize => print!("{}", text::render(plan, true)),
+        Format::Text if args.optimize.no_optimize => out!("{}", text::render(plan, true)),
         Format::Text => {
-            println!("== plan as written ==");
-            print!("{}", text::render(&compiled.plan, true));
-            println!("\n== optimized plan ==");
-            print!("{}", text::render(plan, true));
+            outln!("== plan as written ==");
+            out!("{}", text::render(&compiled.plan, true));
+            outln!("\n== optimized plan ==");
+            out!("{}", text::render(plan, true));
         }
-        Format::Dot => print!("{}", dot::render(plan)),
-        Format::Json => println!("{:#}", json::render(plan)),
+        Format::Dot => out!("{}", dot::render(plan)),
+        Format::Json => outln!("{:#}", json::render(plan)),
     }
     if args.verbose {
-        println!("\n== optimizer rules that fired ==");
-        print!("{}", render_firings(&optimized));
+        outln!("\n== optimizer rules that fired ==");
+        out!("{}", render_firings(&optimized));
     }
     OK
 }

@@ -1,7 +1,7 @@
 //! `sluice fmt FILE`: print (or write, or check) the canonical DSL layout of a file.
 //! A YAML file is converted to the DSL (`--to dsl`, the only target).
 
-use super::{DiagnosticFormat, ERRORS, FAILED, OK, print_diagnostics, read};
+use super::{errln, out, DiagnosticFormat, ERRORS, FAILED, OK, print_diagnostics, read};
 use sluice_compiler::source::Syntax;
 use std::path::PathBuf;
 
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> u8 {
         if is_dsl && formatted == file.text {
             return OK;
         }
-        eprintln!(
+        errln!(
             "{}: not formatted (run `sluice fmt --write {}`)",
             args.file.display(),
             args.file.display()
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> u8 {
     }
     if args.write {
         if !is_dsl {
-            eprintln!(
+            errln!(
                 "error: --write rewrites DSL files only; redirect the DSL of a YAML file to a .sluice file"
             );
             return FAILED;
@@ -62,12 +62,12 @@ pub fn run(args: Args) -> u8 {
         if let Err(e) =
             std::fs::write(&tmp, &formatted).and_then(|_| std::fs::rename(&tmp, &args.file))
         {
-            eprintln!("error: cannot write `{}`: {e}", args.file.display());
+            errln!("error: cannot write `{}`: {e}", args.file.display());
             let _ = std::fs::remove_file(&tmp);
             return FAILED;
         }
         return OK;
     }
-    print!("{formatted}");
+    out!("{formatted}");
     OK
 }

@@ -1,6 +1,6 @@
 //! `sluice lsp`: the language server, over standard input and output.
 
-use super::{FAILED, OK};
+use super::{errln, FAILED, OK};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,11 +18,11 @@ pub fn run(_: Args) -> u8 {
     match (served, joined) {
         (Ok(()), Ok(())) => OK,
         (Err(e), _) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             FAILED
         }
         (_, Err(e)) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             FAILED
         }
     }

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod explain;
 pub mod fmt;
+pub mod functions;
 pub mod lsp;
 pub mod run;
 
@@ -11,6 +12,49 @@ use sluice_compiler::diagnostics::{RenderStyle, render, render_short};
 use sluice_compiler::{Diagnostic, ResolveOptions, SourceFile};
 use std::io::IsTerminal;
 use std::path::Path;
+
+/// `print!` that ends the process quietly when standard output is closed (`sluice
+/// explain x | head`), as Unix tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::commands::write_out(&format!($($arg)*)) };
+}
+
+/// `println!`, ending quietly on a closed standard output like [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::commands::write_out(&format!("{}\n", format!($($arg)*))) };
+}
+
+/// `eprint!` that ignores a closed standard error (`sluice run x 2>&1 | head`).
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::commands::write_err(&format!($($arg)*)) };
+}
+
+/// `eprintln!`, ignoring a closed standard error like [`err!`].
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::commands::write_err(&format!("{}\n", format!($($arg)*))) };
+}
+
+pub(crate) use {err, errln, out, outln};
+
+/// Writes to standard error; there is nowhere to report a failure to do so.
+pub fn write_err(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes to standard output; a closed pipe ends the process with success and nothing
+/// printed, any other failure with exit code 2 and a message.
+pub fn write_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(OK));
+        }
+        errln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(FAILED));
+    }
+}
 
 pub const OK: u8 = 0;
 pub const ERRORS: u8 = 1;
@@ -64,7 +108,7 @@ impl OptimizeArgs {
                 .iter()
                 .map(|(n, _)| *n)
                 .collect();
-            eprintln!(
+            errln!(
                 "error: no optimizer rule named {}\n  help: the rules are {}",
                 unknown
                     .iter()
@@ -85,7 +129,7 @@ impl OptimizeArgs {
         }
         let optimized = sluice_runtime::optimize(plan, &self.disabled);
         for r in &optimized.rolled_back {
-            eprintln!("warning: optimizer rule rolled back (please report): {r}");
+            errln!("warning: optimizer rule rolled back (please report): {r}");
         }
         Ok(optimized)
     }
@@ -142,7 +186,7 @@ pub enum DiagnosticFormat {
 
 pub fn read(path: &Path) -> Result<SourceFile, u8> {
     SourceFile::read(path).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {e}", path.display());
+        errln!("error: cannot read `{}`: {e}", path.display());
         FAILED
     })
 }
@@ -151,7 +195,7 @@ pub fn print_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], format: 
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in diagnostics {
         match format {
-            DiagnosticFormat::Rich => eprint!(
+            DiagnosticFormat::Rich => err!(
                 "{}",
                 render(
                     d,
@@ -163,7 +207,7 @@ pub fn print_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], format: 
                     }
                 )
             ),
-            DiagnosticFormat::Short => eprintln!("{}", render_short(d, file)),
+            DiagnosticFormat::Short => errln!("{}", render_short(d, file)),
         }
     }
 }

@@ -1,9 +1,6 @@
 //! `sluice run FILE`: compile the pipeline, execute it, print a summary.
 
-use super::{
-    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read,
-    render_firings,
-};
+use super::{err, errln, DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read, render_firings};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -55,7 +52,7 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     if args.verbose && !args.quiet {
-        eprint!("{}", render_firings(&optimized));
+        err!("{}", render_firings(&optimized));
     }
     let options = sluice_runtime::RunOptions {
         threads: args.threads,
@@ -68,12 +65,12 @@ pub fn run(args: Args) -> u8 {
     match sluice_runtime::run(&optimized.plan, &options) {
         Ok(summary) => {
             if !args.quiet {
-                eprint!("{}", summary.render());
+                err!("{}", summary.render());
             }
             OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             FAILED
         }
     }

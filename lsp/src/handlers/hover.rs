@@ -80,12 +80,7 @@ fn describe(
         && let Some(f) = sluice_stdlib::functions::scalar(word)
             .or_else(|| sluice_stdlib::functions::aggregate(word))
     {
-        return Some(format!(
-            "```\n{}\n```\n{}\n\nExample: `{}`",
-            f.display_signature(),
-            f.doc,
-            f.example
-        ));
+        return Some(f.hover_markdown());
     }
     column(plan?, word, start)
 }

@@ -24,12 +24,14 @@ pub fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.sluice-{}.tmp", std::process::id()))
 }
 
-/// Writes `data` to `path` in `format`; returns the rows written.
+/// Writes `data` (the rows of `relation`) to `path` in `format`; returns the rows
+/// written. A console sink prints the relation's name above its table.
 pub fn write(
     format: Format,
     path: Option<&str>,
     options: &[(String, ConstValue)],
     data: &Partitions,
+    relation: &str,
 ) -> RunResult<u64> {
     let rows = data.num_rows() as u64;
     let Some(path) = path else {
@@ -37,7 +39,8 @@ pub fn write(
             Some(ConstValue::Int(n)) => *n as usize,
             _ => 20,
         };
-        print_console(data, limit)?;
+        let label = format!("{relation} ({rows} row{})", if rows == 1 { "" } else { "s" });
+        print_console(&label, data, limit)?;
         return Ok(rows);
     };
     let path = Path::new(path);
@@ -173,7 +176,8 @@ fn json_writer<F: arrow::json::writer::JsonFormat>(
         .build::<_, F>(out)
 }
 
-fn print_console(data: &Partitions, limit: usize) -> RunResult<()> {
+/// Prints up to `limit` rows under a line naming the relation.
+fn print_console(label: &str, data: &Partitions, limit: usize) -> RunResult<()> {
     let mut shown = Vec::new();
     let mut left = limit;
     for b in data.batches() {
@@ -185,12 +189,21 @@ fn print_console(data: &Partitions, limit: usize) -> RunResult<()> {
         left -= n;
     }
     let table = arrow::util::pretty::pretty_format_batches(&shown)?;
-    println!("{table}");
+    let mut text = format!("{label}\n{table}\n");
     let total = data.num_rows();
     if total > limit {
-        println!("({limit} of {total} rows shown)");
+        text.push_str(&format!("({limit} of {total} rows shown)\n"));
     }
-    Ok(())
+    // A closed standard output (`sluice run x | head`) stops the printing, not the run:
+    // the other sinks are still written.
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(RunError::new(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The artifact a model relation holds: its one row's `model` column.

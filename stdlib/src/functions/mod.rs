@@ -8,9 +8,11 @@
 //! implementations (next to these signatures, later) follow the same table.
 
 mod aggregate;
+mod reference;
 mod scalar;
 
 pub use aggregate::AGGREGATES;
+pub use reference::reference_markdown;
 pub use scalar::SCALARS;
 
 use crate::types::DataType;

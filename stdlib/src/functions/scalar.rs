@@ -323,7 +323,7 @@ pub static SCALARS: &[FunctionSig] = &[
         ],
         Fixed(INT),
         Propagate,
-        "the number of whole `part`s (year, month, week, day, hour, minute, second) from start to end",
+        "the number of whole `part`s (year, month, week, day, hour, minute, second) from start to end, truncated toward zero; a month is whole when start moved on that many months (the day clamped to the month's end) is not past end (DuckDB's `date_sub`, Spark's `floor(months_between)`)",
         "date_diff(\"day\", opened, closed)",
     ),
     // --- math
