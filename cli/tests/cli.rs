@@ -231,7 +231,7 @@ fn run_writes_the_sinks_and_reports_bad_data_with_its_location() {
     let o = sluice(&["run", pipeline.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("in.csv:3:2: bad row: `b` = \"x\" is not a valid int64"),
+        stderr(&o).contains("in.csv:3:3: bad row: `b` = \"x\" is not a valid int64"),
         "{}",
         stderr(&o)
     );
@@ -344,7 +344,10 @@ fn a_closed_pipe_ends_quietly() {
         "source d = csv(\"d.csv\")\nsink d -> console(limit = 20000)\nsink d -> csv(\"copy.csv\")\n",
     )
     .expect("write");
-    for args in [&["run", "p.sluice"][..], &["explain", "p.sluice", "--physical"][..]] {
+    for args in [
+        &["run", "p.sluice"][..],
+        &["explain", "p.sluice", "--physical"][..],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
             .args(args)
             .current_dir(dir.path())
@@ -360,4 +363,47 @@ fn a_closed_pipe_ends_quietly() {
     }
     // The run went on: the file sink was written.
     assert!(dir.path().join("copy.csv").exists());
+}
+
+/// A bad `--param` value is one error, at the param; its uses add none.
+#[test]
+fn a_bad_param_value_is_reported_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("d.csv"), "a\n1\n").expect("write");
+    std::fs::write(
+        dir.path().join("p.sluice"),
+        "param n: int64 = 3\nsource s = csv(\"d.csv\")\nlet t = s | filter a > n | derive m = n * 2 | take n\nsink t -> console\n",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check", "p.sluice", "--param", "n=abc"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("--param n=abc: expected an integer"), "{err}");
+    assert!(err.contains("p.sluice: 1 error"), "{err}");
+}
+
+/// A console sink says which relation it prints.
+#[test]
+fn console_tables_are_labelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("d.csv"), "a\n1\n2\n").expect("write");
+    std::fs::write(
+        dir.path().join("p.sluice"),
+        "source s = csv(\"d.csv\")\nlet doubled = s | derive b = a * 2\nsink doubled -> console\n",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "p.sluice", "--quiet"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        stdout(&o).starts_with("doubled (2 rows)\n+"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -75,6 +75,28 @@ fn every_error_of_a_file_is_reported() {
     assert_eq!(codes, ["E0200", "E0300", "E0200"]);
 }
 
+/// Each independent mistake of one chain is reported, and nothing that follows from
+/// them (`x` and `Lattitude` after the failed steps raise nothing more).
+#[test]
+fn every_mistake_of_a_chain_is_reported_once() {
+    let file = load(
+        &fixtures("err")
+            .into_iter()
+            .find(|p| p.ends_with("chain_of_mistakes.sluice"))
+            .expect("fixture"),
+    );
+    let diagnostics = sluice_compiler::compile(&file, &options()).expect_err("has errors");
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown column `Magnitde`",
+            "unknown column `Depht`",
+            "unknown column `Lattitude`"
+        ]
+    );
+}
+
 #[test]
 fn the_misspelt_column_is_located_with_a_suggestion() {
     let file = load(

@@ -1,6 +1,6 @@
 //! `sluice check FILE...`: compile each file and report every diagnostic.
 
-use super::{errln, DiagnosticFormat, ERRORS, OK, ParamArgs, print_diagnostics, read};
+use super::{DiagnosticFormat, ERRORS, OK, ParamArgs, errln, print_diagnostics, read};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

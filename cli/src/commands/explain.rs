@@ -2,7 +2,10 @@
 //! or JSON), the rules that fired (`--verbose`), the physical plan (`--physical`), or
 //! run it and show rows and time per physical node (`--analyze`).
 
-use super::{errln, out, outln, DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read, render_firings};
+use super::{
+    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, errln, out, outln,
+    print_diagnostics, read, render_firings,
+};
 use sluice_compiler::plan::{dot, json, text};
 use std::path::PathBuf;
 

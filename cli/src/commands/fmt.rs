@@ -1,7 +1,7 @@
 //! `sluice fmt FILE`: print (or write, or check) the canonical DSL layout of a file.
 //! A YAML file is converted to the DSL (`--to dsl`, the only target).
 
-use super::{errln, out, DiagnosticFormat, ERRORS, FAILED, OK, print_diagnostics, read};
+use super::{DiagnosticFormat, ERRORS, FAILED, OK, errln, out, print_diagnostics, read};
 use sluice_compiler::source::Syntax;
 use std::path::PathBuf;
 

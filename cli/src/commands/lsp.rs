@@ -1,6 +1,6 @@
 //! `sluice lsp`: the language server, over standard input and output.
 
-use super::{errln, FAILED, OK};
+use super::{FAILED, OK, errln};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

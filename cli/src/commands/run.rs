@@ -1,6 +1,9 @@
 //! `sluice run FILE`: compile the pipeline, execute it, print a summary.
 
-use super::{err, errln, DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, print_diagnostics, read, render_firings};
+use super::{
+    DiagnosticFormat, ERRORS, FAILED, OK, OptimizeArgs, ParamArgs, err, errln, print_diagnostics,
+    read, render_firings,
+};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

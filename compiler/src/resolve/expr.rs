@@ -75,8 +75,14 @@ impl Resolver<'_> {
                     p.used.set(true);
                     return Some(TypedExpr::literal(p.value.clone()));
                 }
-                self.unknown_column(n, expr.span, schema);
-                None
+                if !self.failed_params.contains(n) {
+                    self.unknown_column(n, expr.span, schema);
+                }
+                // Reported once: from here on the name stands for a value of unknown
+                // type (null converts to every type), so the rest of the pipeline is
+                // still checked and every independent mistake is reported at once.
+                // The pipeline does not compile: an error was reported.
+                Some(TypedExpr::literal(ConstValue::Null))
             }
             ExprKind::List(items) => {
                 let typed: Vec<TypedExpr> = items

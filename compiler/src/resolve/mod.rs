@@ -3,15 +3,16 @@
 //! It binds every name (params, sources, relations, columns, functions), infers each
 //! source's schema from its file (declared schemas win), types every expression against
 //! the stdlib catalogue, and builds the plan DAG. It reports every problem it finds in
-//! the file, not just the first: a relation whose chain has an error is skipped by the
-//! steps after it (so one mistake is not reported many times), and everything else goes
-//! on being checked.
+//! the file, not just the first: an unknown name stands for a value of unknown type
+//! (reported once, raising nothing more), and the steps after a step with an error are
+//! checked against a stand-in for its output (see [`recovery`]).
 
 mod consts;
 mod expr;
 mod hints;
 mod models;
 mod params;
+mod recovery;
 mod sources;
 mod steps;
 
@@ -286,7 +287,7 @@ impl Resolver<'_> {
                 current = None;
                 break;
             }
-            current = self.step(node, step);
+            current = self.step(node, step).or_else(|| self.recover(node, step));
         }
         let hints = self.hints(
             &decl.hints,

@@ -198,8 +198,19 @@ impl Resolver<'_> {
         let mut path = None;
         let mut options = Vec::new();
         for (i, arg) in args.iter().enumerate() {
-            let Some(value) = self.constant(&arg.value, "an option") else {
-                continue;
+            // An unknown option is reported as such, before its value is looked at
+            // (`partition_by = airline` is not "no param named `airline`").
+            let known = arg
+                .name
+                .as_ref()
+                .is_none_or(|n| allowed.iter().any(|(a, _)| *a == n.name));
+            let value = if known {
+                match self.constant(&arg.value, "an option") {
+                    Some(v) => v,
+                    None => continue,
+                }
+            } else {
+                ConstValue::Null
             };
             match &arg.name {
                 None if i == 0 => match value {

@@ -129,6 +129,18 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str, offset: usize) -> Diagn
         Some('`') => "a backtick".to_string(),
         Some(c) => format!("`{c}`"),
     };
+    let word = found.trim_matches('`');
+    if expected.contains("a name") && RESERVED_WORDS.contains(&word) {
+        return Diagnostic::error(
+            Code::SyntaxError,
+            format!("`{word}` is a reserved word, so it cannot be a bare name"),
+            Span::new(offset + start, offset + start + word.len()),
+            "reserved word",
+        )
+        .with_help(format!(
+            "quote it with backticks to use it as a name: `` `{word}` ``"
+        ));
+    }
     Diagnostic::error(
         Code::SyntaxError,
         format!("syntax error: expected {expected}, found {found}"),
@@ -140,6 +152,11 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str, offset: usize) -> Diagn
          see docs/language.md for the grammar",
     )
 }
+
+/// The words the grammar's `reserved` rule keeps from being bare names.
+const RESERVED_WORDS: &[&str] = &[
+    "and", "or", "not", "true", "false", "null", "case", "when", "then", "else", "end", "as", "in",
+];
 
 fn describe_expected(rules: &[Rule]) -> String {
     let mut names: Vec<&str> = rules.iter().map(|r| rule_name(*r)).collect();

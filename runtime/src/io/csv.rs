@@ -146,6 +146,9 @@ impl CsvScan {
     }
 
     fn open(&self) -> RunResult<std::fs::File> {
+        if let Some((message, help)) = sluice_stdlib::io::folder_instead_of_file(&self.path) {
+            return Err(RunError::new(message).with_help(help));
+        }
         std::fs::File::open(&self.path).map_err(|e| {
             RunError::new(format!("cannot open `{}`: {e}", self.display()))
                 .with_help("check the path; relative paths start from the working directory")
@@ -277,22 +280,29 @@ impl CsvScan {
             }
             let raw_text = || raw(&buf, record_start, pos);
             // Check the row first so a bad one can be dropped before anything is appended.
-            let mut problem: Option<(u64, String)> = None;
+            // The problem, and the byte of the morsel where it is.
+            let mut problem: Option<(usize, String)> = None;
             if fields.len() != columns {
+                let at = match fields.get(columns) {
+                    Some(extra) => extra.opening(),
+                    None => fields.last().map_or(record_start, |f| f.end),
+                };
                 problem = Some((
-                    fields.len().min(columns) as u64 + 1,
+                    at,
                     format!("expected {columns} fields, found {}", fields.len()),
                 ));
             }
             if self.mode != ParseMode::Permissive && problem.is_none() {
                 problem = self.check_fields(&buf, &fields, &mut scratch);
             }
-            if let Some((column, reason)) = &problem {
+            if let Some((at, reason)) = &problem {
                 stats.bad_rows.fetch_add(1, Ordering::Relaxed);
                 match self.mode {
                     ParseMode::FailFast => {
+                        let (line, column) =
+                            line_and_column(&buf, record_start, record_line, *at, self.terminator);
                         return Err(RunError::new(format!("bad row: {reason}"))
-                            .at(DataLocation { file: self.display(), line: record_line, column: Some(*column) })
+                            .at(DataLocation { file: self.display(), line, column: Some(column) })
                             .with_help("fix the row, or read the file with mode = \"permissive\" (bad fields become null) or \"drop_malformed\" (bad rows are dropped)"));
                     }
                     ParseMode::DropMalformed => {
@@ -466,20 +476,20 @@ impl CsvScan {
         )
     }
 
-    /// The first field that would not convert, as (1-based column, reason).
+    /// The first field that would not convert, as (the byte where it starts, reason).
     fn check_fields(
         &self,
         buf: &[u8],
         fields: &[Field],
         scratch: &mut Vec<u8>,
-    ) -> Option<(u64, String)> {
+    ) -> Option<(usize, String)> {
         for (i, f) in fields.iter().enumerate() {
             let field = &self.schema.fields[i];
             let text = f.text(buf, scratch);
             if self.nulls.iter().any(|n| n.as_slice() == text) {
                 if !field.nullable {
                     return Some((
-                        i as u64 + 1,
+                        f.opening(),
                         format!("`{}` is empty but not nullable", field.name),
                     ));
                 }
@@ -487,7 +497,7 @@ impl CsvScan {
             }
             let mut probe = ColumnBuilder::new(&field.data_type, 1);
             if !probe.append_text(text) {
-                return Some((i as u64 + 1, self.describe_bad(i, text)));
+                return Some((f.opening(), self.describe_bad(i, text)));
             }
         }
         None
@@ -608,6 +618,26 @@ impl PlainSplitter {
     }
 }
 
+/// The 1-based line and character column of byte `at` of a record that starts at byte
+/// `record_start` on line `record_line` (a quoted field can move it to a later line).
+fn line_and_column(
+    buf: &[u8],
+    record_start: usize,
+    record_line: u64,
+    at: usize,
+    terminator: u8,
+) -> (u64, u64) {
+    let at = at.clamp(record_start, buf.len());
+    let before = &buf[record_start..at];
+    let line_start = memchr::memrchr(terminator, before).map_or(0, |i| i + 1);
+    let line = record_line + memchr::memchr_iter(terminator, before).count() as u64;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u64
+        + 1;
+    (line, column)
+}
+
 /// A record's raw text, without its line ending.
 fn raw(buf: &[u8], start: usize, end: usize) -> String {
     String::from_utf8_lossy(&buf[start..end])
@@ -637,6 +667,15 @@ impl Field {
 
     fn is_missing(&self) -> bool {
         self.start == usize::MAX
+    }
+
+    /// Where the field begins in the morsel: its opening quote when quoted.
+    fn opening(&self) -> usize {
+        if self.quoted {
+            self.start.saturating_sub(1)
+        } else {
+            self.start
+        }
     }
 
     /// An unquoted field `buf[start..end]`; a field that ends its line drops a CR before
@@ -776,7 +815,7 @@ mod tests {
         let (s, _f) = scan(text, schema(), ParseMode::FailFast);
         let err = read_all(&s, MORSEL_BYTES).unwrap_err();
         let at = err.location.unwrap();
-        assert_eq!((at.line, at.column), (3, Some(3)));
+        assert_eq!((at.line, at.column), (3, Some(5))); // `oops` starts at character 5
         assert!(
             err.message.contains("\"oops\" is not a valid float64"),
             "{}",

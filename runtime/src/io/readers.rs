@@ -23,6 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 fn open(path: &Path) -> RunResult<File> {
+    if let Some((message, help)) = sluice_stdlib::io::folder_instead_of_file(path) {
+        return Err(RunError::new(message).with_help(help));
+    }
     File::open(path).map_err(|e| {
         RunError::new(format!("cannot open `{}`: {e}", path.display()))
             .with_help("check the path; relative paths start from the working directory")

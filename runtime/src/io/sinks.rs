@@ -39,7 +39,10 @@ pub fn write(
             Some(ConstValue::Int(n)) => *n as usize,
             _ => 20,
         };
-        let label = format!("{relation} ({rows} row{})", if rows == 1 { "" } else { "s" });
+        let label = format!(
+            "{relation} ({rows} row{})",
+            if rows == 1 { "" } else { "s" }
+        );
         print_console(&label, data, limit)?;
         return Ok(rows);
     };
@@ -198,7 +201,10 @@ fn print_console(label: &str, data: &Partitions, limit: usize) -> RunResult<()> 
     // the other sinks are still written.
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(RunError::new(format!(
             "cannot write to standard output: {e}"
         ))),

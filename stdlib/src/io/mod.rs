@@ -178,7 +178,21 @@ pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema
     }
 }
 
+/// When `path` is a folder: what to tell the user (message, help). A source reads one
+/// file; the operating system would open a folder and fail only on the first read.
+pub fn folder_instead_of_file(path: &Path) -> Option<(String, String)> {
+    path.is_dir().then(|| {
+        (
+            format!("`{}` is a folder, not a file", path.display()),
+            "give the path of one file in it; a source reads one file (reading every file of a folder as one source is not supported yet)".to_string(),
+        )
+    })
+}
+
 pub(crate) fn open(path: &Path) -> Result<std::fs::File, InferError> {
+    if let Some((message, help)) = folder_instead_of_file(path) {
+        return Err(InferError::new(message).with_help(help));
+    }
     std::fs::File::open(path).map_err(|e| {
         let message = format!("cannot open `{}`: {e}", path.display());
         let help = if e.kind() == std::io::ErrorKind::NotFound {
