@@ -18,6 +18,7 @@ use sluice_compiler::SourceFile;
 use sluice_compiler::codegen::CompiledStage;
 use sluice_compiler::plan::{FusedStep, PlanOp};
 use sluice_runtime::operators::narrow::NarrowOp;
+use sluice_stdlib::nan::canonical_nans;
 use std::sync::Arc;
 
 const INTS: [i64; 9] = [0, 1, -1, 2, 7, -13, i64::MAX, i64::MIN, 1 << 40];
@@ -116,8 +117,9 @@ fn batch(rng: &mut Rng, rows: usize, all_null: bool) -> RecordBatch {
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ints)),
         Arc::new(Int64Array::from(ints2)),
-        Arc::new(Float64Array::from(floats)),
-        Arc::new(Float64Array::from(floats2)),
+        // As every source gives them: one NaN, one zero (see `sluice_stdlib::nan`).
+        canonical_nans(Arc::new(Float64Array::from(floats))),
+        canonical_nans(Arc::new(Float64Array::from(floats2))),
         Arc::new(BooleanArray::from(bools)),
         Arc::new(StringArray::from(strings)),
         Arc::new(Date32Array::from(dates)),

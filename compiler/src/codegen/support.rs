@@ -4,7 +4,7 @@
 //!
 //! Supported: int64, float64, bool, date, timestamp and duration values; literals;
 //! `not`, `-` (numbers and durations); `and`/`or` with three-valued logic; comparisons of numbers (floats in
-//! the total order the reference kernels use: NaN above everything, -0.0 below 0.0),
+//! the total order the reference kernels use: NaN above everything, -0.0 equal to 0.0),
 //! of bools and of temporal values of one type; `+ - *` on int64 (overflow → null) and
 //! float64; `/` (true division, x / 0 → null); `%` on int64; `is_null`, `is_not_null`,
 //! `is_nan`, `coalesce`, `if`, `case`, `least`, `greatest`, `abs`, `floor`, `ceil`,

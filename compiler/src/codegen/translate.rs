@@ -525,12 +525,15 @@ impl Translator<'_, '_> {
         self.b.ins().band(a.valid, b.valid)
     }
 
-    /// A float's bits mapped so that signed integer order is the total order, every NaN
-    /// first made the one positive NaN (see `sluice_stdlib::nan`) so it sorts above all.
+    /// A float's bits mapped so that signed integer order is the total order, after
+    /// making every NaN the one positive NaN and `-0.0` the zero (`x + 0.0`), as
+    /// `sluice_stdlib::nan` does: NaN sorts above all and `-0.0 == 0.0`.
     fn total_order_key(&mut self, x: Value) -> Value {
         let nan = self.b.ins().f64const(f64::NAN);
+        let zero = self.b.ins().f64const(0.0);
         let is_nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-        let x = self.b.ins().select(is_nan, nan, x);
+        let plus_zero = self.b.ins().fadd(x, zero);
+        let x = self.b.ins().select(is_nan, nan, plus_zero);
         let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), x);
         let sign = self.b.ins().sshr_imm_u(bits, 63);
         let mask = self.b.ins().ushr_imm_u(sign, 1);
