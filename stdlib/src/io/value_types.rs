@@ -69,13 +69,40 @@ fn is_float(t: &str) -> bool {
         && t.parse::<f64>().is_ok()
 }
 
-/// Days since 1970-01-01 for an ISO `YYYY-MM-DD` date.
+/// Days since 1970-01-01 for an ISO `YYYY-MM-DD` date, or one with an expanded year
+/// (`+10000-01-01`, `-0044-03-15`: what Sluice's sinks write beyond year 9999 and
+/// before year 0).
 pub fn parse_iso_date(t: &str) -> Option<i32> {
     if t.len() != 10 || t.as_bytes()[4] != b'-' || t.as_bytes()[7] != b'-' {
-        return None;
+        return parse_expanded_date(t);
     }
     let date = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
     Some((date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32)
+}
+
+/// `±YYYYY-MM-DD`: a sign, or more than four year digits, then month and day.
+fn parse_expanded_date(t: &str) -> Option<i32> {
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => (1, t),
+    };
+    let (year, month_day) = rest.split_once('-')?;
+    let (month, day) = month_day.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let expanded = sign < 0 || t.starts_with('+') || year.len() > 4;
+    if !expanded || year.len() < 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    if !(digits(year) && digits(month) && digits(day)) {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(
+        sign * year.parse::<i32>().ok()?,
+        month.parse().ok()?,
+        day.parse().ok()?,
+    )?;
+    i32::try_from((date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days()).ok()
 }
 
 /// Microseconds since the epoch (UTC) for an ISO 8601 timestamp.
@@ -216,6 +243,15 @@ mod tests {
         assert_eq!(parse_iso_timestamp("2015-02-24T11:35:52-08:00"), Some(utc));
         assert_eq!(parse_iso_date("1970-01-02"), Some(1));
         assert_eq!(parse_iso_date("1970-13-02"), None);
+        assert_eq!(parse_iso_date("+10000-01-01"), Some(2_932_897));
+        assert_eq!(
+            parse_iso_date("-0001-12-31"),
+            parse_iso_date("0000-01-01").map(|d| d - 1)
+        );
+        assert_eq!(parse_iso_date("10000-01-01"), Some(2_932_897));
+        for bad in ["+1000-01-01x", "+10000-1-01", "12345", "-", "+-1-01-01"] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! to end, truncated toward zero (negative when end is earlier), for every part: a month
 //! is whole when `start` moved that many months on (the day clamped to the month's end,
 //! as in `2001-01-31` + 1 month = `2001-02-28`) is not past `end`, and a year is twelve
-//! whole months. This is DuckDB's `date_sub` (not its `date_diff`, which counts calendar
+//! whole months; from a later start the count is the same, negated. This is DuckDB's `date_sub` (not its `date_diff`, which counts calendar
 //! boundaries) and Spark's `floor(months_between(end, start))` for months.
 
 use super::{KernelError, KernelResult, arg_as, text_arg};
@@ -277,16 +277,18 @@ fn diff(part: &str, start: i64, end: i64) -> i64 {
 }
 
 /// The whole months from `start` to `end` (microseconds), truncated toward zero: the
-/// largest `n` (by magnitude) for which `start` moved `n` months on is not past `end`.
+/// largest `n` for which the earlier moved `n` months on is not past the later, negative
+/// when `end` is earlier (so `whole_months(a, b) == -whole_months(b, a)`, as DuckDB's
+/// `date_sub` and Spark's `months_between` are).
 fn whole_months(start: i64, end: i64) -> i64 {
+    if end < start {
+        return -whole_months(end, start);
+    }
     let (ys, ms, _) = civil_from_days(start.div_euclid(MICROS_PER_DAY));
     let (ye, me, _) = civil_from_days(end.div_euclid(MICROS_PER_DAY));
     let boundaries = (ye - ys) * 12 + me as i64 - ms as i64;
-    let moved = add_months(start, boundaries);
-    if boundaries > 0 && moved > end {
+    if boundaries > 0 && add_months(start, boundaries) > end {
         boundaries - 1
-    } else if boundaries < 0 && moved < end {
-        boundaries + 1
     } else {
         boundaries
     }

@@ -1,0 +1,898 @@
+#![allow(clippy::panic)] // a failed expectation is a failed test
+//! The standing oracle: every operator and every function of the language, run by Sluice
+//! in all five configurations (`common::Configuration`) and by DuckDB on the same
+//! generated tables, compared as bags of rows (or in order, where Sluice defines the
+//! order). The tables hold what breaks engines: nulls, NaN, ±inf, ±0.0, extreme and
+//! above-2^53 integers, empty and odd strings, dates and timestamps at the ends of their
+//! ranges. Sluice writes them to Parquet once, so both engines read the same values.
+//!
+//! Where Sluice's semantics differ from DuckDB's on purpose (`x / 0` is null, `least`
+//! propagates null, `as int64` truncates, ...), the SQL says Sluice's rule and
+//! `docs/semantics.md` lists the difference, with Spark's behaviour beside it.
+//!
+//! DuckDB comes from Python (`tools/reference/duckdb_differential.py`): the
+//! interpreter is `$SLUICE_PYTHON`, else `.venv/bin/python` (what `.ci/run` installs),
+//! else `python3`. Without DuckDB the test prints a notice and passes, except under CI
+//! (`CI` set), where it fails: there it must always run.
+
+mod common;
+use common::{Configuration, Rng, run_text};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Rows of the main table `t`; `u` (for joins) has a third as many.
+const ROWS: usize = 240;
+
+const T_SCHEMA: &str = "{ id: int64, g: int64?, k: string?, x: float64?, y: float64?, i: int64?, j: int64?, s: string?, d: date?, ts: timestamp?, b: bool? }";
+const U_SCHEMA: &str = "{ uid: int64, k: string?, g: int64?, w: float64? }";
+
+fn pick<T: Clone>(rng: &mut Rng, items: &[T]) -> T {
+    rng.pick(items).clone()
+}
+
+fn float(v: f64) -> Value {
+    if v.is_nan() {
+        json!("NaN")
+    } else if v.is_infinite() {
+        json!(if v > 0.0 { "inf" } else { "-inf" })
+    } else {
+        json!(v)
+    }
+}
+
+/// The tables as JSON lines (which tell `""` from null, unlike CSV).
+fn tables(rng: &mut Rng) -> (String, String) {
+    let floats = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1e308,
+        -1e308,
+        5e-324,
+        1.5,
+        -2.5,
+        0.1,
+        3.0,
+        1e-300,
+        2.5,
+        -0.5,
+        100.25,
+        -7.0,
+        9007199254740993.0,
+    ];
+    let ints = [
+        i64::MIN,
+        i64::MAX,
+        9_007_199_254_740_993,
+        -9_007_199_254_740_993,
+        0,
+        1,
+        -1,
+        7,
+        42,
+        -13,
+        1_000_000_007,
+        4_611_686_018_427_387_904,
+    ];
+    let keys = ["", " ", "a", "b", "ünï", "a,b", "A", "b"];
+    let strings = [
+        "",
+        "  padded  ",
+        "Hello",
+        "WORLD",
+        "ünïcödé ☃",
+        "a;b;c",
+        "x;;y",
+        "2001-01-05",
+        "01/05/2001",
+        "1/5/2001",
+        "NaN",
+        "12",
+        "-7",
+        "3.5",
+        "1999-12-31T23:59:59Z",
+        "abcabc",
+    ];
+    let dates = [
+        "0001-01-01",
+        "9999-12-31",
+        "1970-01-01",
+        "2000-02-29",
+        "1969-12-31",
+        "2024-01-31",
+        "2001-03-15",
+        "2001-01-05",
+    ];
+    let stamps = [
+        "1970-01-01T00:00:00Z",
+        "1969-12-31T23:59:59.999999Z",
+        "2001-01-05T10:30:15.500000Z",
+        "2262-04-11T23:47:16Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2024-02-29T12:00:00Z",
+        "2001-03-15T00:00:00.000001Z",
+    ];
+    let mut t = String::new();
+    for id in 0..ROWS {
+        let null = |rng: &mut Rng| rng.chance(12);
+        let row = json!({
+            "id": id,
+            "g": if null(rng) { Value::Null } else { json!(rng.below(6)) },
+            "k": if null(rng) { Value::Null } else { json!(pick(rng, &keys)) },
+            "x": if null(rng) { Value::Null } else { float(pick(rng, &floats)) },
+            "y": if null(rng) { Value::Null } else { float((rng.below(41) as f64 - 20.0) / 4.0) },
+            "i": if null(rng) { Value::Null } else { json!(pick(rng, &ints)) },
+            "j": if null(rng) { Value::Null } else { json!(rng.below(11) as i64 - 5) },
+            "s": if null(rng) { Value::Null } else { json!(pick(rng, &strings)) },
+            "d": if null(rng) { Value::Null } else { json!(pick(rng, &dates)) },
+            "ts": if null(rng) { Value::Null } else { json!(pick(rng, &stamps)) },
+            "b": if null(rng) { Value::Null } else { json!(rng.chance(50)) },
+        });
+        t.push_str(&row.to_string());
+        t.push('\n');
+    }
+    let mut u = String::new();
+    for uid in 0..ROWS / 3 {
+        let row = json!({
+            "uid": uid,
+            "k": if rng.chance(10) { Value::Null } else { json!(pick(rng, &keys)) },
+            "g": if rng.chance(10) { Value::Null } else { json!(rng.below(8)) },
+            "w": float(pick(rng, &floats)),
+        });
+        u.push_str(&row.to_string());
+        u.push('\n');
+    }
+    (t, u)
+}
+
+/// One case: a Sluice chain over `t` (and `u`), the same in SQL, and whether Sluice
+/// defines the row order.
+struct Case {
+    name: &'static str,
+    sluice: String,
+    sql: String,
+    ordered: bool,
+}
+
+fn case(name: &'static str, sluice: &str, sql: &str) -> Case {
+    Case {
+        name,
+        sluice: sluice.to_string(),
+        sql: sql.to_string(),
+        ordered: false,
+    }
+}
+
+fn ordered(name: &'static str, sluice: &str, sql: &str) -> Case {
+    Case {
+        ordered: true,
+        ..case(name, sluice, sql)
+    }
+}
+
+/// `derive v = EXPR | select id, v` against `SELECT id, SQL AS v FROM t`.
+fn scalar(name: &'static str, expr: &str, sql: &str) -> Case {
+    case(
+        name,
+        &format!("t | derive v = {expr} | select id, v"),
+        &format!("SELECT id, {sql} AS v FROM t"),
+    )
+}
+
+/// Null when any of `args` is null, else `sql` (DuckDB's `least`/`greatest` skip nulls).
+fn null_if_any(args: &[&str], sql: &str) -> String {
+    let test: Vec<String> = args.iter().map(|a| format!("{a} IS NULL")).collect();
+    format!("CASE WHEN {} THEN NULL ELSE {sql} END", test.join(" OR "))
+}
+
+/// The cases; `other` is `u | select k, g` (for `union`).
+fn cases() -> Vec<Case> {
+    vec![
+        // --- operators
+        case(
+            "filter_compare",
+            "t | filter x > 2 | select id, x",
+            "SELECT id, x FROM t WHERE x > 2",
+        ),
+        case(
+            "filter_nan_equals_nan",
+            "t | filter x == x and not (x < 0) | select id",
+            "SELECT id FROM t WHERE x = x AND NOT (x < 0)",
+        ),
+        case(
+            "filter_zero",
+            "t | filter x == 0 | select id",
+            "SELECT id FROM t WHERE x = 0",
+        ),
+        case(
+            "filter_three_valued",
+            "t | filter not (b and x > 0) or is_null(b) | select id",
+            "SELECT id FROM t WHERE NOT (b AND x > 0) OR b IS NULL",
+        ),
+        case(
+            "filter_in_list",
+            "t | filter i in [1, 7, null] or g not in [1, 2] | select id",
+            "SELECT id FROM t WHERE i IN (1, 7, NULL) OR g NOT IN (1, 2)",
+        ),
+        case(
+            "filter_int_float",
+            "t | filter i < y | select id",
+            "SELECT id FROM t WHERE i < y",
+        ),
+        case(
+            "filter_strings",
+            "t | filter s >= \"a\" and k != \"\" | select id",
+            "SELECT id FROM t WHERE s >= 'a' AND k <> ''",
+        ),
+        case(
+            "filter_dates",
+            "t | filter d < ts and d >= parse_date(\"1970-01-01\") | select id",
+            "SELECT id FROM t WHERE d < ts AND d >= DATE '1970-01-01'",
+        ),
+        case(
+            "select_drop_rename",
+            "t | drop x, y | rename { k -> key } | select id, key, s",
+            "SELECT id, k AS key, s FROM t",
+        ),
+        case(
+            "cast_columns",
+            "t | cast { g: float64, b: int64, id: string } | select id, g, b",
+            "SELECT CAST(id AS VARCHAR), CAST(g AS DOUBLE), CAST(b AS BIGINT) FROM t",
+        ),
+        case(
+            "distinct_rows",
+            "t | select k, g | distinct",
+            "SELECT DISTINCT k, g FROM t",
+        ),
+        case(
+            "distinct_floats",
+            "t | select x | distinct",
+            "SELECT DISTINCT x FROM t",
+        ),
+        case(
+            "distinct_on",
+            "t | distinct k | select k, id",
+            "SELECT k, min(id) FROM t GROUP BY k",
+        ),
+        case(
+            "drop_null_some",
+            "t | drop_null x, k | select id",
+            "SELECT id FROM t WHERE x IS NOT NULL AND k IS NOT NULL",
+        ),
+        case(
+            "drop_null_all",
+            "t | drop_null | select id",
+            "SELECT id FROM t WHERE COLUMNS(*) IS NOT NULL",
+        ),
+        case(
+            "fill_null_constant",
+            "t | fill_null { x = 0, s = \"none\", g = -1 } | select id, x, s, g",
+            "SELECT id, coalesce(x, 0), coalesce(s, 'none'), coalesce(g, -1) FROM t",
+        ),
+        case(
+            "fill_null_mean",
+            "t | select id, y | fill_null mean",
+            "SELECT id, coalesce(y, avg(y) OVER ()) FROM t",
+        ),
+        case(
+            "fill_null_median",
+            "t | select id, y | fill_null median",
+            "SELECT id, coalesce(y, median(y) OVER ()) FROM t",
+        ),
+        ordered(
+            "sort_floats",
+            "t | sort x, id | select id, x",
+            "SELECT id, x FROM t ORDER BY x ASC NULLS LAST, id",
+        ),
+        ordered(
+            "sort_desc_nulls_first",
+            "t | sort x desc nulls first, id desc | select id, x",
+            "SELECT id, x FROM t ORDER BY x DESC NULLS FIRST, id DESC",
+        ),
+        ordered(
+            "sort_strings_dates",
+            "t | sort k, d desc, ts, id | select id",
+            "SELECT id FROM t ORDER BY k NULLS LAST, d DESC NULLS LAST, ts NULLS LAST, id",
+        ),
+        ordered(
+            "sort_ints_bools",
+            "t | sort b nulls first, i desc, id | select id, i",
+            "SELECT id, i FROM t ORDER BY b NULLS FIRST, i DESC NULLS LAST, id",
+        ),
+        ordered(
+            "top_k",
+            "t | sort y desc, id | take 17 | select id, y",
+            "SELECT id, y FROM t ORDER BY y DESC NULLS LAST, id LIMIT 17",
+        ),
+        ordered(
+            "take_in_file_order",
+            "t | take 9 | select id",
+            "SELECT id FROM t ORDER BY id LIMIT 9",
+        ),
+        case(
+            "join_inner_names",
+            "t | join u on k | select id, uid, k",
+            "SELECT id, uid, t.k FROM t JOIN u ON t.k = u.k",
+        ),
+        case(
+            "join_left",
+            "t | join left u on g | select id, uid",
+            "SELECT id, uid FROM t LEFT JOIN u ON t.g = u.g",
+        ),
+        case(
+            "join_right",
+            "t | join right u on g | select id, uid",
+            "SELECT id, uid FROM t RIGHT JOIN u ON t.g = u.g",
+        ),
+        case(
+            "join_full",
+            "t | join full u on k, g | select id, uid",
+            "SELECT id, uid FROM t FULL JOIN u ON t.k = u.k AND t.g = u.g",
+        ),
+        case(
+            "join_semi",
+            "t | join semi u on x == w | select id",
+            "SELECT id FROM t SEMI JOIN u ON t.x = u.w",
+        ),
+        case(
+            "join_anti",
+            "t | join anti u on x == w | select id",
+            "SELECT id FROM t ANTI JOIN u ON t.x = u.w",
+        ),
+        case(
+            "join_float_keys",
+            "t | join u on x == w | select id, uid",
+            "SELECT id, uid FROM t JOIN u ON t.x = u.w",
+        ),
+        case(
+            "union",
+            "t | select k, g | union other",
+            "SELECT k, g FROM t UNION ALL SELECT k, g FROM u",
+        ),
+        case(
+            "explode_split",
+            "t | derive p = split(s, \";\") | explode p | select id, p",
+            "SELECT id, unnest(string_split(s, ';')) FROM t",
+        ),
+        // --- aggregates
+        case(
+            "group_counts",
+            "t | group k { n = count(), values = count(x), kinds = count_distinct(x) }",
+            "SELECT k, count(*), count(x), count(DISTINCT x) FROM t GROUP BY k",
+        ),
+        case(
+            "group_float_keys",
+            "t | group x { n = count() }",
+            "SELECT x, count(*) FROM t GROUP BY x",
+        ),
+        case(
+            "group_two_keys",
+            "t | group g, b { n = count(), lo = min(y), hi = max(y) }",
+            "SELECT g, b, count(*), min(y), max(y) FROM t GROUP BY g, b",
+        ),
+        case(
+            "group_sum_int",
+            "t | group g { total = sum(i), small = sum(j) }",
+            "SELECT g, CASE WHEN sum(i) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN sum(i)::BIGINT END, sum(j) FROM t GROUP BY g",
+        ),
+        case(
+            "group_sum_float",
+            "t | group g { total = sum(x), m = mean(x) }",
+            "SELECT g, sum(x), avg(x) FROM t GROUP BY g",
+        ),
+        case(
+            "group_min_max_nan",
+            "t | group g { lo = min(x), hi = max(x) }",
+            "SELECT g, min(x), max(x) FROM t GROUP BY g",
+        ),
+        case(
+            "group_min_max_others",
+            "t | group g { a = min(s), z = max(s), first_day = min(d), last_ts = max(ts), any = max(b) }",
+            "SELECT g, min(s), max(s), min(d), max(ts), max(b) FROM t GROUP BY g",
+        ),
+        case(
+            "group_spread",
+            "t | filter y > -100 | group g { sd = stddev(y), var = variance(y) }",
+            "SELECT g, stddev_samp(y), var_samp(y) FROM t WHERE y > -100 GROUP BY g",
+        ),
+        case(
+            "group_quantiles",
+            "t | group g { med = median(x), q = quantile(y, 0.3) }",
+            "SELECT g, median(x), quantile_cont(y, 0.3) FROM t GROUP BY g",
+        ),
+        case(
+            "group_mean_int",
+            "t | filter j != 0 | group g { m = mean(j) }",
+            "SELECT g, avg(j) FROM t WHERE j <> 0 GROUP BY g",
+        ),
+        case(
+            "group_first_last",
+            "t | group g { f = first(x), l = last(s) }",
+            "SELECT g, first(x ORDER BY id), last(s ORDER BY id) FROM t GROUP BY g",
+        ),
+        case(
+            "group_collect",
+            "t | filter g == 1 | group g { xs = collect(j) }",
+            "SELECT g, list(j ORDER BY id) FILTER (WHERE j IS NOT NULL) FROM t WHERE g = 1 GROUP BY g",
+        ),
+        case(
+            "aggregate_everything",
+            "t | group { n = count(), s = sum(j), lo = min(x), hi = max(d) }",
+            "SELECT count(*), sum(j), min(x), max(d) FROM t",
+        ),
+        case(
+            "aggregate_nothing",
+            "t | filter id < 0 | group { n = count(), s = sum(j), m = mean(y), lo = min(x) }",
+            "SELECT count(*), sum(j), avg(y), min(x) FROM t WHERE id < 0",
+        ),
+        // --- arithmetic
+        scalar("add_float", "x + y", "x + y"),
+        scalar("sub_mul_float", "x * y - y", "x * y - y"),
+        scalar("add_int_overflow", "i + j", "TRY(i + j)"),
+        scalar("mul_int_overflow", "i * j", "TRY(i * j)"),
+        scalar("neg_int", "-i", "TRY(-i)"),
+        scalar("neg_float", "-x", "-x"),
+        scalar(
+            "divide",
+            "x / j",
+            "CASE WHEN j = 0 THEN NULL ELSE x / j END",
+        ),
+        scalar(
+            "divide_ints",
+            "i / j",
+            "CASE WHEN j = 0 THEN NULL ELSE i::DOUBLE / j END",
+        ),
+        scalar(
+            "modulo_ints",
+            "i % j",
+            "CASE WHEN j = 0 THEN NULL ELSE TRY(i % j) END",
+        ),
+        scalar(
+            "modulo_floats",
+            "y % j",
+            "CASE WHEN j = 0 THEN NULL ELSE y % j END",
+        ),
+        scalar("int_float_mix", "j * 1.5 + i", "j * 1.5 + i"),
+        scalar(
+            "cast_float_to_int",
+            "x as int64",
+            "TRY(CAST(trunc(x) AS BIGINT))",
+        ),
+        scalar("cast_int_to_float", "i as float64", "CAST(i AS DOUBLE)"),
+        scalar("cast_bool_int", "(b as int64) + 0", "CAST(b AS BIGINT)"),
+        scalar(
+            "cast_date_timestamp",
+            "d as timestamp",
+            "CAST(d AS TIMESTAMP)",
+        ),
+        scalar("cast_timestamp_date", "ts as date", "CAST(ts AS DATE)"),
+        scalar(
+            "cast_string_int",
+            "s as int64",
+            "CASE WHEN regexp_full_match(s, '-?[0-9]+') THEN TRY_CAST(s AS BIGINT) END",
+        ),
+        scalar(
+            "cast_string_float",
+            "s as float64",
+            "CASE WHEN regexp_full_match(s, '-?[0-9.]+|NaN') THEN TRY_CAST(s AS DOUBLE) END",
+        ),
+        scalar("compare_to_null", "x > null", "x > NULL"),
+        scalar(
+            "case_when",
+            "case when x > 1 then \"big\" when x < 0 then \"neg\" else \"other\" end",
+            "CASE WHEN x > 1 THEN 'big' WHEN x < 0 THEN 'neg' ELSE 'other' END",
+        ),
+        scalar(
+            "and_or_null",
+            "(b and x > 0) or (not b and y < 0)",
+            "(b AND x > 0) OR (NOT b AND y < 0)",
+        ),
+        scalar("string_plus", "s + k", "s || k"),
+        scalar(
+            "date_plus_duration",
+            "d + 36h",
+            "CAST(d + INTERVAL 36 HOUR AS DATE)",
+        ),
+        scalar(
+            "timestamp_minus_duration",
+            "ts - 90s",
+            "ts - INTERVAL 90 SECOND",
+        ),
+        // --- functions
+        scalar("is_null", "is_null(x)", "x IS NULL"),
+        scalar("is_not_null", "is_not_null(s)", "s IS NOT NULL"),
+        scalar("is_nan", "is_nan(x)", "isnan(x)"),
+        scalar("is_nan_int", "is_nan(i)", "isnan(i)"),
+        scalar("coalesce", "coalesce(x, y, 0)", "coalesce(x, y, 0)"),
+        scalar("if", "if(x > y, x, y)", "CASE WHEN x > y THEN x ELSE y END"),
+        scalar(
+            "least",
+            "least(x, y)",
+            &null_if_any(&["x", "y"], "least(x, y)"),
+        ),
+        scalar(
+            "greatest",
+            "greatest(x, y, j)",
+            &null_if_any(&["x", "y", "j"], "greatest(x, y, j)"),
+        ),
+        scalar("lower", "lower(s)", "lower(s)"),
+        scalar("upper", "upper(s)", "upper(s)"),
+        scalar("trim", "trim(s)", "trim(s)"),
+        scalar("length", "length(s)", "length(s)"),
+        scalar(
+            "length_list",
+            "length(split(s, \";\"))",
+            "len(string_split(s, ';'))",
+        ),
+        scalar("contains", "contains(s, \"b\")", "contains(s, 'b')"),
+        scalar(
+            "starts_with",
+            "starts_with(s, \"a\")",
+            "starts_with(s, 'a')",
+        ),
+        scalar("ends_with", "ends_with(s, \"c\")", "ends_with(s, 'c')"),
+        scalar(
+            "replace",
+            "replace(s, \"b\", \"XY\")",
+            "replace(s, 'b', 'XY')",
+        ),
+        scalar(
+            "regex_match",
+            "regex_match(s, \"^[0-9]+$\")",
+            "regexp_matches(s, '^[0-9]+$')",
+        ),
+        scalar("split", "split(s, \";\")", "string_split(s, ';')"),
+        scalar("concat", "concat(s, \"-\", k)", "s || '-' || k"),
+        scalar(
+            "concat_ws",
+            "concat_ws(\"+\", split(s, \";\"))",
+            "array_to_string(string_split(s, ';'), '+')",
+        ),
+        scalar(
+            "parse_date_iso",
+            "parse_date(s)",
+            "TRY_CAST(CASE WHEN length(s) = 10 THEN s WHEN substr(s, 11, 1) IN ('T', ' ') THEN substr(s, 1, 10) END AS DATE)",
+        ),
+        scalar(
+            "parse_date_us",
+            "parse_date(s, \"%m/%d/%Y\")",
+            "CAST(TRY_STRPTIME(s, '%m/%d/%Y') AS DATE)",
+        ),
+        scalar(
+            "parse_timestamp",
+            "parse_timestamp(s)",
+            "CASE WHEN length(s) > 10 THEN TRY_CAST(s AS TIMESTAMPTZ)::TIMESTAMP WHEN length(s) = 10 THEN TRY_CAST(s AS DATE)::TIMESTAMP END",
+        ),
+        scalar(
+            "year_month_day",
+            "year(d) * 10000 + month(d) * 100 + day(d)",
+            "year(d) * 10000 + month(d) * 100 + day(d)",
+        ),
+        scalar(
+            "timestamp_parts",
+            "year(ts) * 10000 + month(ts) * 100 + day(ts)",
+            "year(ts) * 10000 + month(ts) * 100 + day(ts)",
+        ),
+        scalar(
+            "hour_minute_second",
+            "hour(ts) * 10000 + minute(ts) * 100 + second(ts)",
+            "hour(ts) * 10000 + minute(ts) * 100 + second(ts)",
+        ),
+        scalar("date_hour", "hour(d)", "hour(d)"),
+        scalar(
+            "date_diff_days",
+            "date_diff(\"day\", d, ts)",
+            "date_sub('day', CAST(d AS TIMESTAMP), ts)",
+        ),
+        scalar(
+            "date_diff_months",
+            "date_diff(\"month\", d, ts)",
+            "date_sub('month', CAST(d AS TIMESTAMP), ts)",
+        ),
+        scalar(
+            "date_diff_years",
+            "date_diff(\"year\", d, parse_date(\"2001-02-28\"))",
+            "date_sub('year', d, DATE '2001-02-28')",
+        ),
+        scalar(
+            "date_diff_weeks_hours",
+            "date_diff(\"week\", ts, parse_timestamp(\"2001-01-01T00:00:00Z\")) + date_diff(\"hour\", ts, parse_timestamp(\"2001-01-01T00:00:00Z\"))",
+            "date_sub('week', ts, TIMESTAMP '2001-01-01') + date_sub('hour', ts, TIMESTAMP '2001-01-01')",
+        ),
+        scalar("abs", "abs(x) + abs(j)", "abs(x) + abs(j)"),
+        scalar("abs_int", "abs(i)", "TRY(abs(i))"),
+        scalar("sqrt", "sqrt(x)", "sqrt(x)"),
+        scalar(
+            "ln",
+            "ln(y)",
+            "CASE WHEN y < 0 THEN 'NaN'::DOUBLE WHEN y = 0 THEN '-inf'::DOUBLE ELSE ln(y) END",
+        ),
+        scalar("exp", "exp(y)", "exp(y)"),
+        scalar("pow", "pow(y, j)", "pow(y, j)"),
+        scalar("round", "round(y / 3)", "round(y / 3)"),
+        scalar("round_digits", "round(x, 2)", "round(x, 2)"),
+        scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+    ]
+}
+
+/// A value as both engines' output is compared.
+#[derive(Clone, Debug)]
+enum Cell {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Text(String),
+    Date(i32),
+    Instant(i64),
+    Duration(i64),
+    List(Vec<Cell>),
+}
+
+impl Cell {
+    fn of(v: &Value) -> Cell {
+        use sluice_stdlib::io::value_types::{
+            parse_iso_date, parse_iso_duration, parse_iso_timestamp,
+        };
+        match v {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Cell::Int(i128::from(i)),
+                (_, Some(u)) => Cell::Int(i128::from(u)),
+                _ => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => match s.as_str() {
+                "NaN" => Cell::Float(f64::NAN),
+                "inf" => Cell::Float(f64::INFINITY),
+                "-inf" => Cell::Float(f64::NEG_INFINITY),
+                _ => {
+                    if let Some(t) = parse_iso_timestamp(s) {
+                        Cell::Instant(t)
+                    } else if let Some(d) = parse_iso_date(s) {
+                        Cell::Date(d)
+                    } else if let Some(d) = s
+                        .starts_with(['P', '-'])
+                        .then(|| parse_iso_duration(s))
+                        .flatten()
+                    {
+                        Cell::Duration(d)
+                    } else {
+                        Cell::Text(s.clone())
+                    }
+                }
+            },
+            Value::Array(items) => Cell::List(items.iter().map(Cell::of).collect()),
+            Value::Object(_) => Cell::Text(v.to_string()),
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    fn same(&self, other: &Cell) -> bool {
+        match (self, other) {
+            (Cell::Int(a), Cell::Int(b)) => a == b,
+            (Cell::List(a), Cell::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
+            }
+            _ => match (self.number(), other.number()) {
+                (Some(a), Some(b)) => {
+                    (a.is_nan() && b.is_nan())
+                        || a == b
+                        || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+                }
+                _ => format!("{self:?}") == format!("{other:?}"),
+            },
+        }
+    }
+
+    /// A key that sorts rows the same way on both sides (floats to 9 digits).
+    fn key(&self) -> String {
+        match self {
+            Cell::Null => "~null".into(),
+            Cell::Int(i) => format!("n{:+.8e}", *i as f64),
+            Cell::Float(f) if f.is_nan() => "nNaN".into(),
+            Cell::Float(f) => format!("n{f:+.8e}"),
+            Cell::List(items) => items.iter().map(Cell::key).collect::<Vec<_>>().join("|"),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn rows_of(values: &[Vec<Value>], ordered: bool) -> Vec<Vec<Cell>> {
+    let mut rows: Vec<Vec<Cell>> = values
+        .iter()
+        .map(|r| r.iter().map(Cell::of).collect())
+        .collect();
+    if !ordered {
+        rows.sort_by_key(|r| r.iter().map(Cell::key).collect::<Vec<_>>());
+    }
+    rows
+}
+
+/// Sluice's JSON-lines output as rows of `names` (its JSON writer leaves null fields out).
+fn sluice_rows(path: &Path, names: &[String]) -> Vec<Vec<Value>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|line| {
+            let map: serde_json::Map<String, Value> =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            names
+                .iter()
+                .map(|n| map.get(n).cloned().unwrap_or(Value::Null))
+                .collect()
+        })
+        .collect()
+}
+
+fn python() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = std::env::var_os("SLUICE_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            common::root().join(".venv/bin/python"),
+            PathBuf::from("python3"),
+        ])
+        .collect();
+    candidates.into_iter().find(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+fn duckdb(python: &Path, tables: &[(&str, PathBuf)], cases: &[Case]) -> BTreeMap<String, Value> {
+    use std::io::Write;
+    let request = json!({
+        "tables": tables.iter().map(|(n, p)| (n.to_string(), json!(p.display().to_string()))).collect::<serde_json::Map<_, _>>(),
+        "queries": cases.iter().map(|c| (c.name.to_string(), json!(c.sql))).collect::<serde_json::Map<_, _>>(),
+    });
+    let mut child = std::process::Command::new(python)
+        .arg(common::root().join("tools/reference/duckdb_differential.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(request.to_string().as_bytes())
+        .expect("request written");
+    let out = child.wait_with_output().expect("duckdb answers");
+    assert!(out.status.success(), "the DuckDB runner failed");
+    serde_json::from_slice(&out.stdout).expect("DuckDB's answers are JSON")
+}
+
+#[test]
+fn every_operator_and_function_agrees_with_duckdb() {
+    let Some(python) = python() else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "CI must run the DuckDB differential: no Python with duckdb (run .ci/run, or set SLUICE_PYTHON)"
+            );
+        }
+        eprintln!(
+            "notice: skipping the DuckDB differential test: no Python with duckdb (pip install duckdb, or set SLUICE_PYTHON)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rng = Rng(0x5EED_D1FF);
+    let (t, u) = tables(&mut rng);
+    std::fs::write(dir.path().join("t.jsonl"), t).expect("write t");
+    std::fs::write(dir.path().join("u.jsonl"), u).expect("write u");
+    let convert = format!(
+        "source t = jsonl(\"t.jsonl\") {T_SCHEMA}\nsource u = jsonl(\"u.jsonl\") {U_SCHEMA}\nsink t -> parquet(\"t.parquet\")\nsink u -> parquet(\"u.parquet\")\n"
+    );
+    run_text(dir.path(), &convert, Configuration::Default).expect("tables written");
+
+    let cases = cases();
+    let answers = duckdb(
+        &python,
+        &[
+            ("t", dir.path().join("t.parquet")),
+            ("u", dir.path().join("u.parquet")),
+        ],
+        &cases,
+    );
+    let mut pipeline = String::from(
+        "source t = parquet(\"t.parquet\")\nsource u = parquet(\"u.parquet\")\nlet other = u | select k, g\n",
+    );
+    for c in &cases {
+        pipeline.push_str(&format!(
+            "let {} = {}\nsink {} -> jsonl(\"out/{}.jsonl\")\n",
+            c.name, c.sluice, c.name, c.name
+        ));
+    }
+    let file = sluice_compiler::SourceFile::new("differential.sluice", pipeline.clone());
+    let options = sluice_compiler::ResolveOptions {
+        params: Default::default(),
+        base_dir: Some(dir.path().to_path_buf()),
+    };
+    let compiled = sluice_compiler::compile(&file, &options).unwrap_or_else(|d| panic!("{d:#?}"));
+    let columns = |name: &str| -> Vec<String> {
+        let node = compiled
+            .plan
+            .graph
+            .node_indices()
+            .find(|n| compiled.plan.graph[*n].relation.as_deref() == Some(name))
+            .expect("relation");
+        compiled.plan.graph[node]
+            .schema
+            .names()
+            .map(str::to_string)
+            .collect()
+    };
+
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for config in Configuration::ALL {
+        let out = dir.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        if let Err(e) = run_text(dir.path(), &pipeline, config) {
+            failures.push(format!("{config:?}: the pipeline failed: {e}"));
+            continue;
+        }
+        for c in &cases {
+            let answer = &answers[c.name];
+            let Some(expected) = answer.get("rows").and_then(Value::as_array) else {
+                failures.push(format!(
+                    "{}: DuckDB failed: {}\n  SQL: {}",
+                    c.name, answer["error"], c.sql
+                ));
+                continue;
+            };
+            let expected: Vec<Vec<Value>> = expected
+                .iter()
+                .map(|r| r.as_array().cloned().unwrap_or_default())
+                .collect();
+            let path = out.join(format!("{}.jsonl", c.name));
+            let got = sluice_rows(&path, &columns(c.name));
+            let (want, have) = (rows_of(&expected, c.ordered), rows_of(&got, c.ordered));
+            compared += 1;
+            let first_difference =
+                (0..want.len().max(have.len())).find(|&r| match (want.get(r), have.get(r)) {
+                    (Some(a), Some(b)) => {
+                        a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !x.same(y))
+                    }
+                    _ => true,
+                });
+            if let Some(r) = first_difference {
+                failures.push(format!(
+                    "{config:?}: {} differs ({} rows from DuckDB, {} from Sluice), first at row {r}:\n  DuckDB: {:?}\n  Sluice: {:?}\n  Sluice: {}\n  SQL:    {}",
+                    c.name,
+                    want.len(),
+                    have.len(),
+                    want.get(r),
+                    have.get(r),
+                    c.sluice,
+                    c.sql
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} comparisons differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(compared, cases.len() * Configuration::ALL.len());
+    eprintln!(
+        "duckdb differential: {} cases x {} configurations agree",
+        cases.len(),
+        Configuration::ALL.len()
+    );
+}
