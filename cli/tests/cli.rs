@@ -18,6 +18,23 @@ fn sluice(args: &[&str]) -> Output {
         .expect("sluice runs")
 }
 
+/// A folder holding `d.csv` and the pipeline `p.sluice`.
+fn pipeline_dir(data: &str, pipeline: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("d.csv"), data).expect("write data");
+    std::fs::write(dir.path().join("p.sluice"), pipeline).expect("write pipeline");
+    dir
+}
+
+/// `sluice ARGS` run in `dir`.
+fn sluice_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("sluice runs")
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -336,14 +353,11 @@ fn the_function_reference_is_current() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     use std::process::Stdio;
-    let dir = tempfile::tempdir().expect("tempdir");
     let rows: String = (0..20_000).map(|i| format!("{i},{}\n", i * 2)).collect();
-    std::fs::write(dir.path().join("d.csv"), format!("a,b\n{rows}")).expect("write");
-    std::fs::write(
-        dir.path().join("p.sluice"),
+    let dir = pipeline_dir(
+        &format!("a,b\n{rows}"),
         "source d = csv(\"d.csv\")\nsink d -> console(limit = 20000)\nsink d -> csv(\"copy.csv\")\n",
-    )
-    .expect("write");
+    );
     for args in [
         &["run", "p.sluice"][..],
         &["explain", "p.sluice", "--physical"][..],
@@ -368,18 +382,11 @@ fn a_closed_pipe_ends_quietly() {
 /// A bad `--param` value is one error, at the param; its uses add none.
 #[test]
 fn a_bad_param_value_is_reported_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("d.csv"), "a\n1\n").expect("write");
-    std::fs::write(
-        dir.path().join("p.sluice"),
+    let dir = pipeline_dir(
+        "a\n1\n",
         "param n: int64 = 3\nsource s = csv(\"d.csv\")\nlet t = s | filter a > n | derive m = n * 2 | take n\nsink t -> console\n",
-    )
-    .expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["check", "p.sluice", "--param", "n=abc"])
-        .current_dir(dir.path())
-        .output()
-        .expect("runs");
+    );
+    let o = sluice_in(dir.path(), &["check", "p.sluice", "--param", "n=abc"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("--param n=abc: expected an integer"), "{err}");
@@ -389,18 +396,11 @@ fn a_bad_param_value_is_reported_once() {
 /// A console sink says which relation it prints.
 #[test]
 fn console_tables_are_labelled() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("d.csv"), "a\n1\n2\n").expect("write");
-    std::fs::write(
-        dir.path().join("p.sluice"),
+    let dir = pipeline_dir(
+        "a\n1\n2\n",
         "source s = csv(\"d.csv\")\nlet doubled = s | derive b = a * 2\nsink doubled -> console\n",
-    )
-    .expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["run", "p.sluice", "--quiet"])
-        .current_dir(dir.path())
-        .output()
-        .expect("runs");
+    );
+    let o = sluice_in(dir.path(), &["run", "p.sluice", "--quiet"]);
     assert!(
         stdout(&o).starts_with("doubled (2 rows)\n+"),
         "{}",
