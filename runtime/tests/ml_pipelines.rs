@@ -408,12 +408,19 @@ sink risk -> model("{}/risk.model")
 "#,
         out.path().display()
     );
-    run_source(
+    let summary = run_source(
         &SourceFile::new("cv.sluice", text),
         &[],
         &RunOptions::default(),
     )
     .unwrap();
+    // The run says which candidate won, as written.
+    let rendered = summary.render();
+    assert!(
+        rendered.contains("chosen logistic_regression(l2 = 0.001, max_iter = ")
+            && rendered.contains("among 4 by cross-validated log_loss"),
+        "{rendered}"
+    );
     let model = read_model(&out.path().join("risk.model"));
     let cv = model.training.cross_validation.as_ref().unwrap();
     assert_eq!(cv.candidates.len(), 4, "2 × 2 combinations");
