@@ -215,3 +215,50 @@ fn digits_agree_with_scikit_learn() {
         one_row,
     );
 }
+
+/// Airline tweet sentiment (three classes, from `../shared/data`): tf-idf, multinomial
+/// logistic regression and naive Bayes against `tweets_reference.py`'s figures.
+#[test]
+fn airline_tweets_agree_with_scikit_learn() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let path = root().join("stdlib/tests/sklearn/tweets_reference.json");
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("reference")).expect("json");
+    let l2 = want["l2"].as_f64().expect("l2");
+    let text = format!(
+        "source tweets = csv(\"{}\")\n\
+         let train = tweets | filter tweet_id % 5 != 0\n\
+         let test = tweets | filter tweet_id % 5 == 0\n\
+         model logistic = train | tokenize text | tf_idf text | fit logistic_regression(label = airline_sentiment, features = [text], l2 = {l2}, max_iter = 300)\n\
+         model bayes = train | tokenize text | tf_idf text | fit naive_bayes(label = airline_sentiment, features = [text])\n\
+         let logistic_metrics = test | predict logistic | evaluate multiclass(label = airline_sentiment)\n\
+         let bayes_metrics = test | predict bayes | evaluate multiclass(label = airline_sentiment)\n\
+         sink logistic_metrics -> jsonl(\"logistic.jsonl\")\nsink bayes_metrics -> jsonl(\"bayes.jsonl\")\n",
+        data.join("tweets/Tweets.csv").display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_text(dir.path(), &text, Configuration::Default).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["logistic", "bayes"] {
+        let got: Value = serde_json::from_str(
+            std::fs::read_to_string(dir.path().join(format!("{name}.jsonl")))
+                .expect("metrics")
+                .trim(),
+        )
+        .expect("json");
+        assert_eq!(got["rows"], want["test_rows"], "{name}: test rows");
+        close(
+            &format!("tweets {name} accuracy"),
+            &got["accuracy"],
+            &want[name]["accuracy"],
+            0.01,
+        );
+        close(
+            &format!("tweets {name} macro F1"),
+            &got["macro_f1"],
+            &want[name]["macro_f1"],
+            0.02,
+        );
+    }
+}
