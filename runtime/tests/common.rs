@@ -158,6 +158,17 @@ pub fn run_text(
     text: &str,
     config: Configuration,
 ) -> Result<RunSummary, sluice_runtime::RunError> {
+    run_text_in_morsels(dir, text, config, config.options().morsel_bytes)
+}
+
+/// [`run_text`] with CSV morsels of `morsel_bytes` (tiny by default, to exercise
+/// parallel parsing on tiny files; larger files want larger ones).
+pub fn run_text_in_morsels(
+    dir: &Path,
+    text: &str,
+    config: Configuration,
+    morsel_bytes: Option<u64>,
+) -> Result<RunSummary, sluice_runtime::RunError> {
     let file = SourceFile::new("test.sluice", text.to_string());
     let resolve = ResolveOptions {
         params: Default::default(),
@@ -178,6 +189,7 @@ pub fn run_text(
     };
     let options = RunOptions {
         base_dir: Some(dir.to_path_buf()),
+        morsel_bytes,
         ..config.options()
     };
     sluice_runtime::run(&plan, &options)

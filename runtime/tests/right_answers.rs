@@ -5,7 +5,7 @@
 //! `stdlib/src/kernels/dates.rs`.
 
 mod common;
-use common::{Configuration, run_everywhere, run_text};
+use common::{Configuration, run_everywhere, run_text, run_text_in_morsels};
 
 fn lines(text: &str) -> Vec<&str> {
     text.lines().collect()
@@ -280,27 +280,47 @@ fn fits_survive_large_offsets_and_warn_at_max_iter() {
     );
 }
 
-/// Item 14: Training is deterministic: the same data and flags give the same model file,
-/// run after run, with every thread count.
+/// Item 14: Training is deterministic: the same data and flags give the same model
+/// file, run after run, with every thread count. The data spans many 8,192-row chunks,
+/// so per-chunk sums must be combined in a fixed order (rayon's `reduce` combines them
+/// in a tree that depends on work stealing, which changed the last bits).
 #[test]
 fn model_files_are_the_same_on_every_run() {
-    let root = common::root();
-    let data = std::fs::read(root.join("examples/credit_risk/data/cs-training.csv"))
-        .expect("credit example data");
-    let body = "source s = csv(\"d.csv\", nulls = [\"NA\", \"\"])\n\
-        let rows = s | drop_null SeriousDlqin2yrs\n\
-        model m = rows | impute MonthlyIncome, NumberOfDependents (strategy = median)\n\
-          | standardize RevolvingUtilizationOfUnsecuredLines, age, DebtRatio, MonthlyIncome\n\
-          | fit logistic_regression(label = SeriousDlqin2yrs, features = [RevolvingUtilizationOfUnsecuredLines, age, DebtRatio, MonthlyIncome, NumberOfDependents], l2 = 0.001)\n\
-        sink m -> model(\"m.model\")\n";
+    let mut rng = common::Rng(14);
+    let mut data = String::from("a,b,c,d,y,z\n");
+    for _ in 0..60_000 {
+        let (a, b) = (
+            rng.below(10_000) as f64 / 77.0,
+            rng.below(1000) as f64 * 0.37,
+        );
+        let (c, d) = (rng.below(500) as f64 - 250.0, (rng.below(3) as f64).sqrt());
+        let y = i64::from(a * 0.02 - b * 0.003 + c * 0.004 + rng.below(100) as f64 / 40.0 > 2.0);
+        let z = 3.0 * a - b + 0.5 * c + rng.below(1000) as f64 / 1000.0;
+        data.push_str(&format!("{a},{b},{c},{d},{y},{z}\n"));
+    }
+    let body = "source s = csv(\"d.csv\")\n\
+        model logistic = s | standardize a, b, c, d | fit logistic_regression(label = y, features = [a, b, c, d], l2 = 0.001, max_iter = 15)\n\
+        model linear = s | fit linear_regression(label = z, features = [a, b, c, d])\n\
+        model bayes = s | fit naive_bayes(label = y, features = [a, b, c, d], kind = gaussian)\n\
+        sink logistic -> model(\"logistic.model\")\nsink linear -> model(\"linear.model\")\nsink bayes -> model(\"bayes.model\")\n";
     let mut files = std::collections::BTreeSet::new();
     for config in Configuration::ALL {
         for _ in 0..4 {
             let dir = tempfile::tempdir().expect("tempdir");
             std::fs::write(dir.path().join("d.csv"), &data).expect("write");
-            run_text(dir.path(), body, config).unwrap_or_else(|e| panic!("{config:?}: {e}"));
-            files.insert(std::fs::read(dir.path().join("m.model")).expect("model"));
+            run_text_in_morsels(dir.path(), body, config, Some(64 * 1024))
+                .unwrap_or_else(|e| panic!("{config:?}: {e}"));
+            let bytes: Vec<Vec<u8>> = ["logistic", "linear", "bayes"]
+                .iter()
+                .map(|m| std::fs::read(dir.path().join(format!("{m}.model"))).expect("model"))
+                .collect();
+            files.insert(bytes);
         }
     }
-    assert_eq!(files.len(), 1, "{} different model files", files.len());
+    assert_eq!(
+        files.len(),
+        1,
+        "{} different sets of model files",
+        files.len()
+    );
 }

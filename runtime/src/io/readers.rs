@@ -47,9 +47,11 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef, path: &Path) -> RunResult<Re
                 c
             } else if let (Some(text), Some(to)) = (
                 c.as_any().downcast_ref::<arrow::array::StringArray>(),
-                sluice_stdlib::DataType::from_arrow(f.data_type()),
+                sluice_stdlib::DataType::from_arrow(f.data_type())
+                    .filter(|t| !matches!(t, sluice_stdlib::DataType::List(_))),
             ) {
-                // Text written by a sink (ISO 8601 durations): the CSV reader's rules.
+                // Text to a scalar type (ISO 8601 durations written by a sink): the
+                // rules of the CSV reader and of `as` casts.
                 super::parse_text::parse_column(text.iter(), &to)
             } else {
                 cast(&c, f.data_type())?
