@@ -370,46 +370,23 @@ pub(crate) fn fit_one(
 /// A warning when an iterative fit ran all of its `max_iter` iterations: it stopped
 /// because of the limit, not because it converged.
 fn stopped_early(estimator: &EstimatorSpec, fitted: &FittedEstimator) -> Option<String> {
-    let (ran, max_iter, tolerance, what) = match (estimator, fitted) {
-        (
-            EstimatorSpec::LogisticRegression {
-                max_iter,
-                tolerance,
-                ..
-            },
-            FittedEstimator::LogisticRegression { model, .. },
-        ) => (
-            model.iterations,
-            *max_iter,
-            *tolerance,
-            "the gradient's norm",
-        ),
-        (
-            EstimatorSpec::LogisticRegression {
-                max_iter,
-                tolerance,
-                ..
-            },
-            FittedEstimator::MultinomialLogisticRegression { model },
-        ) => (
-            model.iterations,
-            *max_iter,
-            *tolerance,
-            "the gradient's norm",
-        ),
-        (
-            EstimatorSpec::Kmeans {
-                max_iter,
-                tolerance,
-                ..
-            },
-            FittedEstimator::Kmeans { model },
-        ) => (
-            model.iterations,
-            *max_iter,
-            *tolerance,
-            "the centres' shift",
-        ),
+    let ran = match fitted {
+        FittedEstimator::LogisticRegression { model, .. } => model.iterations,
+        FittedEstimator::MultinomialLogisticRegression { model } => model.iterations,
+        FittedEstimator::Kmeans { model } => model.iterations,
+        _ => return None,
+    };
+    let (max_iter, tolerance, what) = match estimator {
+        EstimatorSpec::LogisticRegression {
+            max_iter,
+            tolerance,
+            ..
+        } => (*max_iter, *tolerance, "the gradient's norm"),
+        EstimatorSpec::Kmeans {
+            max_iter,
+            tolerance,
+            ..
+        } => (*max_iter, *tolerance, "the centres' shift"),
         _ => return None,
     };
     (ran >= max_iter).then(|| {
