@@ -259,7 +259,8 @@ impl CsvScan {
         let mut line = morsel.first_line;
         let mut rows = 0u64;
         let mut converted = 0u64;
-        let mut skip_header = self.header && morsel.start <= BOM.len() as u64;
+        // Only the first morsel starts on line 1 (the others start after a terminator).
+        let mut skip_header = self.header && morsel.first_line == 1;
         // A morsel without a quote character takes the simpler splitter.
         let mut plain = match self.quote {
             Some(q) if memchr::memchr(q, &buf).is_some() => None,
