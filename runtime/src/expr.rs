@@ -53,11 +53,26 @@ pub fn conform(array: ArrayRef, to: &DataType) -> RunResult<ArrayRef> {
     }
 }
 
-/// Evaluates one node; a float result holds only the one NaN (see
-/// [`sluice_stdlib::nan`]), so every comparison, hash and order above it sees NaN as the
-/// documented rules say.
+/// Evaluates one node; a float result holds only the one NaN and the one zero (see
+/// [`sluice_stdlib::nan`]), so every comparison, hash and order above it sees them as
+/// the documented rules say. Only nodes that compute new floats (arithmetic, negation,
+/// functions, casts, literals) can make another NaN or `-0.0`: columns already hold
+/// canonical values (every source makes them so) and `case`/`if`/comparisons only pass
+/// on or compare what their children made, so they are not scanned again.
 fn eval(expr: &TypedExpr, batch: &RecordBatch) -> RunResult<Columnar> {
-    Ok(match eval_node(expr, batch)? {
+    let value = eval_node(expr, batch)?;
+    let computes_floats = matches!(
+        expr.kind,
+        TypedExprKind::Unary { .. }
+            | TypedExprKind::Binary { .. }
+            | TypedExprKind::Call { .. }
+            | TypedExprKind::Cast { .. }
+            | TypedExprKind::Literal(_)
+    ) && matches!(expr.data_type, DataType::Float64);
+    if !computes_floats {
+        return Ok(value);
+    }
+    Ok(match value {
         Columnar::Array(a) => Columnar::Array(sluice_stdlib::nan::canonical_nans(a)),
         Columnar::Scalar(ScalarValue::Float(x)) => {
             Columnar::Scalar(ScalarValue::Float(sluice_stdlib::nan::canonical(x)))

@@ -121,7 +121,7 @@ pub fn run(input: &Partitions, spec: &EvaluateSpec, out: SchemaRef) -> RunResult
         .map(|v| -> ArrayRef {
             match v {
                 Int(i) => Arc::new(Int64Array::from(vec![i as i64])),
-                Float(x) => Arc::new(Float64Array::from(vec![x])),
+                Float(x) => Arc::new(Float64Array::from(vec![sluice_stdlib::nan::canonical(x)])),
             }
         })
         .collect();

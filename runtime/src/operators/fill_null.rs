@@ -52,6 +52,7 @@ pub fn run(
                 } else {
                     quantile(&mut present, 0.5)
                 };
+                let v = v.map(sluice_stdlib::nan::canonical);
                 conform(std::sync::Arc::new(Float64Array::from(vec![v])), target)?
             }
             Fill::Mode => conform(mode(&column()?)?, target)?,

@@ -80,7 +80,7 @@ pub fn predict(model: &Model, batch: &RecordBatch) -> Result<Vec<ArrayRef>, Stri
     let frame = Frame::from_batches(std::slice::from_ref(batch), &names)?;
     Ok(match score_frame(model, frame)? {
         Scores::Classes(p) => classified(model, &p)?,
-        Scores::Values(v) => vec![Arc::new(Float64Array::from(v))],
+        Scores::Values(v) => vec![crate::nan::canonical_nans(Arc::new(Float64Array::from(v)))],
         Scores::Clusters(c) => vec![Arc::new(Int64Array::from(c))],
     })
 }
@@ -109,5 +109,8 @@ fn classified(model: &Model, probabilities: &[Option<Vec<f64>>]) -> Result<Vec<A
     let text: ArrayRef = Arc::new(StringArray::from(class));
     let label_type = model.outputs[0].data_type.to_arrow();
     let prediction = arrow::compute::cast(&text, &label_type).map_err(|e| e.to_string())?;
-    Ok(vec![prediction, Arc::new(Float64Array::from(probability))])
+    Ok(vec![
+        prediction,
+        crate::nan::canonical_nans(Arc::new(Float64Array::from(probability))),
+    ])
 }
