@@ -137,14 +137,6 @@ impl CsvScan {
         self.path.display().to_string()
     }
 
-    /// 3 when the file starts with a UTF-8 byte-order mark (skipped), else 0.
-    fn bom_len(&self) -> RunResult<u64> {
-        let mut head = [0u8; 3];
-        let mut file = self.open()?;
-        let n = file.read(&mut head).unwrap_or(0);
-        Ok(if head[..n] == *BOM { 3 } else { 0 })
-    }
-
     fn open(&self) -> RunResult<std::fs::File> {
         if let Some((message, help)) = sluice_stdlib::io::folder_instead_of_file(&self.path) {
             return Err(RunError::new(message).with_help(help));
@@ -162,7 +154,7 @@ impl CsvScan {
         let mut out = Vec::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut offset: u64 = 0;
-        let mut start: u64 = self.bom_len()?;
+        let mut start: u64 = 0;
         let mut start_line: u64 = 1;
         let mut line: u64 = 1;
         let mut in_quote = false;
@@ -175,6 +167,9 @@ impl CsvScan {
                 break;
             }
             let block = &buf[..n];
+            if offset == 0 && block.starts_with(BOM) {
+                start = BOM.len() as u64; // a byte-order mark is not data
+            }
             let mut visit = |i: usize, byte: u8| {
                 if Some(byte) == self.quote {
                     in_quote = !in_quote;
