@@ -40,13 +40,24 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
+    // Compiling, formatting and serving recurse over expression trees as deep as the
+    // parser allows; they run on a thread whose stack is sized for that.
+    match sluice_compiler::limits::with_deep_stack(|| dispatch(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: cannot start the compiler's thread: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> u8 {
+    match cli.command {
         Command::Check(a) => commands::check::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Functions(a) => commands::functions::run(a),
-    };
-    ExitCode::from(code)
+    }
 }

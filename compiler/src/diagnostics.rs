@@ -45,6 +45,7 @@ codes! {
     InvalidLiteral = "E0102": "invalid literal",
     UnknownType = "E0103": "unknown type",
     UnknownDeclaration = "E0104": "unknown declaration",
+    LimitExceeded = "E0105": "pipeline exceeds a limit",
     YamlSyntax = "E0110": "invalid YAML",
     YamlUnknownKey = "E0111": "unknown YAML key",
     YamlShape = "E0112": "unexpected YAML shape",
@@ -216,7 +217,7 @@ pub fn did_you_mean<'a>(
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: miette::NamedSource<String>,
+    source: &'a SourceFile,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -248,7 +249,7 @@ impl miette::Diagnostic for Report<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let d = self.diagnostic;
@@ -301,7 +302,7 @@ pub fn render(diagnostic: &Diagnostic, file: &SourceFile, style: RenderStyle) ->
         .with_links(false);
     let report = Report {
         diagnostic,
-        source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
+        source: file,
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {

@@ -9,6 +9,7 @@
 pub mod codegen;
 pub mod diagnostics;
 pub mod format;
+pub mod limits;
 pub mod optimize;
 pub mod plan;
 pub mod resolve;

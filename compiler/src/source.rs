@@ -1,4 +1,9 @@
-//! A pipeline file's text and name, and byte offset ↔ line/column conversion.
+//! A pipeline file's text and name, byte offset ↔ line/column conversion, and the
+//! windowed view of it that rich diagnostics render from.
+//!
+//! Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files), as LSP and most editors count
+//! them. Rendering a diagnostic reads only the lines around its labels, found through the
+//! line index, so reporting many diagnostics of a large file stays linear.
 
 use crate::syntax::ast::Span;
 
@@ -9,6 +14,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// The text with each lone `\r` as `\n` (same offsets), for the renderer, which only
+    /// knows `\n`; `None` when the file has no lone `\r`.
+    rendered: Option<String>,
 }
 
 /// Which front end reads a file.
@@ -21,12 +29,33 @@ pub enum Syntax {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut lone_cr = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => line_starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
+                    lone_cr = true;
+                    line_starts.push(i + 1);
+                }
+                _ => {}
+            }
+        }
+        let rendered = lone_cr.then(|| {
+            let mut fixed = text.clone().into_bytes();
+            for i in 0..fixed.len() {
+                if fixed[i] == b'\r' && fixed.get(i + 1) != Some(&b'\n') {
+                    fixed[i] = b'\n';
+                }
+            }
+            String::from_utf8(fixed).unwrap_or_default()
+        });
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            rendered,
         }
     }
 
@@ -75,6 +104,49 @@ impl SourceFile {
     }
 }
 
+/// Rich diagnostics read the lines around a span through the line index: the window of
+/// lines is cut first, and only it is scanned.
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text = self.rendered.as_deref().unwrap_or(&self.text);
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        let line_of = |offset: usize| self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let first = line_of(start).saturating_sub(context_lines_before);
+        let last = (line_of(end.saturating_sub(1).max(start)) + context_lines_after)
+            .min(self.line_starts.len() - 1);
+        let window_start = self.line_starts[first];
+        let window_end = self
+            .line_starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(text.len());
+        let window = &text[window_start..window_end];
+        let inner = miette::SourceCode::read_span(
+            window,
+            &miette::SourceSpan::new((start - window_start).into(), end - start),
+            context_lines_before,
+            context_lines_after,
+        )?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new(
+                (inner.span().offset() + window_start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +159,13 @@ mod tests {
         assert_eq!(f.line_col(7), (2, 4));
         assert_eq!(f.offset(2, 4), 7);
         assert_eq!(f.line_col(f.offset(3, 1)), (3, 1));
+    }
+
+    #[test]
+    fn every_line_ending_starts_a_line() {
+        let f = SourceFile::new("a.sluice", "a\rbc\r\nd\ne");
+        assert_eq!(f.line_col(2), (2, 1));
+        assert_eq!(f.line_col(6), (3, 1));
+        assert_eq!(f.line_col(8), (4, 1));
     }
 }

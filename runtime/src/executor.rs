@@ -67,6 +67,7 @@ pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
         .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .stack_size(sluice_compiler::limits::WORKER_STACK)
         .build()
         .map_err(|e| RunError::new(format!("cannot start {threads} threads: {e}")))?;
     let started = Instant::now();

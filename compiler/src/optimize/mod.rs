@@ -232,37 +232,55 @@ pub(crate) fn move_until_settled(
     effects
 }
 
-/// The conjuncts of a predicate (`a and b and c` → `[a, b, c]`).
+/// The conjuncts of a predicate (`a and b and c` → `[a, b, c]`), left to right, without
+/// recursion.
 pub fn conjuncts(predicate: &TypedExpr) -> Vec<TypedExpr> {
     use crate::plan::TypedExprKind;
     use crate::syntax::ast::BinaryOp;
-    match &predicate.kind {
-        TypedExprKind::Binary {
-            op: BinaryOp::And,
-            left,
-            right,
-        } => {
-            let mut out = conjuncts(left);
-            out.extend(conjuncts(right));
-            out
+    let mut out = Vec::new();
+    let mut pending = vec![predicate];
+    while let Some(e) = pending.pop() {
+        match &e.kind {
+            TypedExprKind::Binary {
+                op: BinaryOp::And,
+                left,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            _ => out.push(e.clone()),
         }
-        _ => vec![predicate.clone()],
     }
+    out
 }
 
-/// The conjunction of predicates (`None` for none).
+/// The conjunction of predicates (`None` for none), as a balanced tree that keeps their
+/// order: merging thousands of filters gives a predicate of logarithmic depth.
 pub fn conjunction(predicates: Vec<TypedExpr>) -> Option<TypedExpr> {
     use crate::plan::TypedExprKind;
     use crate::syntax::ast::BinaryOp;
-    predicates.into_iter().reduce(|a, b| TypedExpr {
-        nullable: a.nullable || b.nullable,
-        data_type: sluice_stdlib::DataType::Bool,
-        kind: TypedExprKind::Binary {
-            op: BinaryOp::And,
-            left: Box::new(a),
-            right: Box::new(b),
-        },
-    })
+    let mut level = predicates;
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut items = level.into_iter();
+        while let Some(a) = items.next() {
+            next.push(match items.next() {
+                Some(b) => TypedExpr {
+                    nullable: a.nullable || b.nullable,
+                    data_type: sluice_stdlib::DataType::Bool,
+                    kind: TypedExprKind::Binary {
+                        op: BinaryOp::And,
+                        left: Box::new(a),
+                        right: Box::new(b),
+                    },
+                },
+                None => a,
+            });
+        }
+        level = next;
+    }
+    level.pop()
 }
 
 /// The columns an expression reads.

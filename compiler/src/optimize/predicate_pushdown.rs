@@ -70,7 +70,9 @@ fn push_one(plan: &mut LogicalPlan, node: NodeIndex) -> Option<String> {
         return None;
     }
     if let PlanOp::Filter { predicate: lower } = &below.op {
-        let merged = conjunction(vec![lower.clone(), predicate.clone()])?;
+        let mut parts = conjuncts(lower);
+        parts.extend(conjuncts(predicate));
+        let merged = conjunction(parts)?;
         let text = format!("merged `{predicate}` into the filter below");
         plan.graph[input].op = PlanOp::Filter { predicate: merged };
         plan.bypass(node);

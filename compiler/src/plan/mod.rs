@@ -636,24 +636,28 @@ impl LogicalPlan {
     /// Every node reachable from the sinks, inputs before consumers, in a deterministic
     /// order (depth first from each sink in declaration order, inputs in slot order).
     pub fn topological(&self) -> Vec<NodeIndex> {
+        // Depth-first from each sink, by an explicit stack: a node is emitted when it is
+        // met the second time, after all its inputs.
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        fn visit(
-            plan: &LogicalPlan,
-            n: NodeIndex,
-            seen: &mut std::collections::HashSet<NodeIndex>,
-            out: &mut Vec<NodeIndex>,
-        ) {
-            if !seen.insert(n) {
-                return;
-            }
-            for i in plan.inputs(n) {
-                visit(plan, i, seen, out);
-            }
-            out.push(n);
-        }
+        let mut stack: Vec<(NodeIndex, bool)> = Vec::new();
         for s in &self.sinks {
-            visit(self, *s, &mut seen, &mut out);
+            stack.push((*s, false));
+            while let Some((n, inputs_done)) = stack.pop() {
+                if inputs_done {
+                    out.push(n);
+                    continue;
+                }
+                if !seen.insert(n) {
+                    continue;
+                }
+                stack.push((n, true));
+                for i in self.inputs(n).into_iter().rev() {
+                    if !seen.contains(&i) {
+                        stack.push((i, false));
+                    }
+                }
+            }
         }
         out
     }

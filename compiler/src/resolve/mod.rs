@@ -12,6 +12,7 @@ mod expr;
 mod hints;
 mod models;
 mod params;
+mod plan_depth;
 mod recovery;
 mod sources;
 mod steps;
@@ -114,6 +115,7 @@ pub fn resolve(
             Item::Sink(s) => r.sink(s),
         }
     }
+    r.check_plan_depth();
     // "Never used" is noise while errors stand: the use may be the misspelt name.
     if !r.diags.has_errors() {
         r.unused();

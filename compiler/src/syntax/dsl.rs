@@ -3,6 +3,7 @@
 //! the AST defines, so the formatter and the parser agree on where parentheses go.
 
 use super::ast::*;
+use super::nesting;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
@@ -38,11 +39,15 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// of the file is still parsed declaration by declaration so every broken one is
 /// reported.
 pub fn parse(text: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    if let Err(d) = nesting::check_nesting(text, 0) {
+        return (None, vec![d]);
+    }
     match SluiceParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let mut builder = Builder {
                 offset: 0,
                 diagnostics: Vec::new(),
+                nested: false,
             };
             let file = pairs.next().expect("the file rule always yields one pair");
             let pipeline = builder.file(file);
@@ -248,11 +253,13 @@ fn rule_name(rule: Rule) -> &'static str {
 
 /// Parses one expression (a YAML value), with spans shifted by `offset`.
 pub fn parse_expr(text: &str, offset: usize) -> Result<Expr, Diagnostic> {
+    nesting::check_nesting(text, offset)?;
     let mut pairs =
         SluiceParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, text, offset))?;
     let mut b = Builder {
         offset,
         diagnostics: Vec::new(),
+        nested: false,
     };
     let inner = pairs.next().and_then(|p| p.into_inner().next());
     let expr = match inner {
@@ -279,10 +286,12 @@ fn parse_fragment<T>(
     offset: usize,
     build: impl FnOnce(&mut Builder, Pair<'_, Rule>) -> T,
 ) -> Result<T, Diagnostic> {
+    nesting::check_nesting(text, offset)?;
     let mut pairs = SluiceParser::parse(rule, text).map_err(|e| syntax_error(e, text, offset))?;
     let mut b = Builder {
         offset,
         diagnostics: Vec::new(),
+        nested: false,
     };
     let pair = pairs.next().and_then(|p| p.into_inner().next());
     let Some(pair) = pair else {
@@ -315,6 +324,8 @@ pub fn parse_type(text: &str, offset: usize) -> Result<TypeRef, Diagnostic> {
 struct Builder {
     offset: usize,
     diagnostics: Vec<Diagnostic>,
+    /// Inside an expression: only the outermost one is measured against the limits.
+    nested: bool,
 }
 
 impl Builder {
@@ -924,8 +935,14 @@ impl Builder {
     }
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
-        let pairs = pair.into_inner();
-        self.pratt(pairs)
+        let outermost = !self.nested;
+        self.nested = true;
+        let mut expr = self.pratt(pair.into_inner());
+        self.nested = !outermost;
+        if outermost && let Some(d) = nesting::check_size(&mut expr) {
+            self.diagnostics.push(d);
+        }
+        expr
     }
 
     fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Expr {
@@ -939,6 +956,7 @@ impl Builder {
                 let mut b = Builder {
                     offset,
                     diagnostics: Vec::new(),
+                    nested: true,
                 };
                 let e = b.primary(p);
                 diags.borrow_mut().extend(b.diagnostics);
@@ -986,6 +1004,7 @@ impl Builder {
                         let mut b = Builder {
                             offset,
                             diagnostics: Vec::new(),
+                            nested: true,
                         };
                         let ty = op
                             .into_inner()
@@ -1015,6 +1034,7 @@ impl Builder {
                                     let mut b = Builder {
                                         offset,
                                         diagnostics: Vec::new(),
+                                        nested: true,
                                     };
                                     list = p.into_inner().map(|e| b.expr(e)).collect();
                                     diags.borrow_mut().extend(b.diagnostics);

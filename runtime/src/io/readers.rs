@@ -16,6 +16,7 @@ use arrow::datatypes::SchemaRef;
 use sluice_compiler::plan::TypedExpr;
 use sluice_stdlib::Schema;
 use sluice_stdlib::io::Format;
+use sluice_stdlib::io::damaged::{damaged_message, guarded};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -126,6 +127,76 @@ impl ReadRequest<'_> {
     }
 }
 
+/// Feeds each batch a decoder yields to `take`. The decoder runs guarded: a panic on a
+/// damaged file, like a decoding error, is an error naming the file.
+fn for_each_batch<E: std::fmt::Display>(
+    path: &Path,
+    format: &str,
+    mut batches: impl Iterator<Item = Result<RecordBatch, E>>,
+    mut take: impl FnMut(RecordBatch) -> RunResult<()>,
+) -> RunResult<()> {
+    loop {
+        let next = guarded(|| batches.next())
+            .map_err(|detail| RunError::new(damaged_message(path, format, &detail)))?;
+        match next {
+            None => return Ok(()),
+            Some(Ok(batch)) => take(batch)?,
+            Some(Err(e)) => {
+                return Err(RunError::new(damaged_message(path, format, &e.to_string())));
+            }
+        }
+    }
+}
+
+/// An Arrow IPC *file* starts with the magic `ARROW1`; anything else is read as a
+/// stream.
+fn is_arrow_file(path: &Path) -> RunResult<bool> {
+    use std::io::Read;
+    let mut magic = [0u8; 6];
+    let mut f = open(path)?;
+    let mut read = 0;
+    while read < magic.len() {
+        match f.read(&mut magic[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => {
+                return Err(RunError::new(format!(
+                    "cannot read `{}`: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(read == magic.len() && &magic == b"ARROW1")
+}
+
+/// A complete Arrow IPC stream ends with the end-of-stream marker (a continuation
+/// marker and a zero length); a stream cut at a message boundary has none, and reading
+/// it would silently give fewer rows.
+fn require_end_of_stream(path: &Path) -> RunResult<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    const END: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+    let mut f = open(path)?;
+    let len = f
+        .metadata()
+        .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?
+        .len();
+    let mut tail = [0u8; 8];
+    let complete = len >= 8
+        && f.seek(SeekFrom::Start(len - 8)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && tail == END;
+    if complete {
+        Ok(())
+    } else {
+        Err(RunError::new(format!(
+            "`{}` ends without the Arrow stream's end-of-stream marker: the stream was cut short (or its writer never finished it)",
+            path.display()
+        ))
+        .with_help("write the file again; a writer must be finished (closed) for the stream to be complete"))
+    }
+}
+
 /// Reads a whole file as the request asks; the result has the requested columns.
 pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<Partitions> {
     let out: SchemaRef = Arc::new(crate::arrow_schema(&Schema::new(
@@ -147,8 +218,10 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
     let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
     match format {
         Format::Parquet => {
-            let builder =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
+            let builder = guarded(|| {
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            })
+            .map_err(|detail| RunError::new(damaged_message(path, "Parquet", &detail)))??;
             let metadata = builder.metadata().clone();
             let file_fields = builder.schema().fields().clone();
             drop(builder);
@@ -181,37 +254,47 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
                     .bytes
                     .fetch_add(read_bytes.max(0) as u64, Ordering::Relaxed);
                 let mask = parquet::arrow::ProjectionMask::roots(descriptor, roots.clone());
-                let reader =
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open(
-                        path,
-                    )?)?
+                let group_file = open(path)?;
+                let reader = guarded(|| {
+                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                        group_file,
+                    )?
                     .with_row_groups(vec![g])
                     .with_projection(mask)
-                    .build()?;
+                    .build()
+                })
+                .map_err(|detail| RunError::new(damaged_message(path, "Parquet", &detail)))??;
                 let mut part = Vec::new();
-                for b in reader {
-                    part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
-                }
+                for_each_batch(path, "Parquet", reader, |b| {
+                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+                    Ok(())
+                })?;
                 parts.push(part);
             }
         }
         Format::Arrow => {
             let mut part = Vec::new();
-            match arrow::ipc::reader::FileReader::try_new(file, None) {
-                Ok(reader) => {
-                    for b in reader {
-                        part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
-                    }
-                }
-                Err(_) => {
-                    let reader = arrow::ipc::reader::StreamReader::try_new(
-                        BufReader::new(open(path)?),
-                        None,
-                    )?;
-                    for b in reader {
-                        part.push(request.finish(conform(&b?, &schema, path)?, &out)?);
-                    }
-                }
+            let damaged =
+                |detail: String| RunError::new(damaged_message(path, "Arrow IPC", &detail));
+            if is_arrow_file(path)? {
+                let reader = guarded(|| arrow::ipc::reader::FileReader::try_new(file, None))
+                    .map_err(damaged)?
+                    .map_err(|e| damaged(e.to_string()))?;
+                for_each_batch(path, "Arrow IPC", reader, |b| {
+                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+                    Ok(())
+                })?;
+            } else {
+                require_end_of_stream(path)?;
+                let reader = guarded(|| {
+                    arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None)
+                })
+                .map_err(damaged)?
+                .map_err(|e| damaged(e.to_string()))?;
+                for_each_batch(path, "Arrow IPC", reader, |b| {
+                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+                    Ok(())
+                })?;
             }
             parts.push(part);
         }

@@ -8,13 +8,16 @@ use std::path::Path;
 
 pub fn infer(path: &Path) -> Result<Schema, InferError> {
     let file = open(path)?;
-    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| {
-            InferError::new(format!(
-                "`{}` is not a readable Parquet file: {e}",
-                path.display()
-            ))
-        })?;
+    let builder = super::damaged::guarded(|| {
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+    })
+    .map_err(|detail| InferError::new(super::damaged::damaged_message(path, "Parquet", &detail)))?
+    .map_err(|e| {
+        InferError::new(format!(
+            "`{}` is not a readable Parquet file: {e}",
+            path.display()
+        ))
+    })?;
     from_arrow(builder.schema(), path)
 }
 

@@ -4,6 +4,7 @@
 //! schema from the file itself: the header and a sample of rows for CSV/TSV and JSON
 //! lines, the footer for Parquet, the schema message for Arrow IPC.
 
+pub mod damaged;
 mod infer_arrow;
 mod infer_csv;
 mod infer_jsonl;
