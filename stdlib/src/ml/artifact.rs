@@ -203,9 +203,14 @@ pub struct Model {
 }
 
 impl Model {
-    /// The artifact as pretty JSON. Quantized weights are stored only as bytes.
+    /// The artifact as pretty JSON. Quantized weights are stored only as bytes; a
+    /// metric that is not a number (AUC of one class) is left out, as JSON has no NaN.
+    /// A model that would not read back (a non-finite weight, say) is refused.
     pub fn to_json(&self) -> Result<String, String> {
+        super::artifact_check::check(self)
+            .map_err(|e| format!("the fitted model cannot be saved: {e}"))?;
         let mut stored = self.clone();
+        stored.training.metrics.retain(|_, v| v.is_finite());
         match &mut stored.estimator {
             FittedEstimator::LogisticRegression {
                 model,
@@ -247,94 +252,18 @@ impl Model {
             } => model.weights = q.dequantize(),
             _ => {}
         }
-        model
-            .check()
-            .map_err(|e| format!("a damaged model file: {e}"))?;
+        super::artifact_check::check(&model).map_err(|e| format!("a damaged model file: {e}"))?;
         Ok(model)
-    }
-
-    /// The consistency a sound file has, so that scoring never indexes out of bounds or
-    /// loops: equal widths, one class vector per class, outputs, and a tree whose
-    /// splits name real features and point forward to real nodes.
-    fn check(&self) -> Result<(), String> {
-        let widths = self.estimator_widths();
-        if widths.windows(2).any(|w| w[0] != w[1]) {
-            return Err(format!(
-                "its estimator's parts have different widths ({widths:?})"
-            ));
-        }
-        if self.outputs.is_empty() {
-            return Err("it names no output columns".into());
-        }
-        let class_vectors = match &self.estimator {
-            FittedEstimator::LogisticRegression { .. } => Some(2),
-            FittedEstimator::MultinomialLogisticRegression { model } => {
-                if model.intercepts.len() != model.weights.len() {
-                    return Err("its intercepts and weight vectors differ in number".into());
-                }
-                Some(model.weights.len())
-            }
-            FittedEstimator::NaiveBayes { model } => {
-                if model.log_prior.len() != model.per_class.len() {
-                    return Err("its priors and class vectors differ in number".into());
-                }
-                Some(model.per_class.len())
-            }
-            FittedEstimator::DecisionTree { model } => {
-                for (i, n) in model.nodes.iter().enumerate() {
-                    if let Some(s) = &n.split
-                        && (s.feature >= model.features
-                            || s.left <= i
-                            || s.right <= i
-                            || s.left >= model.nodes.len()
-                            || s.right >= model.nodes.len())
-                    {
-                        return Err(format!("tree node {i} has an impossible split"));
-                    }
-                }
-                if model.nodes.is_empty() {
-                    return Err("its tree has no node".into());
-                }
-                (model.criterion != super::decision_tree::Criterion::Variance)
-                    .then(|| model.nodes[0].value.len())
-            }
-            _ => None,
-        };
-        if let Some(k) = class_vectors
-            && k != self.classes.len()
-        {
-            return Err(format!(
-                "{} classes but {k} class probabilities",
-                self.classes.len()
-            ));
-        }
-        Ok(())
     }
 
     /// How many features (dense and sparse) the estimator reads.
     pub fn estimator_width(&self) -> usize {
-        self.estimator_widths().first().copied().unwrap_or(0)
+        super::artifact_check::estimator_widths(&self.estimator)
+            .first()
+            .copied()
+            .unwrap_or(0)
     }
 
-    /// The width of each part of the estimator (weights, centres, per-class vectors):
-    /// all equal in a sound file.
-    fn estimator_widths(&self) -> Vec<usize> {
-        match &self.estimator {
-            FittedEstimator::LogisticRegression { model, .. } => vec![model.weights.len()],
-            FittedEstimator::LinearRegression { model, .. } => vec![model.weights.len()],
-            FittedEstimator::Kmeans { model } => model.centers.iter().map(Vec::len).collect(),
-            FittedEstimator::DecisionTree { model } => vec![model.features],
-            FittedEstimator::MultinomialLogisticRegression { model } => {
-                model.weights.iter().map(Vec::len).collect()
-            }
-            FittedEstimator::NaiveBayes { model } => model
-                .per_class
-                .iter()
-                .chain(&model.variances)
-                .map(Vec::len)
-                .collect(),
-        }
-    }
 }
 
 #[cfg(test)]

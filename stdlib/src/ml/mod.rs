@@ -20,6 +20,7 @@
 //!   [`clustering_metrics`].
 
 pub mod artifact;
+pub mod artifact_check;
 pub mod binary_metrics;
 pub mod clustering_metrics;
 pub mod cross_validation;
