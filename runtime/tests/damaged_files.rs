@@ -29,8 +29,8 @@ fn batch(from: i64) -> RecordBatch {
 /// An Arrow IPC stream of two batches, and the length after the first one.
 fn stream() -> (Vec<u8>, usize) {
     let mut bytes = Vec::new();
-    let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut bytes, &batch(0).schema())
-        .expect("writer");
+    let mut w =
+        arrow::ipc::writer::StreamWriter::try_new(&mut bytes, &batch(0).schema()).expect("writer");
     w.write(&batch(0)).expect("write");
     w.flush().expect("flush");
     let first = w.get_ref().len();
@@ -53,8 +53,8 @@ fn arrow_file() -> Vec<u8> {
 
 fn parquet_file() -> Vec<u8> {
     let mut bytes = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch(0).schema(), None)
-        .expect("writer");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch(0).schema(), None).expect("writer");
     w.write(&batch(0)).expect("write");
     w.flush().expect("flush");
     w.write(&batch(100)).expect("write");

@@ -39,9 +39,21 @@ fn table(dir: &std::path::Path) {
     let mut csv = String::from("x,y,text,label\n");
     for i in 0..60 {
         let label = i % 2;
-        let y = if i % 7 == 0 { String::new() } else { format!("{}", i * 3 % 11) };
-        let word = if label == 1 { "good great" } else { "bad awful" };
-        csv.push_str(&format!("{},{y},{word} w{},{label}\n", i as f64 / 3.0, i % 5));
+        let y = if i % 7 == 0 {
+            String::new()
+        } else {
+            format!("{}", i * 3 % 11)
+        };
+        let word = if label == 1 {
+            "good great"
+        } else {
+            "bad awful"
+        };
+        csv.push_str(&format!(
+            "{},{y},{word} w{},{label}\n",
+            i as f64 / 3.0,
+            i % 5
+        ));
     }
     std::fs::write(dir.join("t.csv"), csv).expect("write");
 }
@@ -132,9 +144,15 @@ fn get_mut<'a>(v: &'a mut Value, path: &[String]) -> &'a mut Value {
 /// what training reports (and the optimizer's bookkeeping) is never read by scoring.
 fn must_refuse(what: &str) -> bool {
     let (path, edit) = what.split_once(" = ").unwrap_or((what, ""));
-    let bookkeeping = ["training", "sluice_version", "iterations", "objective", "wcss"]
-        .iter()
-        .any(|p| path.starts_with(p) || path.contains(&format!(".{p}")));
+    let bookkeeping = [
+        "training",
+        "sluice_version",
+        "iterations",
+        "objective",
+        "wcss",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p) || path.contains(&format!(".{p}")));
     let segments: Vec<&str> = path.split('.').collect();
     let must_be_positive = segments
         .iter()
@@ -193,5 +211,9 @@ fn damaged_model_files_are_refused_when_read_and_never_crash_a_run() {
         std::fs::write(&path, original).expect("restore");
     }
     assert!(refused > 100, "only {refused} damaged files refused");
-    assert!(accepted.is_empty(), "accepted damaged files:\n{}", accepted.join("\n"));
+    assert!(
+        accepted.is_empty(),
+        "accepted damaged files:\n{}",
+        accepted.join("\n")
+    );
 }

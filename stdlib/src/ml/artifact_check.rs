@@ -52,10 +52,7 @@ fn same_length(what: &str, columns: &[String], field: &str, len: usize) -> Resul
 fn finite(what: &str, values: &[f64]) -> Result<(), String> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(i) => Err(format!(
-            "{what} {i} is not a finite number ({})",
-            values[i]
-        )),
+        Some(i) => Err(format!("{what} {i} is not a finite number ({})", values[i])),
     }
 }
 
@@ -292,13 +289,23 @@ fn feature_width(model: &Model) -> Result<(), String> {
         let kind = match c.data_type {
             DataType::String => Kind::Text,
             DataType::Int64 | DataType::Float64 | DataType::Bool => Kind::Number,
-            _ => return Err(format!("input `{}` has type {}, which no model reads", c.name, c.data_type)),
+            _ => {
+                return Err(format!(
+                    "input `{}` has type {}, which no model reads",
+                    c.name, c.data_type
+                ));
+            }
         };
         kinds.insert(&c.name, kind);
     }
-    let read = |kinds: &HashMap<&str, Kind>, what: &str, column: &str, wanted: &[fn(Kind) -> bool]| {
+    let read = |kinds: &HashMap<&str, Kind>,
+                what: &str,
+                column: &str,
+                wanted: &[fn(Kind) -> bool]| {
         match kinds.get(column) {
-            None => Err(format!("`{what}` reads `{column}`, which is neither an input nor made by an earlier transformer")),
+            None => Err(format!(
+                "`{what}` reads `{column}`, which is neither an input nor made by an earlier transformer"
+            )),
             Some(k) if wanted.iter().any(|w| w(*k)) => Ok(*k),
             Some(k) => Err(format!("`{what}` reads `{column}`, which holds {k:?}")),
         }
@@ -322,12 +329,16 @@ fn feature_width(model: &Model) -> Result<(), String> {
                     kinds.insert(c, Kind::Tokens);
                 }
             }
-            FittedTransformer::RemoveStopwords { columns } | FittedTransformer::Ngrams { columns, .. } => {
+            FittedTransformer::RemoveStopwords { columns }
+            | FittedTransformer::Ngrams { columns, .. } => {
                 for c in columns {
                     read(&kinds, transformer_name(t), c, &[tokens])?;
                 }
             }
-            FittedTransformer::HashingTf { columns, num_features } => {
+            FittedTransformer::HashingTf {
+                columns,
+                num_features,
+            } => {
                 for c in columns {
                     read(&kinds, "hashing_tf", c, &[tokens])?;
                     kinds.insert(c, Kind::Vector(*num_features as usize));
@@ -345,7 +356,10 @@ fn feature_width(model: &Model) -> Result<(), String> {
                     kinds.insert(c, Kind::Number);
                 }
             }
-            FittedTransformer::OneHot { columns, categories } => {
+            FittedTransformer::OneHot {
+                columns,
+                categories,
+            } => {
                 for (c, cats) in columns.iter().zip(categories) {
                     read(&kinds, "one_hot", c, &[text, number])?;
                     kinds.insert(c, Kind::Vector(cats.len()));
@@ -361,7 +375,11 @@ fn feature_width(model: &Model) -> Result<(), String> {
                 }
                 kinds.insert(into, Kind::Vector(width));
             }
-            FittedTransformer::Pca { columns, into, fitted } => {
+            FittedTransformer::Pca {
+                columns,
+                into,
+                fitted,
+            } => {
                 for c in columns {
                     read(&kinds, "pca", c, &[number])?;
                 }
@@ -376,7 +394,10 @@ fn feature_width(model: &Model) -> Result<(), String> {
             _ => 1,
         };
     }
-    let expected = estimator_widths(&model.estimator).first().copied().unwrap_or(0);
+    let expected = estimator_widths(&model.estimator)
+        .first()
+        .copied()
+        .unwrap_or(0);
     if width != expected {
         return Err(format!(
             "its features are {width} numbers wide but its estimator reads {expected}"

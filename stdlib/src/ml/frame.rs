@@ -300,6 +300,31 @@ impl Frame {
         }
     }
 
+    /// How many rows hold an infinite value in a number or vector column.
+    pub fn infinite_count(&self, feature: &str) -> usize {
+        match (self.columns.get(feature), self.vectors.get(feature)) {
+            (Some(values), _) => values.iter().filter(|x| x.is_infinite()).count(),
+            (None, Some(v)) => v
+                .rows
+                .iter()
+                .flatten()
+                .filter(|r| r.iter().any(|(_, x)| x.is_infinite()))
+                .count(),
+            (None, None) => 0,
+        }
+    }
+
+    /// The first number or vector column holding an infinity, with its count.
+    pub fn first_infinite<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a String>,
+    ) -> Option<(&'a String, usize)> {
+        names
+            .into_iter()
+            .map(|n| (n, self.infinite_count(n)))
+            .find(|(_, count)| *count > 0)
+    }
+
     /// The named columns row-major (`rows × names.len()`), for an estimator.
     pub fn matrix(&self, names: &[String]) -> Result<Vec<f64>, String> {
         let cols: Vec<&[f64]> = names

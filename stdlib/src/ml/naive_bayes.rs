@@ -135,6 +135,9 @@ pub fn fit(
         .collect();
     match kind {
         NaiveBayesKind::Multinomial => {
+            // As scikit-learn's `force_alpha = False`: a smoothing below 1e-10 is 1e-10,
+            // so a feature a class never shows has a finite (very negative) log θ.
+            let smoothing = smoothing.max(1e-10);
             if sums.sum.iter().flatten().any(|v| *v < 0.0) {
                 return Err("multinomial naive Bayes needs features ≥ 0 (counts or tf-idf weights); use kind = gaussian for other numbers".into());
             }

@@ -49,6 +49,12 @@ fn dataset(frame: &Frame, features: &[String], labels: Vec<f64>) -> Result<Datas
             frame.rows
         ));
     }
+    if let Some((f, count)) = frame.first_infinite(features) {
+        return Err(format!(
+            "feature `{f}` is infinite after the model's transformers in {count} of {} training rows; a transformer overflowed, so scale the column down before the model",
+            frame.rows
+        ));
+    }
     let mut data = Dataset::new(design.cols, design.dense, labels)
         .ok_or_else(|| "the features and labels have different lengths".to_string())?;
     data.sparse = design.sparse;
@@ -112,6 +118,14 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
     if frame.rows == 0 {
         return Err("there are no rows to train on".into());
     }
+    // An infinity (`1e400` in a CSV) cannot be fitted: it makes every weight, centre or
+    // mean infinite or NaN, and iterative fits never converge.
+    if let Some((f, count)) = frame.first_infinite(&names) {
+        return Err(format!(
+            "column `{f}` is infinite in {count} of {} training rows (a value beyond float64, such as 1e400); remove those rows before the model: `| filter abs({f}) < 1e308`",
+            frame.rows
+        ));
+    }
     let mut classes = Vec::new();
     let labels: Vec<f64> = match &spec.label {
         None => vec![0.0; frame.rows],
@@ -148,20 +162,34 @@ pub fn train(spec: &FitSpec, batches: &[RecordBatch]) -> Result<Model, String> {
                     })
                     .collect()
             } else {
-                text.iter()
+                let values: Vec<f64> = text
+                    .iter()
                     .map(|v| {
                         v.as_deref()
                             .and_then(|s| s.parse::<f64>().ok())
                             .unwrap_or(f64::NAN)
                     })
-                    .collect()
+                    .collect();
+                let infinite = values.iter().filter(|v| v.is_infinite()).count();
+                if infinite > 0 {
+                    return Err(format!(
+                        "label `{}` is infinite in {infinite} of {} training rows; remove those rows before the model: `| filter abs({}) < 1e308`",
+                        label.name, frame.rows, label.name
+                    ));
+                }
+                values
             }
         }
     };
-    match &spec.search {
-        None => fit_one(spec, &spec.estimator, frame, labels, &classes),
-        Some(search) => cross_validation::choose(spec, search, frame, labels, &classes),
-    }
+    let model = match &spec.search {
+        None => fit_one(spec, &spec.estimator, frame, labels, &classes)?,
+        Some(search) => cross_validation::choose(spec, search, frame, labels, &classes)?,
+    };
+    // No artifact with a non-finite number is ever written: it would not read back.
+    super::artifact_check::check(&model).map_err(|e| {
+        format!("the fit did not give a usable model ({e}); check the features' scales and the estimator's options")
+    })?;
+    Ok(model)
 }
 
 /// Fits the transformers and one estimator on `frame`, with labels encoded (class
