@@ -40,6 +40,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Interrupted (Ctrl-C, SIGTERM): the run's temporaries go, its old outputs stay.
+    // (A signal during the final moves lets them finish.)
+    let _ = ctrlc::set_handler(|| {
+        if sluice_runtime::io::commit::remove_live_temporaries() {
+            eprintln!("\ninterrupted: the outputs were left as they were");
+            std::process::exit(130);
+        }
+    });
     // Compiling, formatting and serving recurse over expression trees as deep as the
     // parser allows; they run on a thread whose stack is sized for that.
     match sluice_compiler::limits::with_deep_stack(|| dispatch(cli)) {

@@ -141,6 +141,7 @@ impl<'p> Executor<'p> {
             self.profile = vec![NodeProfile::default(); self.physical.nodes.len()];
         }
         let mut sinks = Vec::new();
+        let mut outputs = crate::io::commit::Outputs::new();
         for id in self.physical.sinks.clone() {
             let node = &self.physical.nodes[id];
             let PhysicalOp::Sink { node: sink } = node.op else {
@@ -163,8 +164,14 @@ impl<'p> Executor<'p> {
                 .first()
                 .and_then(|i| self.plan.graph[*i].relation.clone())
                 .unwrap_or_else(|| "the result".to_string());
-            let rows =
-                crate::io::sinks::write(*format, full.as_deref(), options, &data, &relation)?;
+            let rows = crate::io::sinks::write(
+                *format,
+                full.as_deref(),
+                options,
+                &data,
+                &relation,
+                &mut outputs,
+            )?;
             if let Some(p) = self.profile.get_mut(id) {
                 p.rows = Some(rows as u64);
                 p.time += started.elapsed();
@@ -183,7 +190,7 @@ impl<'p> Executor<'p> {
             }
             let bad = scan.bad_rows.lock().map(|b| b.clone()).unwrap_or_default();
             if let Some(p) = &scan.bad_rows_path {
-                write_bad_rows(&self.path(p), &bad)?;
+                write_bad_rows(&self.path(p), &bad, &mut outputs)?;
             }
             sources.push(SourceReport {
                 name: scan.name.clone(),
@@ -199,6 +206,8 @@ impl<'p> Executor<'p> {
                     .load(std::sync::atomic::Ordering::Relaxed),
             });
         }
+        // Every output is written: all of them replace the old ones together.
+        outputs.commit()?;
         let profile = self.options.profile.then(|| {
             let counted = &self.profile;
             let annotate = |id: PhysicalId| {
@@ -764,7 +773,11 @@ fn internal(what: &str) -> RunError {
 }
 
 /// Bad rows as CSV: line, reason, raw text (written atomically like any sink).
-fn write_bad_rows(path: &std::path::Path, rows: &[BadRow]) -> RunResult<()> {
+fn write_bad_rows(
+    path: &std::path::Path,
+    rows: &[BadRow],
+    outputs: &mut crate::io::commit::Outputs,
+) -> RunResult<()> {
     use arrow::array::{StringArray, UInt64Array};
     let mut sorted = rows.to_vec();
     sorted.sort_by_key(|r| r.line);
@@ -792,6 +805,7 @@ fn write_bad_rows(path: &std::path::Path, rows: &[BadRow]) -> RunResult<()> {
         &[],
         &data,
         "bad rows",
+        outputs,
     )?;
     Ok(())
 }

@@ -12,6 +12,7 @@ mod expr;
 mod hints;
 mod models;
 mod params;
+mod path_clashes;
 mod plan_depth;
 mod recovery;
 mod sources;
@@ -116,6 +117,7 @@ pub fn resolve(
         }
     }
     r.check_plan_depth();
+    r.check_path_clashes();
     // "Never used" is noise while errors stand: the use may be the misspelt name.
     if !r.diags.has_errors() {
         r.unused();

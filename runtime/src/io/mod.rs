@@ -2,6 +2,7 @@
 //! Parquet and Arrow IPC ([`readers`], with [`row_group_pruning`]), text-to-value parsing ([`parse_text`]) and the
 //! sinks ([`sinks`], with [`json_floats`]), which always write to a temporary name and rename on success.
 
+pub mod commit;
 pub mod csv;
 pub mod json_floats;
 pub mod parse_text;

@@ -1,7 +1,8 @@
-//! Sinks. Every file sink writes to a temporary file next to its target and renames it
-//! into place only when everything was written, so a failed run leaves the previous
-//! output intact and never a half-written file. Parent folders are created.
+//! Sinks. Every file sink writes to a temporary file next to its target, staged in the
+//! run's [`Outputs`], which moves all of them into place together when the run has
+//! written everything (see [`super::commit`]). Parent folders are created.
 
+use super::commit::Outputs;
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
 use arrow::array::{Array, RecordBatch};
@@ -9,19 +10,10 @@ use sluice_compiler::plan::ConstValue;
 use sluice_stdlib::io::Format;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn option<'a>(options: &'a [(String, ConstValue)], name: &str) -> Option<&'a ConstValue> {
     options.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-}
-
-/// The temporary name a sink writes to before renaming.
-pub fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.sluice-{}.tmp", std::process::id()))
 }
 
 /// Writes `data` (the rows of `relation`) to `path` in `format`; returns the rows
@@ -32,6 +24,7 @@ pub fn write(
     options: &[(String, ConstValue)],
     data: &Partitions,
     relation: &str,
+    outputs: &mut Outputs,
 ) -> RunResult<u64> {
     let rows = data.num_rows() as u64;
     let Some(path) = path else {
@@ -46,48 +39,27 @@ pub fn write(
         print_console(&label, data, limit)?;
         return Ok(rows);
     };
-    let path = Path::new(path);
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| RunError::new(format!("cannot create `{}`: {e}", parent.display())))?;
-    }
-    let tmp = temporary_path(path);
-    let result = write_file(format, &tmp, options, data);
-    match result {
-        Ok(()) => {
-            std::fs::rename(&tmp, path).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                RunError::new(format!(
-                    "cannot move the output into `{}`: {e}",
-                    path.display()
-                ))
-            })?;
-            Ok(rows)
+    let tmp = outputs.stage(Path::new(path))?;
+    write_file(format, &tmp, options, data).map_err(|e| {
+        let full = e.to_string().contains("No space left");
+        let e = RunError::new(format!("cannot write `{path}`: {e}"));
+        if full {
+            e.with_help("the disk is full: free space there, or write elsewhere; the previous outputs are unchanged")
+        } else {
+            e
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    })?;
+    Ok(rows)
 }
 
-fn create(path: &Path) -> RunResult<BufWriter<File>> {
-    Ok(BufWriter::new(File::create(path).map_err(|e| {
-        RunError::new(format!("cannot write `{}`: {e}", path.display()))
-    })?))
-}
-
-fn io_error(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
-    move |e| RunError::new(format!("cannot write `{}`: {e}", path.display()))
-}
-
+/// Writes the file; an error is the writer's own (the caller names the target).
 fn write_file(
     format: Format,
     tmp: &Path,
     options: &[(String, ConstValue)],
     data: &Partitions,
-) -> RunResult<()> {
-    let mut out = create(tmp)?;
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = BufWriter::new(File::create(tmp)?);
     match format {
         Format::Csv | Format::Tsv => {
             let header = !matches!(option(options, "header"), Some(ConstValue::Bool(false)));
@@ -121,9 +93,9 @@ fn write_file(
             }
             w.finish()?;
             if data.num_rows() == 0 {
-                out.write_all(b"[]").map_err(io_error(tmp))?;
+                out.write_all(b"[]")?;
             }
-            out.write_all(b"\n").map_err(io_error(tmp))?;
+            out.write_all(b"\n")?;
         }
         Format::Parquet => {
             let compression = match option(options, "compression") {
@@ -158,15 +130,14 @@ fn write_file(
         Format::Console => {}
         Format::Model => {
             let text = model_text(data)?;
-            out.write_all(text.as_bytes()).map_err(io_error(tmp))?;
-            out.write_all(b"\n").map_err(io_error(tmp))?;
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
         }
     }
-    out.flush().map_err(io_error(tmp))?;
+    out.flush()?;
     out.into_inner()
         .map_err(|e| RunError::new(format!("cannot write `{}`: {e}", tmp.display())))?
-        .sync_all()
-        .map_err(io_error(tmp))?;
+        .sync_all()?;
     Ok(())
 }
 
