@@ -60,8 +60,21 @@ impl SourceFile {
     }
 
     /// Reads a file from disk.
+    /// Reads a pipeline file: a regular file of at most
+    /// [`MAX_SOURCE_BYTES`](crate::limits::MAX_SOURCE_BYTES) bytes (one byte more is
+    /// read, so the parser reports the limit; a FIFO or device is refused).
     pub fn read(path: &std::path::Path) -> std::io::Result<SourceFile> {
-        let text = std::fs::read_to_string(path)?;
+        use std::io::Read;
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(std::io::Error::other(
+                "not a regular file (a folder, FIFO or device)",
+            ));
+        }
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(crate::limits::MAX_SOURCE_BYTES as u64 + 1)
+            .read_to_string(&mut text)?;
         Ok(SourceFile::new(path.display().to_string(), text))
     }
 

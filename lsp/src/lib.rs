@@ -11,6 +11,7 @@ pub mod document;
 pub mod handlers;
 pub mod names;
 pub mod position;
+pub mod transport;
 
 use document::Document;
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};

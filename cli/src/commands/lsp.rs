@@ -11,17 +11,11 @@ pub struct Args {
 }
 
 pub fn run(_: Args) -> u8 {
-    let (connection, threads) = lsp_server::Connection::stdio();
-    let served = sluice_lsp::serve(&connection);
-    drop(connection);
-    let joined = threads.join();
-    match (served, joined) {
-        (Ok(()), Ok(())) => OK,
-        (Err(e), _) => {
-            errln!("error: {e}");
-            FAILED
-        }
-        (_, Err(e)) => {
+    // A bounded transport: malformed or oversized frames get an error reply, not an exit.
+    let connection = sluice_lsp::transport::stdio();
+    match sluice_lsp::serve(&connection) {
+        Ok(()) => OK,
+        Err(e) => {
             errln!("error: {e}");
             FAILED
         }

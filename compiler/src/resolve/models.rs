@@ -956,8 +956,7 @@ impl Resolver<'_> {
                 Some(base) => base.join(&path),
                 None => std::path::PathBuf::from(&path),
             };
-            let read = std::fs::read_to_string(&full)
-                .map_err(|e| e.to_string())
+            let read = sluice_stdlib::io::read_bounded_text(&full, sluice_stdlib::io::MAX_MODEL_BYTES)
                 .and_then(|text| sluice_stdlib::ml::artifact::Model::from_json(&text));
             match read {
                 Ok(model) => {

@@ -138,7 +138,7 @@ impl CsvScan {
     }
 
     fn open(&self) -> RunResult<std::fs::File> {
-        if let Some((message, help)) = sluice_stdlib::io::folder_instead_of_file(&self.path) {
+        if let Some((message, help)) = sluice_stdlib::io::not_a_regular_file(&self.path) {
             return Err(RunError::new(message).with_help(help));
         }
         std::fs::File::open(&self.path).map_err(|e| {

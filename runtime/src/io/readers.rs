@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 fn open(path: &Path) -> RunResult<File> {
-    if let Some((message, help)) = sluice_stdlib::io::folder_instead_of_file(path) {
+    if let Some((message, help)) = sluice_stdlib::io::not_a_regular_file(path) {
         return Err(RunError::new(message).with_help(help));
     }
     File::open(path).map_err(|e| {

@@ -53,7 +53,7 @@ pub fn run(
 
 /// A saved model, read when the pipeline runs.
 pub fn load(path: &std::path::Path, out: SchemaRef) -> RunResult<Partitions> {
-    let text = std::fs::read_to_string(path)
+    let text = sluice_stdlib::io::read_bounded_text(path, sluice_stdlib::io::MAX_MODEL_BYTES)
         .map_err(|e| RunError::new(format!("cannot read model `{}`: {e}", path.display())))?;
     let model = Model::from_json(&text)
         .map_err(|e| RunError::new(format!("cannot read model `{}`: {e}", path.display())))?;

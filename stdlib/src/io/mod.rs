@@ -181,17 +181,48 @@ pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema
 
 /// When `path` is a folder: what to tell the user (message, help). A source reads one
 /// file; the operating system would open a folder and fail only on the first read.
-pub fn folder_instead_of_file(path: &Path) -> Option<(String, String)> {
-    path.is_dir().then(|| {
-        (
+pub fn not_a_regular_file(path: &Path) -> Option<(String, String)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        return Some((
             format!("`{}` is a folder, not a file", path.display()),
             "give the path of one file in it; a source reads one file (reading every file of a folder as one source is not supported yet)".to_string(),
+        ));
+    }
+    (!meta.is_file()).then(|| {
+        (
+            format!(
+                "`{}` is not a regular file (a FIFO, socket or device)",
+                path.display()
+            ),
+            "sources read regular files; save the data to a file first".to_string(),
         )
     })
 }
 
+/// The largest model file read (a model is JSON; a big vocabulary is tens of MiB).
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
+
+/// Reads a whole text file of at most `max` bytes, refusing folders, FIFOs and devices
+/// (which could block or never end) before opening them.
+pub fn read_bounded_text(path: &Path, max: u64) -> Result<String, String> {
+    use std::io::Read;
+    if let Some((message, _)) = not_a_regular_file(path) {
+        return Err(message);
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > max {
+        return Err(format!("`{}` is larger than {max} bytes", path.display()));
+    }
+    Ok(text)
+}
+
 pub(crate) fn open(path: &Path) -> Result<std::fs::File, InferError> {
-    if let Some((message, help)) = folder_instead_of_file(path) {
+    if let Some((message, help)) = not_a_regular_file(path) {
         return Err(InferError::new(message).with_help(help));
     }
     std::fs::File::open(path).map_err(|e| {
