@@ -186,10 +186,18 @@ impl Diagnostics {
 
 /// "did you mean `Magnitude`?" — the closest candidate within a small edit distance.
 pub fn suggest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Edit distance is quadratic in the lengths; no name this long is a near miss.
+    const LONGEST: usize = 256;
+    if wanted.len() > LONGEST {
+        return None;
+    }
     let wanted_lower = wanted.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         if c == wanted {
+            continue;
+        }
+        if c.len() > LONGEST || c.len().abs_diff(wanted.len()) > wanted.len().max(3) / 3 + 1 {
             continue;
         }
         let c_lower = c.to_lowercase();

@@ -149,3 +149,26 @@ fn plans_at_the_depth_limit_run_and_deeper_ones_are_a_diagnostic() {
     let message = rejected_with_limit(&pipeline("a", MAX_PLAN_DEPTH));
     assert!(message.contains("operators deep"), "{message}");
 }
+
+#[test]
+fn partition_counts_are_bounded_at_compile_time() {
+    let text = "pipeline p\nsource t = csv(\"t.csv\", header = true)\nlet x = t | repartition 100000000\nsink x -> csv(\"out.csv\")\n";
+    let message = rejected_with_limit(text);
+    assert!(message.contains("at most 65536"), "{message}");
+}
+
+#[test]
+fn a_huge_unknown_name_is_reported_without_a_suggestion_search() {
+    // "did you mean" is quadratic in the name's length; past 256 characters it is not
+    // tried (the diagnostic is still given).
+    let name = "b".repeat(100_000);
+    let near = format!("{name}c");
+    assert_eq!(
+        sluice_compiler::diagnostics::suggest(&name, [near.as_str()]),
+        None
+    );
+    assert_eq!(
+        sluice_compiler::diagnostics::suggest("amont", ["amount"]),
+        Some("amount")
+    );
+}

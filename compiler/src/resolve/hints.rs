@@ -160,7 +160,24 @@ impl Resolver<'_> {
 
     fn partition_count(&mut self, expr: &Expr) -> Option<u64> {
         match self.constant(expr, "a partition count")? {
-            ConstValue::Int(n) if n > 0 => Some(n as u64),
+            ConstValue::Int(n) if n > 0 && n as u64 <= crate::limits::MAX_PARTITIONS => {
+                Some(n as u64)
+            }
+            ConstValue::Int(n) if n > 0 => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::LimitExceeded,
+                        format!(
+                            "{n} partitions; at most {} are allowed",
+                            crate::limits::MAX_PARTITIONS
+                        ),
+                        expr.span,
+                        "too many partitions",
+                    )
+                    .with_help("a few partitions per core is enough: try 8 to 64"),
+                );
+                None
+            }
             other => {
                 self.diags.push(Diagnostic::error(
                     Code::InvalidConstant,
