@@ -1,5 +1,8 @@
 //! The `sluice` binary end to end: exit codes, output formats, YAML to DSL.
 
+mod common;
+
+use common::sluice_in;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -11,11 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn sluice(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("sluice runs")
+    sluice_in(&root(), args)
 }
 
 /// A folder holding `d.csv` and the pipeline `p.sluice`.
@@ -24,15 +23,6 @@ fn pipeline_dir(data: &str, pipeline: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("d.csv"), data).expect("write data");
     std::fs::write(dir.path().join("p.sluice"), pipeline).expect("write pipeline");
     dir
-}
-
-/// `sluice ARGS` run in `dir`.
-fn sluice_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("sluice runs")
 }
 
 fn stdout(o: &Output) -> String {

@@ -5,17 +5,12 @@
 
 #![allow(clippy::panic)] // a failed check is a failed test
 
+mod common;
+
+use common::sluice_in;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn sluice_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("sluice runs")
-}
 
 const ROWS: usize = 60_000;
 

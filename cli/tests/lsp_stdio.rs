@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 fn send(stdin: &mut impl Write, message: &Value) {
     let body = message.to_string();
@@ -30,8 +30,8 @@ fn receive(stdout: &mut impl BufRead) -> Value {
     serde_json::from_slice(&body).unwrap()
 }
 
-#[test]
-fn the_server_speaks_json_rpc_over_stdio() {
+/// The server, spawned, with `initialize` sent (its reply not read yet).
+fn start() -> (Child, ChildStdin, BufReader<ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .arg("lsp")
         .stdin(Stdio::piped())
@@ -39,11 +39,17 @@ fn the_server_speaks_json_rpc_over_stdio() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let stdout = BufReader::new(child.stdout.take().unwrap());
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
     );
+    (child, stdin, stdout)
+}
+
+#[test]
+fn the_server_speaks_json_rpc_over_stdio() {
+    let (mut child, mut stdin, mut stdout) = start();
     let init = receive(&mut stdout);
     assert_eq!(init["id"], 1);
     assert_eq!(init["result"]["capabilities"]["definitionProvider"], true);
@@ -88,18 +94,7 @@ fn the_server_speaks_json_rpc_over_stdio() {
 /// refused without blocking or allocating.
 #[test]
 fn the_server_survives_malformed_frames_fifos_and_endless_files() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    send(
-        &mut stdin,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
-    );
+    let (mut child, mut stdin, mut stdout) = start();
     assert_eq!(receive(&mut stdout)["id"], 1);
     send(
         &mut stdin,
