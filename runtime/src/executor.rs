@@ -635,8 +635,18 @@ impl<'p> Executor<'p> {
         let full = self.path(path);
         let filter = sluice_compiler::optimize::conjunction(filters.clone());
         let output: Vec<String> = plan.graph[node].schema.names().map(String::from).collect();
+        let get = |name: &str| options.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        let mode = match get("mode") {
+            Some(ConstValue::String(m)) => ParseMode::from_name(m).unwrap_or(ParseMode::Permissive),
+            _ => ParseMode::Permissive,
+        };
+        let bad_rows_path = match get("bad_rows") {
+            Some(ConstValue::String(p)) => Some(p.clone()),
+            _ => None,
+        };
         if !matches!(format, Format::Csv | Format::Tsv) {
             let stats = Arc::new(ScanStats::default());
+            let bad_rows = Arc::new(Mutex::new(Vec::new()));
             let rows = crate::io::readers::read(
                 format,
                 &full,
@@ -645,13 +655,15 @@ impl<'p> Executor<'p> {
                     columns: &output,
                     filter: filter.as_ref(),
                     stats: &stats,
+                    mode,
+                    bad_rows: &bad_rows,
                 },
             )?;
             self.scans.push(ScanRecord {
                 name: source.to_string(),
                 stats,
-                bad_rows: Arc::default(),
-                bad_rows_path: None,
+                bad_rows,
+                bad_rows_path,
                 progress: None,
             });
             return Ok(Pipeline {
@@ -661,7 +673,6 @@ impl<'p> Executor<'p> {
                 counter: None,
             });
         }
-        let get = |name: &str| options.iter().find(|(n, _)| n == name).map(|(_, v)| v);
         let header = !matches!(get("header"), Some(ConstValue::Bool(false)));
         let delimiter = match get("delimiter") {
             Some(ConstValue::String(d)) => d.as_bytes().first().copied().unwrap_or(b','),
@@ -686,14 +697,6 @@ impl<'p> Executor<'p> {
                 })
                 .collect(),
             _ => vec![Vec::new()],
-        };
-        let mode = match get("mode") {
-            Some(ConstValue::String(m)) => ParseMode::from_name(m).unwrap_or(ParseMode::Permissive),
-            _ => ParseMode::Permissive,
-        };
-        let bad_rows_path = match get("bad_rows") {
-            Some(ConstValue::String(p)) => Some(p.clone()),
-            _ => None,
         };
         let terminator = crate::io::csv::line_terminator(&full)?;
         let scan = CsvScan {

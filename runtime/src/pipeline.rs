@@ -3,7 +3,7 @@
 //! [`Pipeline::fold`], so a scan streams through filters into, say, a partial
 //! aggregation without the whole file ever being in memory.
 
-use crate::error::RunResult;
+use crate::error::{RunError, RunResult};
 use crate::io::csv::{BadRow, CsvScan, Morsel, ScanStats};
 use crate::operators::narrow::NarrowOp;
 use crate::partitions::Partitions;
@@ -109,14 +109,25 @@ impl<'p> Pipeline<'p> {
         init: impl Fn(usize) -> S + Sync,
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
-        (0..self.partition_count())
+        // The error reported is the first partition's that failed, as one thread reading
+        // in order would report it: a partition after a failed one stops at once, one
+        // before it still runs, and the results are searched in partition order.
+        let failed = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let results: Vec<RunResult<S>> = (0..self.partition_count())
             .into_par_iter()
             .map(|i| {
+                if i > failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err(RunError::new("stopped after an earlier partition failed"));
+                }
                 let mut state = init(i);
-                self.run_partition(i, &mut |b| consume(&mut state, b))?;
-                Ok(state)
+                let run = self.run_partition(i, &mut |b| consume(&mut state, b));
+                if run.is_err() {
+                    failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+                }
+                run.map(|()| state)
             })
-            .collect()
+            .collect();
+        results.into_iter().collect()
     }
 
     /// Runs the pipeline and keeps its output.

@@ -159,6 +159,11 @@ impl CsvScan {
         let mut line: u64 = 1;
         let mut in_quote = false;
         let mut target = size;
+        // One quoting rule with the record splitter: a quote opens a field only at its
+        // start, `""` inside one is a quote, and any other quote is a plain character.
+        let mut data_start = 0u64;
+        let mut last_close: Option<u64> = None;
+        let mut previous: Option<u8> = None;
         loop {
             let n = file
                 .read(&mut buf)
@@ -169,30 +174,44 @@ impl CsvScan {
             let block = &buf[..n];
             if offset == 0 && block.starts_with(BOM) {
                 start = BOM.len() as u64; // a byte-order mark is not data
+                data_start = start;
             }
+            let t = self.terminator;
+            let d = self.delimiter;
             let mut visit = |i: usize, byte: u8| {
+                let pos = offset + i as u64;
                 if Some(byte) == self.quote {
-                    in_quote = !in_quote;
+                    let before = if i > 0 { Some(block[i - 1]) } else { previous };
+                    if in_quote {
+                        in_quote = false;
+                        last_close = Some(pos);
+                    } else if last_close == Some(pos.wrapping_sub(1))
+                        || pos == data_start
+                        || before == Some(d)
+                        || before == Some(t)
+                    {
+                        in_quote = true;
+                    }
                 } else {
                     line += 1;
-                    let pos = offset + i as u64 + 1;
-                    if !in_quote && pos >= target {
+                    let next = pos + 1;
+                    if !in_quote && next >= target {
                         out.push(Morsel {
                             start,
-                            end: pos,
+                            end: next,
                             first_line: start_line,
                         });
-                        start = pos;
+                        start = next;
                         start_line = line;
-                        target = pos + size;
+                        target = next + size;
                     }
                 }
             };
-            let t = self.terminator;
             match self.quote {
                 Some(q) => memchr::memchr2_iter(q, t, block).for_each(|i| visit(i, block[i])),
                 None => memchr::memchr_iter(t, block).for_each(|i| visit(i, t)),
             }
+            previous = block.last().copied();
             offset += n as u64;
         }
         if start < len || out.is_empty() {
@@ -271,8 +290,14 @@ impl CsvScan {
                 skip_header = false;
                 continue;
             }
-            if fields.len() == 1 && fields[0].end == fields[0].start && !fields[0].quoted {
-                continue; // a blank line
+            // A blank line is no row, except in a one-column file, where it is an empty
+            // field (null), as Polars and DuckDB read it.
+            if columns > 1
+                && fields.len() == 1
+                && fields[0].end == fields[0].start
+                && !fields[0].quoted
+            {
+                continue;
             }
             let raw_text = || raw(&buf, record_start, pos);
             // Check the row first so a bad one can be dropped before anything is appended.
@@ -421,6 +446,11 @@ impl CsvScan {
             builder.append_null();
             return 0;
         };
+        if let Some(flaw) = f.flaw.describe() {
+            builder.append_null();
+            reason.get_or_insert_with(|| format!("`{}` has {flaw}", self.schema.fields[i].name));
+            return 0;
+        }
         let text = f.text(buf, scratch);
         if self.nulls.iter().any(|n| n.as_slice() == text) {
             builder.append_null();
@@ -464,6 +494,13 @@ impl CsvScan {
 
     fn describe_bad(&self, i: usize, text: &[u8]) -> String {
         let f = &self.schema.fields[i];
+        if let Err(e) = std::str::from_utf8(text) {
+            return format!(
+                "`{}` is not valid UTF-8 (at byte {} of the field)",
+                f.name,
+                e.valid_up_to() + 1
+            );
+        }
         format!(
             "`{}` = {:?} is not a valid {}",
             f.name,
@@ -481,6 +518,9 @@ impl CsvScan {
     ) -> Option<(usize, String)> {
         for (i, f) in fields.iter().enumerate() {
             let field = &self.schema.fields[i];
+            if let Some(flaw) = f.flaw.describe() {
+                return Some((f.opening(), format!("`{}` has {flaw}", field.name)));
+            }
             let text = f.text(buf, scratch);
             if self.nulls.iter().any(|n| n.as_slice() == text) {
                 if !field.nullable {
@@ -531,6 +571,7 @@ impl CsvScan {
                 let start = pos + 1;
                 let mut i = start;
                 let mut escaped = false;
+                let mut flaw = Flaw::None;
                 let end;
                 loop {
                     match memchr::memchr(q, &buf[i..]) {
@@ -544,21 +585,28 @@ impl CsvScan {
                         }
                         None => {
                             end = buf.len();
+                            flaw = Flaw::Unclosed;
                             break;
                         }
                     }
                 }
                 newlines += memchr::memchr_iter(t, &buf[start..end]).count() as u64;
+                pos = (end + 1).min(buf.len());
+                // What follows the closing quote up to the field's end: nothing, or a CR
+                // before the line feed; anything else makes the row bad.
+                let rest = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
+                let after = &buf[pos..rest];
+                if flaw == Flaw::None && !after.is_empty() && after != b"\r" {
+                    flaw = Flaw::TextAfterQuote;
+                }
                 fields.push(Field {
                     start,
                     end,
                     quoted: true,
                     escaped,
                     quote: q,
+                    flaw,
                 });
-                pos = (end + 1).min(buf.len());
-                // Skip to the end of the field (text after a closing quote is dropped).
-                let rest = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
                 pos = rest;
             } else {
                 let end = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
@@ -649,6 +697,27 @@ struct Field {
     quoted: bool,
     escaped: bool,
     quote: u8,
+    flaw: Flaw,
+}
+
+/// What is wrong with a quoted field's syntax, making its row bad in every mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flaw {
+    None,
+    /// `"abc"def`: text between the closing quote and the next delimiter.
+    TextAfterQuote,
+    /// A quote opened and never closed before the end of the file.
+    Unclosed,
+}
+
+impl Flaw {
+    fn describe(self) -> Option<&'static str> {
+        match self {
+            Flaw::None => None,
+            Flaw::TextAfterQuote => Some("text after a closing quote"),
+            Flaw::Unclosed => Some("a quote that is never closed"),
+        }
+    }
 }
 
 impl Field {
@@ -659,6 +728,7 @@ impl Field {
         quoted: false,
         escaped: false,
         quote: 0,
+        flaw: Flaw::None,
     };
 
     fn is_missing(&self) -> bool {
@@ -688,6 +758,7 @@ impl Field {
             quoted: false,
             escaped: false,
             quote: 0,
+            flaw: Flaw::None,
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod commit;
 pub mod csv;
 pub mod json_floats;
+pub mod jsonl;
 pub mod parse_text;
 pub mod readers;
 pub mod row_group_pruning;

@@ -86,15 +86,26 @@ impl ColumnBuilder {
     }
 
     /// Appends a field; `false` when the text is not of the column's type (nothing appended).
+    /// Appends one field's text; `false` (nothing appended) when it is not a value of
+    /// the column's type. Numbers, booleans, dates, timestamps and durations may be
+    /// padded with spaces (`" 1 "`), as schema inference accepts them; text must be
+    /// valid UTF-8.
     pub fn append_text(&mut self, b: &[u8]) -> bool {
+        let b = match self {
+            ColumnBuilder::Str(x) => {
+                if !b.is_ascii() && std::str::from_utf8(b).is_err() {
+                    return false;
+                }
+                x.append(b);
+                return true;
+            }
+            _ => b.trim_ascii(),
+        };
         match self {
             ColumnBuilder::Int(x) => parse_int(b).map(|v| x.append_value(v)).is_some(),
             ColumnBuilder::Float(x) => parse_float(b).map(|v| x.append_value(v)).is_some(),
             ColumnBuilder::Bool(x) => parse_bool(b).map(|v| x.append_value(v)).is_some(),
-            ColumnBuilder::Str(x) => {
-                x.append(b);
-                true
-            }
+            ColumnBuilder::Str(_) => false,
             ColumnBuilder::Date(x) => std::str::from_utf8(b)
                 .ok()
                 .and_then(parse_iso_date)

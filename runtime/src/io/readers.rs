@@ -7,7 +7,7 @@
 //! statistics rule the filter out (see [`super::row_group_pruning`]); every format then
 //! applies the filter and keeps the requested columns.
 
-use super::csv::ScanStats;
+use super::csv::{BadRow, ParseMode, ScanStats};
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
 use arrow::array::RecordBatch;
@@ -73,6 +73,10 @@ pub struct ReadRequest<'a> {
     pub filter: Option<&'a TypedExpr>,
     /// Rows and bytes read are added here.
     pub stats: &'a ScanStats,
+    /// What a bad row (JSON lines) becomes.
+    pub mode: ParseMode,
+    /// Bad rows are added here.
+    pub bad_rows: &'a std::sync::Mutex<Vec<BadRow>>,
 }
 
 impl ReadRequest<'_> {
@@ -148,53 +152,34 @@ fn for_each_batch<E: std::fmt::Display>(
     }
 }
 
-/// An Arrow IPC *file* starts with the magic `ARROW1`; anything else is read as a
-/// stream.
-fn is_arrow_file(path: &Path) -> RunResult<bool> {
-    use std::io::Read;
-    let mut magic = [0u8; 6];
-    let mut f = open(path)?;
-    let mut read = 0;
-    while read < magic.len() {
-        match f.read(&mut magic[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(e) => {
-                return Err(RunError::new(format!(
-                    "cannot read `{}`: {e}",
-                    path.display()
-                )));
-            }
+/// Whether an Arrow IPC source is a *file* (it starts with the magic `ARROW1`) or a
+/// stream, read from the open file, which is handed back rewound. A stream must end
+/// with the end-of-stream marker (a continuation marker and a zero length): one cut at
+/// a message boundary has none, and reading it would silently give fewer rows.
+fn arrow_layout(mut file: File, path: &Path) -> RunResult<(File, bool)> {
+    use std::io::{Read, Seek, SeekFrom};
+    const MAGIC: &[u8; 6] = b"ARROW1";
+    const END: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+    let io = |e: std::io::Error| RunError::new(format!("cannot read `{}`: {e}", path.display()));
+    let len = file.metadata().map_err(io)?.len();
+    let mut head = [0u8; 6];
+    let is_file = len >= 6 && file.read_exact(&mut head).is_ok() && &head == MAGIC;
+    if !is_file {
+        let mut tail = [0u8; 8];
+        let complete = len >= 8
+            && file.seek(SeekFrom::Start(len - 8)).is_ok()
+            && file.read_exact(&mut tail).is_ok()
+            && tail == END;
+        if !complete {
+            return Err(RunError::new(format!(
+                "`{}` ends without the Arrow stream's end-of-stream marker: the stream was cut short (or its writer never finished it)",
+                path.display()
+            ))
+            .with_help("write the file again; a writer must be finished (closed) for the stream to be complete"));
         }
     }
-    Ok(read == magic.len() && &magic == b"ARROW1")
-}
-
-/// A complete Arrow IPC stream ends with the end-of-stream marker (a continuation
-/// marker and a zero length); a stream cut at a message boundary has none, and reading
-/// it would silently give fewer rows.
-fn require_end_of_stream(path: &Path) -> RunResult<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    const END: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
-    let mut f = open(path)?;
-    let len = f
-        .metadata()
-        .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?
-        .len();
-    let mut tail = [0u8; 8];
-    let complete = len >= 8
-        && f.seek(SeekFrom::Start(len - 8)).is_ok()
-        && f.read_exact(&mut tail).is_ok()
-        && tail == END;
-    if complete {
-        Ok(())
-    } else {
-        Err(RunError::new(format!(
-            "`{}` ends without the Arrow stream's end-of-stream marker: the stream was cut short (or its writer never finished it)",
-            path.display()
-        ))
-        .with_help("write the file again; a writer must be finished (closed) for the stream to be complete"))
-    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok((file, is_file))
 }
 
 /// Reads a whole file as the request asks; the result has the requested columns.
@@ -276,26 +261,27 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
             let mut part = Vec::new();
             let damaged =
                 |detail: String| RunError::new(damaged_message(path, "Arrow IPC", &detail));
-            if is_arrow_file(path)? {
-                let reader = guarded(|| arrow::ipc::reader::FileReader::try_new(file, None))
-                    .map_err(damaged)?
-                    .map_err(|e| damaged(e.to_string()))?;
-                for_each_batch(path, "Arrow IPC", reader, |b| {
-                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
-                    Ok(())
-                })?;
+            let (file, is_file) = arrow_layout(file, path)?;
+            type Batches = Box<dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>>;
+            let reader: Batches = if is_file {
+                Box::new(
+                    guarded(|| arrow::ipc::reader::FileReader::try_new(file, None))
+                        .map_err(damaged)?
+                        .map_err(|e| damaged(e.to_string()))?,
+                )
             } else {
-                require_end_of_stream(path)?;
-                let reader = guarded(|| {
-                    arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None)
-                })
-                .map_err(damaged)?
-                .map_err(|e| damaged(e.to_string()))?;
-                for_each_batch(path, "Arrow IPC", reader, |b| {
-                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
-                    Ok(())
-                })?;
-            }
+                Box::new(
+                    guarded(|| {
+                        arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None)
+                    })
+                    .map_err(damaged)?
+                    .map_err(|e| damaged(e.to_string()))?,
+                )
+            };
+            for_each_batch(path, "Arrow IPC", reader, |b| {
+                part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+                Ok(())
+            })?;
             parts.push(part);
         }
         Format::Jsonl => {
@@ -315,11 +301,17 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
                     })
                     .collect::<Vec<_>>(),
             ));
-            let reader = arrow::json::ReaderBuilder::new(as_text).build(BufReader::new(file))?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut BufReader::new(file), &mut bytes)
+                .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?;
+            let mut bad = Vec::new();
+            let batches =
+                super::jsonl::read(path, &bytes, as_text, request.mode, request.stats, &mut bad);
+            if let Ok(mut all) = request.bad_rows.lock() {
+                all.extend(bad);
+            }
             let mut part = Vec::new();
-            for b in reader {
-                let b =
-                    b.map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?;
+            for b in batches? {
                 part.push(request.finish(conform(&b, &schema, path)?, &out)?);
             }
             parts.push(part);

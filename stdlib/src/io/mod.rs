@@ -106,6 +106,10 @@ impl Format {
                     "infer_rows",
                     "int: rows sampled for schema inference (default: the first 8 MiB)",
                 ),
+                (
+                    "bad_rows",
+                    "string: a path where rejected lines are written",
+                ),
             ],
             (Format::Csv | Format::Tsv, true) => &[
                 ("header", "bool: write a header line (default true)"),

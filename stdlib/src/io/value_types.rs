@@ -16,7 +16,8 @@ use crate::types::DataType;
 
 /// The narrowest type that can hold `text` (which is not a null marker).
 pub fn classify(text: &str) -> DataType {
-    let t = text.trim();
+    // ASCII spaces only, as the readers trim them (`" 1 "` is an int64 there too).
+    let t = text.trim_ascii();
     let Some(&first) = t.as_bytes().first() else {
         return DataType::String;
     };
