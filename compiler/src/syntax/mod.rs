@@ -5,6 +5,7 @@ pub mod comments;
 pub mod dsl;
 pub mod nesting;
 pub mod yaml;
+mod yaml_positions;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::limits::{MAX_DECLARATIONS, MAX_SOURCE_BYTES};

@@ -12,6 +12,7 @@
 
 use super::ast::*;
 use super::dsl;
+use super::yaml_positions::{decoded_positions, place_diagnostic, place_expr};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -225,28 +226,39 @@ impl Reader<'_> {
         }
     }
 
-    /// The byte offset in the file of byte `i` of a string scalar's value, for plain and
-    /// quoted scalars on one line (escapes in double-quoted strings shift it slightly).
+    /// Where each byte of a string scalar's value is in the file, relative to the
+    /// scalar's start (see [`decoded_positions`]).
+    fn positions(&self, node: &Node, value: &str) -> Vec<usize> {
+        let raw = self.text.get(node.span.start..node.span.end).unwrap_or("");
+        decoded_positions(raw, value)
+    }
+
+    /// The byte offset in the file of byte `i` of a string scalar's value.
     fn value_offset(&self, node: &Node, value: &str, i: usize) -> usize {
-        let inner = self.inner_span(node);
-        let raw = self.text.get(inner.start..inner.end).unwrap_or("");
-        if raw == value {
-            return inner.start + i;
-        }
-        if self.text.as_bytes().get(node.span.start) == Some(&b'\'') {
-            // '' stands for ' in single-quoted scalars
-            let mut raw_i = 0;
-            let mut val_i = 0;
-            let rb = raw.as_bytes();
-            while val_i < i && raw_i < rb.len() {
-                raw_i += if rb[raw_i] == b'\'' { 2 } else { 1 };
-                val_i += 1;
+        let positions = self.positions(node, value);
+        node.span.start + positions[i.min(positions.len() - 1)]
+    }
+
+    /// Parses `value[shift..shift + text.len()]` (that is, `text`) of a scalar as an
+    /// expression, with spans and diagnostics at their places in the file.
+    fn parse_value_expr(
+        &mut self,
+        node: &Node,
+        value: &str,
+        text: &str,
+        shift: usize,
+    ) -> Option<Expr> {
+        let positions = self.positions(node, value);
+        match dsl::parse_expr(text, 0) {
+            Ok(mut e) => {
+                place_expr(&mut e, &positions, node.span.start, shift);
+                Some(e)
             }
-            return inner.start + raw_i;
-        }
-        match raw.find(value.get(..i.min(value.len())).unwrap_or("")) {
-            Some(p) => inner.start + p + i,
-            None => inner.start + i.min(raw.len()),
+            Err(mut d) => {
+                place_diagnostic(&mut d, &positions, node.span.start, shift);
+                self.diagnostics.push(d);
+                None
+            }
         }
     }
 
@@ -400,10 +412,8 @@ impl Reader<'_> {
                     });
                 }
                 let inner = &s[i + 2..i + close];
-                let offset = self.value_offset(node, s, i + 2);
-                match dsl::parse_expr(inner, offset) {
-                    Ok(e) => parts.push(e),
-                    Err(d) => self.diagnostics.push(d),
+                if let Some(e) = self.parse_value_expr(node, s, inner, i + 2) {
+                    parts.push(e);
                 }
                 i += close + 1;
                 literal_start = i;
@@ -442,16 +452,7 @@ impl Reader<'_> {
     /// A YAML string holding an expression in the DSL's syntax.
     fn expr(&mut self, node: &Node) -> Option<Expr> {
         match &node.value {
-            Value::Str(s) => {
-                let offset = self.value_offset(node, s, 0);
-                match dsl::parse_expr(s, offset) {
-                    Ok(e) => Some(e),
-                    Err(d) => {
-                        self.diagnostics.push(d);
-                        None
-                    }
-                }
-            }
+            Value::Str(s) => self.parse_value_expr(node, s, s, 0),
             Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
                 Some(self.value_expr(node))
             }
