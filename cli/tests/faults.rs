@@ -289,3 +289,54 @@ fn a_full_disk_fails_the_run_cleanly_and_keeps_the_old_output() {
     assert!(!stderr.contains("internal error"), "{stderr}");
     // (The tmpfs is gone now; its content was checked by the message and exit code.)
 }
+
+/// A table large enough that sorting it needs well over 100 MiB.
+fn big_table(dir: &Path) {
+    let mut csv = String::from("k,v,s\n");
+    let mut x: u64 = 7;
+    for i in 0..1_500_000u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        csv.push_str(&format!("{},{i},xxxxxxxxxxxxxxxxxxxx{i}\n", x >> 34));
+    }
+    std::fs::write(dir.join("big.csv"), csv).expect("write");
+    std::fs::write(
+        dir.join("mem.sluice"),
+        "pipeline mem\nsource t = csv(\"big.csv\", header = true)\nlet s = t | sort k\nlet g = t | group k { n = count() }\nsink s -> csv(\"s.csv\")\nsink g -> csv(\"g.csv\")\n",
+    )
+    .expect("write");
+}
+
+#[test]
+fn a_memory_budget_stops_hungry_operators_with_an_error_not_an_abort() {
+    let dir = tempfile::tempdir().expect("dir");
+    big_table(dir.path());
+    let out = sluice_in(
+        dir.path(),
+        &["run", "--memory-limit", "100MiB", "mem.sluice"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("over the memory budget") && stderr.contains("--memory-limit"),
+        "{stderr}"
+    );
+    // Under an address-space limit the process used to abort ("memory allocation failed").
+    let limited = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 800000 && exec {} run mem.sluice",
+            env!("CARGO_BIN_EXE_sluice")
+        ))
+        .current_dir(dir.path())
+        .output()
+        .expect("sh");
+    let stderr = String::from_utf8_lossy(&limited.stderr).into_owned();
+    assert_eq!(limited.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ulimit -v"), "{stderr}");
+    assert!(
+        !dir.path().join("s.csv").exists(),
+        "no output of a failed run"
+    );
+}

@@ -5,6 +5,7 @@ use crate::cache::CacheStore;
 use crate::error::{RunError, RunResult};
 use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
 use crate::jit_cost::{SourceRows, op_cost, worth_compiling};
+use crate::memory;
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
     aggregate, distinct, evaluate, fill_null, fit, join, limit, predict, repartition, sort, split,
@@ -42,6 +43,8 @@ pub struct RunOptions {
     pub profile: bool,
     /// Whether fused stages run as compiled kernels.
     pub jit: JitMode,
+    /// The memory budget in bytes (`--memory-limit`; default 80 % of the machine's).
+    pub memory_limit: Option<u64>,
 }
 
 /// `--jit on|off|auto`.
@@ -88,6 +91,7 @@ struct ScanRecord {
 struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
+    budget: memory::Budget,
     physical: PhysicalPlan,
     cache: CacheStore,
     /// Results of fan-out branches, by (fan-out, branch), taken by their first read.
@@ -113,6 +117,7 @@ impl<'p> Executor<'p> {
             plan,
             physical: physical::lower(plan),
             options,
+            budget: memory::Budget::for_run(options.memory_limit),
             cache: CacheStore::new(dir, options.keep_cache),
             fan_out_results: HashMap::new(),
             scans: Vec::new(),
@@ -286,7 +291,7 @@ impl<'p> Executor<'p> {
                 };
                 let input = self.stage(n.inputs[0])?;
                 let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
-                aggregate::run(&input, keys, aggregates, input_schema, out)?
+                aggregate::run(&input, keys, aggregates, input_schema, out, &self.budget)?
             }
             PhysicalOp::TopK { node } => {
                 let PlanOp::TopK { keys, count } = &plan.graph[*node].op else {
@@ -309,7 +314,11 @@ impl<'p> Executor<'p> {
                 partitioning,
                 keep_order,
                 ..
-            } => repartition::run(&*self.output(n.inputs[0])?, partitioning, *keep_order)?,
+            } => {
+                let input = self.output(n.inputs[0])?;
+                self.budget.check("repartition", memory::size_of(&input))?;
+                repartition::run(&input, partitioning, *keep_order)?
+            }
             PhysicalOp::FanOut { .. } | PhysicalOp::Sink { .. } => {
                 return Err(internal("a node without rows"));
             }
@@ -341,14 +350,24 @@ impl<'p> Executor<'p> {
                 predict::run(model, &first, &m, out)?
             }
             PlanOp::Evaluate { spec } => evaluate::run(&first, spec, out)?,
-            PlanOp::Sort { keys } => sort::run(&first, keys)?,
+            PlanOp::Sort { keys } => {
+                // The sorted copy, and the sort keys' rows.
+                self.budget.check("sort", memory::size_of(&first) * 3 / 2)?;
+                sort::run(&first, keys)?
+            }
             PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
-            PlanOp::Distinct { columns } => distinct::run(&first, columns)?,
+            PlanOp::Distinct { columns } => {
+                self.budget.check("distinct", memory::size_of(&first))?;
+                distinct::run(&first, columns)?
+            }
             PlanOp::FillNull { fills } => {
                 fill_null::run(&first, fills, &plan.graph[node].schema, out)?
             }
             PlanOp::Join { kind, on } => {
                 let right = self.output(inputs[1])?;
+                // The build side's table, and the joined rows at least as many as the probe's.
+                let extra = memory::size_of(&right) * 2 + memory::size_of(&first);
+                self.budget.check("join", extra)?;
                 join::run(&first, &right, *kind, on, out)?
             }
             PlanOp::Union => {

@@ -15,6 +15,7 @@ pub mod executor;
 pub mod expr;
 pub mod io;
 pub mod jit_cost;
+pub mod memory;
 pub mod operators;
 pub mod partitions;
 pub mod physical;

@@ -191,11 +191,16 @@ pub fn run(
     aggregates: &[AggregateExpr],
     input_schema: &sluice_stdlib::Schema,
     out: SchemaRef,
+    budget: &crate::memory::Budget,
 ) -> RunResult<Partitions> {
     let aggregation = Aggregation::new(keys, aggregates, input_schema, out)?;
+    // The group tables grow with the input: the budget is checked as each batch comes.
     let partials = pipeline.fold(
         || aggregation.partial(),
-        |partial, batch| aggregation.update(partial, &batch),
+        |partial, batch| {
+            budget.check("group", 0)?;
+            aggregation.update(partial, &batch)
+        },
     )?;
     aggregation.finish(partials)
 }
