@@ -16,14 +16,20 @@ pub fn run(pipeline: &str, bytes: &[u8], options: RunOptions) -> Result<(Vec<u8>
         base_dir: Some(dir.path().to_path_buf()),
         ..Default::default()
     };
-    let compiled = sluice_compiler::compile(&file, &resolve)
-        .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
+    let compiled = sluice_compiler::compile(&file, &resolve).map_err(|d| {
+        d.first()
+            .map(|d| d.message.replace(&dir.path().display().to_string(), "<dir>"))
+            .unwrap_or_default()
+    })?;
     let optimized = sluice_runtime::optimize(&compiled.plan, &[]);
     let options = RunOptions {
         base_dir: Some(dir.path().to_path_buf()),
         ..options
     };
-    let summary = sluice_runtime::run(&optimized.plan, &options).map_err(|e| e.to_string())?;
+    // Errors name the file; its folder differs from run to run.
+    let folder = dir.path().display().to_string();
+    let summary = sluice_runtime::run(&optimized.plan, &options)
+        .map_err(|e| e.to_string().replace(&folder, "<dir>"))?;
     let out = std::fs::read(dir.path().join("out.csv")).map_err(|e| e.to_string())?;
     let bad = summary.sources.iter().map(|s| s.bad_rows).sum();
     Ok((out, bad))

@@ -79,7 +79,16 @@ pub fn worth_compiling(rows: u64, cost: u64) -> bool {
     rows.saturating_mul(cost) >= WORTH
 }
 
+/// An estimate of a file's rows; `None` when it cannot be told (a damaged file is
+/// reported by its reader, not here: decoding is guarded, see
+/// [`sluice_stdlib::io::damaged`]).
 fn file_rows(path: &Path, format: Format) -> Option<u64> {
+    sluice_stdlib::io::damaged::guarded(|| file_rows_unguarded(path, format))
+        .ok()
+        .flatten()
+}
+
+fn file_rows_unguarded(path: &Path, format: Format) -> Option<u64> {
     match format {
         Format::Parquet => {
             let file = std::fs::File::open(path).ok()?;

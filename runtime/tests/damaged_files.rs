@@ -76,7 +76,8 @@ fn run(dir: &tempfile::TempDir, format: &str, bytes: &[u8]) -> Result<usize, Str
     if let Err(d) = sluice_compiler::compile(&file, &resolve) {
         return Err(d[0].message.clone());
     }
-    run_text(dir.path(), &text, Configuration::JitOffOneThread)
+    // The default configuration: `--jit auto` also opens the file to count its rows.
+    run_text(dir.path(), &text, Configuration::Default)
         .map(|s| s.sinks.iter().map(|k| k.rows as usize).sum())
         .map_err(|e| e.to_string())
 }
@@ -114,4 +115,25 @@ fn flipped_bytes_in_arrow_and_parquet_files_never_crash() {
             }
         }
     }
+}
+
+/// Inputs the fuzz targets (fuzz/) found crashing a reader, kept as fixtures: each is an
+/// error or a result now. `runtime/tests/fixtures/fuzz/*.arrow|*.parquet|*.jsonl`.
+#[test]
+fn inputs_the_fuzzers_found_read_without_crashing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fixtures = common::root().join("runtime/tests/fixtures/fuzz");
+    let mut read = 0;
+    for entry in std::fs::read_dir(fixtures).expect("fixtures").flatten() {
+        let path = entry.path();
+        let Some(format) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).expect("fixture");
+        if let Err(e) = run(&dir, format, &bytes) {
+            assert!(!e.contains("internal error"), "{}: {e}", path.display());
+        }
+        read += 1;
+    }
+    assert!(read > 0);
 }
