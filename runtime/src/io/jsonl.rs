@@ -31,25 +31,26 @@ pub fn read(
             .build_decoder()
             .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))
     };
-    // Each line with its number.
-    let mut lines: Vec<(u64, &[u8])> = Vec::new();
+    // Each non-blank line: its number and its byte range.
+    let mut lines: Vec<(u64, usize, usize)> = Vec::new();
+    let mut start = 0;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if !line.trim_ascii().is_empty() {
-            lines.push((i as u64 + 1, line));
+            lines.push((i as u64 + 1, start, start + line.len()));
         }
+        start += line.len() + 1;
     }
     let mut out = Vec::new();
     for chunk in lines.chunks(CHUNK_LINES) {
-        let mut whole = decoder()?;
-        let joined: Vec<u8> = chunk
-            .iter()
-            .flat_map(|(_, l)| l.iter().copied().chain(std::iter::once(b'\n')))
-            .collect();
-        if let Ok(batches) = decode(&mut whole, &joined) {
+        // A chunk's lines are one range of the file (blank lines between them are
+        // whitespace to the decoder).
+        let (first, last) = (chunk[0].1, chunk[chunk.len() - 1].2);
+        if let Ok(batches) = decode(&mut decoder()?, &bytes[first..last]) {
             out.extend(batches);
             continue;
         }
-        for &(line, text) in chunk {
+        for &(line, from, to) in chunk {
+            let text = &bytes[from..to];
             let mut one = decoder()?;
             let reason = match decode(&mut one, text) {
                 Ok(batches) => {
