@@ -90,7 +90,13 @@ impl Outputs {
             .as_ref()
             .and_then(|t| t.file_name())
             .map_or("stdout".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.sluice-{}.tmp", std::process::id()));
+        // The run's pid (for recovery) and the output's number (two outputs to standard
+        // output share a folder and a name).
+        let tmp = dir.join(format!(
+            ".{name}.sluice-{}-{}.tmp",
+            std::process::id(),
+            self.staged.len()
+        ));
         if let Ok(mut live) = LIVE.lock() {
             live.push(tmp.clone());
         }
@@ -285,7 +291,7 @@ fn recover(dir: &Path) {
             .strip_suffix(".tmp")
             .and_then(|r| r.rsplit_once(".sluice-"))
             .filter(|(start, _)| start.starts_with('.'))
-            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+            .and_then(|(_, id)| id.split('-').next()?.parse::<u32>().ok())
             .is_some_and(|pid| !alive(pid));
         if stale {
             let _ = std::fs::remove_file(dir.join(name));
