@@ -99,7 +99,10 @@ fn file_rows_unguarded(path: &Path, format: Format) -> Option<u64> {
             u64::try_from(rows).ok()
         }
         Format::Arrow => {
-            let file = std::fs::File::open(path).ok()?;
+            let mut file = std::fs::File::open(path).ok()?;
+            if !crate::io::readers::arrow_file_lengths_fit(&mut file) {
+                return None;
+            }
             let mut reader = arrow::ipc::reader::FileReader::try_new(file, None).ok()?;
             // The first batch's rows times the number of batches (read no further).
             let batches = reader.num_batches() as u64;

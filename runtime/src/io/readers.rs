@@ -178,8 +178,90 @@ fn arrow_layout(mut file: File, path: &Path) -> RunResult<(File, bool)> {
             .with_help("write the file again; a writer must be finished (closed) for the stream to be complete"));
         }
     }
+    check_arrow_lengths(&mut file, len, is_file)
+        .map_err(|detail| RunError::new(damaged_message(path, "Arrow IPC", &detail)))?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     Ok((file, is_file))
+}
+
+/// Whether an Arrow IPC *file* declares only lengths inside itself (see
+/// [`check_arrow_lengths`]), for callers that open it with Arrow's reader directly.
+pub(crate) fn arrow_file_lengths_fit(file: &mut File) -> bool {
+    let len = file.metadata().map_or(0, |m| m.len());
+    check_arrow_lengths(file, len, true).is_ok()
+}
+
+/// Checks every length an Arrow IPC file (its footer's blocks) or stream (each message's
+/// metadata and body) declares against the file's size: a damaged length can then
+/// neither make the decoder allocate gigabytes for a small file nor read past its end.
+fn check_arrow_lengths(file: &mut File, len: u64, is_file: bool) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let fits = |offset: i64, size: i64| {
+        offset >= 0
+            && size >= 0
+            && (offset as u64)
+                .checked_add(size as u64)
+                .is_some_and(|end| end <= len)
+    };
+    let mut read_at = |at: u64, n: usize| -> Result<Vec<u8>, String> {
+        let mut bytes = vec![0u8; n];
+        file.seek(SeekFrom::Start(at))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .map_err(|e| e.to_string())?;
+        Ok(bytes)
+    };
+    let i32_at = |b: &[u8]| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64;
+    if is_file {
+        if len < 16 {
+            return Err("it is too short for an Arrow file".into());
+        }
+        let footer_len = i32_at(&read_at(len - 10, 4)?);
+        let footer_at = len as i64 - 10 - footer_len;
+        if !fits(footer_at, footer_len) {
+            return Err("its footer's length points outside the file".into());
+        }
+        let bytes = read_at(footer_at as u64, footer_len as usize)?;
+        let footer = arrow::ipc::root_as_footer(&bytes).map_err(|e| e.to_string())?;
+        let blocks = footer.recordBatches().into_iter().flatten();
+        for b in blocks.chain(footer.dictionaries().into_iter().flatten()) {
+            if !fits(b.offset(), i64::from(b.metaDataLength()) + b.bodyLength()) {
+                return Err(format!(
+                    "a block at byte {} claims {} bytes, past the end of the file",
+                    b.offset(),
+                    i64::from(b.metaDataLength()) + b.bodyLength()
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let mut at = 0u64;
+    while at + 8 <= len {
+        let prefix = read_at(at, 8)?;
+        let (meta_len, meta_at) = if prefix[..4] == [0xFF; 4] {
+            (i32_at(&prefix[4..]), at + 8)
+        } else {
+            (i32_at(&prefix), at + 4)
+        };
+        if meta_len == 0 {
+            return Ok(());
+        }
+        if !fits(meta_at as i64, meta_len) {
+            return Err(format!(
+                "a message at byte {at} claims metadata past the end of the file"
+            ));
+        }
+        let meta = read_at(meta_at, meta_len as usize)?;
+        let message = arrow::ipc::root_as_message(&meta).map_err(|e| e.to_string())?;
+        let body_at = meta_at as i64 + meta_len;
+        if !fits(body_at, message.bodyLength()) {
+            return Err(format!(
+                "a message at byte {at} claims a body of {} bytes, past the end of the file",
+                message.bodyLength()
+            ));
+        }
+        at = (body_at + message.bodyLength()) as u64;
+    }
+    Ok(())
 }
 
 /// Reads a whole file as the request asks; the result has the requested columns.
