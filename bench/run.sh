@@ -4,7 +4,9 @@
 # bench/peers.py (Sluice against the peers) and bench/optimizer.py (optimized against
 # --no-optimize).
 # Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh peers,
-#        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them)
+#        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them;
+#        bench/run.sh dbbench [--formats csv --only groupby --questions q1,q3] for the
+#        db-benchmark groupby and join tasks against DuckDB and Polars)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sluice-cli
@@ -14,6 +16,10 @@ python3 -m venv .venv >/dev/null
 [ -f bench/data/credit_x20.csv ] || python3 bench/gen_repeated.py ../shared/data/credit/cs-training.csv bench/data/credit_x20.csv 20
 [ -f bench/data/earthquakes_x100_by_magnitude.parquet ] || target/release/sluice run -q bench/pipelines/to_parquet.sluice
 [ -f bench/data/credit_test_x10.csv ] || python3 bench/gen_repeated.py ../shared/data/credit/cs-test.csv bench/data/credit_test_x10.csv 10
+dbbench() {
+  [ -f bench/data/dbbench/join_big.parquet ] || .venv/bin/python bench/dbbench/generate.py bench/data/dbbench "${DBBENCH_ROWS:-1e7}"
+  .venv/bin/python bench/dbbench/run.py bench/data/dbbench "$@"
+}
 ml() {
   .venv/bin/pip install -q scikit-learn==1.9.1 pandas joblib
   .venv/bin/python bench/ml_peers.py
@@ -28,5 +34,6 @@ case "${1:-all}" in
   optimizer) .venv/bin/python bench/optimizer.py ;;
   jit) jit ;;
   ml) ml ;;
+  dbbench) shift; dbbench "$@" ;;
   *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit; ml ;;
 esac
