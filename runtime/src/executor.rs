@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub jit: JitMode,
     /// The memory budget in bytes (`--memory-limit`; default 80 % of the machine's).
     pub memory_limit: Option<u64>,
+    /// The operators' size thresholds (tests make them tiny).
+    pub tuning: crate::tuning::Tuning,
 }
 
 /// `--jit on|off|auto`.
@@ -291,7 +293,15 @@ impl<'p> Executor<'p> {
                 };
                 let input = self.stage(n.inputs[0])?;
                 let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
-                aggregate::run(&input, keys, aggregates, input_schema, out, &self.budget)?
+                aggregate::run(
+                    &input,
+                    keys,
+                    aggregates,
+                    input_schema,
+                    out,
+                    &self.budget,
+                    &self.options.tuning,
+                )?
             }
             PhysicalOp::TopK { node } => {
                 let PlanOp::TopK { keys, count } = &plan.graph[*node].op else {
@@ -566,6 +576,7 @@ impl<'p> Executor<'p> {
                         aggregates,
                         input_schema,
                         self.arrow_schema(*node),
+                        &self.options.tuning,
                     )?))
                 }
                 PlanOp::TopK { keys, count } => Ok(Branch::TopK(topk::TopK::new(

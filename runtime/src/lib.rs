@@ -21,12 +21,14 @@ pub mod partitions;
 pub mod physical;
 pub mod pipeline;
 pub mod summary;
+pub mod tuning;
 
 pub use constant_evaluator::optimize;
 pub use error::{DataLocation, RunError, RunResult};
 pub use executor::{JitMode, RunOptions, run};
 pub use partitions::Partitions;
 pub use summary::RunSummary;
+pub use tuning::Tuning;
 
 /// The Arrow schema of a language schema.
 pub fn arrow_schema(schema: &sluice_stdlib::Schema) -> arrow::datatypes::Schema {

@@ -16,6 +16,34 @@ impl Partitions {
         Partitions { schema, parts }
     }
 
+    /// `batches` (rows in order) cut into partitions of exactly `rows` rows (the last
+    /// may hold fewer), without copying. Row positions (which `sample` and `split` draw
+    /// from) then depend only on the rows, not on how an operator happened to build them.
+    pub fn in_pieces(schema: SchemaRef, batches: Vec<RecordBatch>, rows: usize) -> Partitions {
+        let rows = rows.max(1);
+        let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
+        let mut room = 0;
+        for batch in batches {
+            let mut start = 0;
+            while start < batch.num_rows() {
+                if room == 0 {
+                    parts.push(Vec::new());
+                    room = rows;
+                }
+                let take = room.min(batch.num_rows() - start);
+                if let Some(last) = parts.last_mut() {
+                    last.push(batch.slice(start, take));
+                }
+                start += take;
+                room -= take;
+            }
+        }
+        if parts.is_empty() {
+            parts.push(vec![RecordBatch::new_empty(schema.clone())]);
+        }
+        Partitions { schema, parts }
+    }
+
     pub fn num_rows(&self) -> usize {
         self.parts.iter().flatten().map(RecordBatch::num_rows).sum()
     }

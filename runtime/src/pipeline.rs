@@ -109,22 +109,54 @@ impl<'p> Pipeline<'p> {
         init: impl Fn(usize) -> S + Sync,
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
+        let runs = (0..self.partition_count()).map(|i| i..i + 1).collect();
+        self.fold_runs(runs, init, consume)
+    }
+
+    /// Folds runs of consecutive partitions: each run's partitions go in order, on one
+    /// thread, into one state; runs go in parallel; states come back in run order. The
+    /// runs are at most `max_runs`, as even as the partitions allow, and depend only on
+    /// the number of partitions (not on the threads), so results built by merging the
+    /// states in order are the same on every thread count.
+    pub fn fold_in_runs<S: Send>(
+        &self,
+        max_runs: usize,
+        init: impl Fn() -> S + Sync,
+        consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+    ) -> RunResult<Vec<S>> {
+        let n = self.partition_count();
+        let count = n.min(max_runs.max(1));
+        let runs = (0..count)
+            .map(|r| r * n / count..(r + 1) * n / count)
+            .collect();
+        self.fold_runs(runs, |_| init(), consume)
+    }
+
+    fn fold_runs<S: Send>(
+        &self,
+        runs: Vec<std::ops::Range<usize>>,
+        init: impl Fn(usize) -> S + Sync,
+        consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+    ) -> RunResult<Vec<S>> {
         // The error reported is the first partition's that failed, as one thread reading
         // in order would report it: a partition after a failed one stops at once, one
         // before it still runs, and the results are searched in partition order.
         let failed = std::sync::atomic::AtomicUsize::new(usize::MAX);
-        let results: Vec<RunResult<S>> = (0..self.partition_count())
+        let results: Vec<RunResult<S>> = runs
             .into_par_iter()
-            .map(|i| {
-                if i > failed.load(std::sync::atomic::Ordering::Relaxed) {
-                    return Err(RunError::new("stopped after an earlier partition failed"));
+            .map(|run| {
+                let mut state = init(run.start);
+                for i in run {
+                    if i > failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        return Err(RunError::new("stopped after an earlier partition failed"));
+                    }
+                    let done = self.run_partition(i, &mut |b| consume(&mut state, b));
+                    if done.is_err() {
+                        failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+                        return done.map(|()| state);
+                    }
                 }
-                let mut state = init(i);
-                let run = self.run_partition(i, &mut |b| consume(&mut state, b));
-                if run.is_err() {
-                    failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
-                }
-                run.map(|()| state)
+                Ok(state)
             })
             .collect();
         results.into_iter().collect()

@@ -113,9 +113,10 @@ impl Rng {
     }
 }
 
-/// The five ways a pipeline is run to check that none changes a result: as `sluice run`
-/// does by default, unoptimized, every stage compiled, one thread without the JIT, and
-/// eight threads.
+/// The six ways a pipeline is run to check that none changes a result: as `sluice run`
+/// does by default, unoptimized, every stage compiled, one thread without the JIT, eight
+/// threads, and eight threads with every operator threshold tiny (parallel merges and
+/// the paths for large data run on small inputs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Configuration {
     Default,
@@ -123,15 +124,17 @@ pub enum Configuration {
     JitOn,
     JitOffOneThread,
     EightThreads,
+    TinyThresholds,
 }
 
 impl Configuration {
-    pub const ALL: [Configuration; 5] = [
+    pub const ALL: [Configuration; 6] = [
         Configuration::Default,
         Configuration::NoOptimize,
         Configuration::JitOn,
         Configuration::JitOffOneThread,
         Configuration::EightThreads,
+        Configuration::TinyThresholds,
     ];
 
     pub fn options(self) -> RunOptions {
@@ -147,6 +150,10 @@ impl Configuration {
                 o.threads = Some(1);
             }
             Configuration::EightThreads => o.threads = Some(8),
+            Configuration::TinyThresholds => {
+                o.threads = Some(8);
+                o.tuning = sluice_runtime::Tuning::tiny();
+            }
         }
         o
     }

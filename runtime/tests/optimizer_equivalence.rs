@@ -373,9 +373,16 @@ fn run(text: &str, dir: &Path, out: &str, optimize: bool) -> Result<String, Stri
     } else {
         compiled.plan
     };
+    // The optimized run also takes the operators' paths for large data (tiny
+    // thresholds), so they are checked against the plain plan too.
     let options = RunOptions {
         morsel_bytes: Some(64),
         threads: Some(2),
+        tuning: if optimize {
+            sluice_runtime::Tuning::tiny()
+        } else {
+            Default::default()
+        },
         ..Default::default()
     };
     sluice_runtime::run(&plan, &options).map_err(|e| format!("run failed: {e}\n{text}"))?;

@@ -22,6 +22,8 @@ use arrow::row::{RowConverter, SortField};
 use hashbrown::HashSet;
 use std::sync::Arc;
 
+pub mod states;
+
 /// A value or a group key in Arrow's row format.
 pub type Key = Box<[u8]>;
 
@@ -122,12 +124,11 @@ impl AggregateKernel {
         }
     }
 
-    /// Folds `values` into the states: row `r` goes to `states[group_of[r]][column]`.
+    /// Folds `values` into the states: row `r` goes to `states[group_of[r]]`.
     pub fn update(
         &self,
-        states: &mut [Vec<AccState>],
-        column: usize,
-        group_of: &[usize],
+        states: &mut [AccState],
+        group_of: &[u32],
         values: Option<&ArrayRef>,
     ) -> Result<(), KernelError> {
         let rows = match (&self.converter, values) {
@@ -151,7 +152,7 @@ impl AggregateKernel {
         let is_last = self.function == "last";
         for (r, &g) in group_of.iter().enumerate() {
             let valid = values.is_none_or(|v| v.is_valid(r));
-            let acc = &mut states[g][column];
+            let acc = &mut states[g as usize];
             match acc {
                 AccState::Rows(c) => *c += 1,
                 AccState::Values(c) => *c += i64::from(valid),
@@ -488,15 +489,15 @@ mod tests {
             ("collect", None),
         ] {
             let k = AggregateKernel::new(f, Some(&DataType::Float64), q).unwrap();
-            let mut one = vec![vec![k.init()]];
-            k.update(&mut one, 0, &[0; 7], Some(&values)).unwrap();
+            let mut one = vec![k.init()];
+            k.update(&mut one, &[0; 7], Some(&values)).unwrap();
             let (a, b) = (values.slice(0, 3), values.slice(3, 4));
-            let mut first = vec![vec![k.init()]];
-            let mut second = vec![vec![k.init()]];
-            k.update(&mut first, 0, &[0; 3], Some(&a)).unwrap();
-            k.update(&mut second, 0, &[0; 4], Some(&b)).unwrap();
-            let mut merged = first.remove(0).remove(0);
-            k.merge(&mut merged, second.remove(0).remove(0));
+            let mut first = vec![k.init()];
+            let mut second = vec![k.init()];
+            k.update(&mut first, &[0; 3], Some(&a)).unwrap();
+            k.update(&mut second, &[0; 4], Some(&b)).unwrap();
+            let mut merged = first.remove(0);
+            k.merge(&mut merged, second.remove(0));
             let out_type = if matches!(f, "count" | "count_distinct") {
                 A::Int64
             } else if f == "collect" {
@@ -504,7 +505,7 @@ mod tests {
             } else {
                 A::Float64
             };
-            let x = k.finish(&[&one[0][0]], &out_type).unwrap();
+            let x = k.finish(&[&one[0]], &out_type).unwrap();
             let y = k.finish(&[&merged], &out_type).unwrap();
             if let (Some(x), Some(y)) = (
                 x.as_any().downcast_ref::<Float64Array>(),

@@ -1,9 +1,10 @@
 //! Reading and writing data: the CSV/TSV reader ([`csv`]), readers for JSON lines,
 //! Parquet and Arrow IPC ([`readers`], with [`row_group_pruning`]), text-to-value parsing ([`parse_text`]) and the
-//! sinks ([`sinks`], with [`json_floats`]), which always write to a temporary name and rename on success.
+//! sinks ([`sinks`], with [`json_floats`] and the parallel CSV encoder [`csv_sink`]), which always write to a temporary name and rename on success.
 
 pub mod commit;
 pub mod csv;
+pub mod csv_sink;
 pub mod json_floats;
 pub mod jsonl;
 pub mod parse_text;

@@ -68,16 +68,8 @@ fn write_file(
                 (_, Format::Tsv) => b'\t',
                 _ => b',',
             };
-            let mut w = arrow::csv::WriterBuilder::new()
-                .with_header(header)
-                .with_delimiter(delimiter)
-                .build(&mut out);
-            if data.num_rows() == 0 && header {
-                w.write(&RecordBatch::new_empty(data.schema.clone()))?;
-            }
-            for b in data.batches() {
-                w.write(b)?;
-            }
+            let batches: Vec<&RecordBatch> = data.batches().collect();
+            super::csv_sink::write(&mut out, &data.schema, &batches, header, delimiter)?;
         }
         Format::Jsonl => {
             let mut w = json_writer::<arrow::json::writer::LineDelimited>(&mut out);

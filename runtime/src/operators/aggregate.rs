@@ -1,41 +1,111 @@
-//! `group`: two-phase hash aggregation. Each partition folds its rows into a partial
-//! table (group key → one state per aggregate) as the pipeline streams; the partials are
-//! then merged in partition order, so `first`/`last` follow input order and groups come
-//! out in order of first appearance. Keys are compared in Arrow's row format, so any mix
-//! of key types works and null is a key like any other (as in SQL's GROUP BY). What each
-//! aggregate computes is the stdlib's reference kernel (`sluice_stdlib::aggregates`).
+//! `group`: two-phase parallel hash aggregation.
+//!
+//! Phase one: the input's partitions are folded in a fixed number of runs of consecutive
+//! partitions ([`Pipeline::fold_in_runs`]); each run builds one partial table: its keys
+//! are converted to Arrow's row format a batch at a time, given dense group ids
+//! ([`GroupKeys`]), and every aggregate's state is a column indexed by group id
+//! ([`GroupStates`]), updated by one tight loop per batch.
+//!
+//! Phase two: the partials are merged in run order, so `first`/`last`/`collect` follow
+//! input order and the result is the same on every thread count. With many groups the
+//! merge runs in parallel over [`PARTITIONS`] hash partitions of the keys; groups then
+//! come out as one batch per run, each run's new groups in its order, so the order is
+//! still that of first appearance.
 //!
 //! A `group` without keys gives exactly one row, even over no input (`count()` is 0).
 
 use crate::error::{RunError, RunResult};
 use crate::expr::evaluate;
+use crate::operators::group_keys::GroupKeys;
 use crate::partitions::Partitions;
 use crate::pipeline::Pipeline;
+use crate::tuning::Tuning;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, SortField};
-use hashbrown::HashMap;
+use rayon::prelude::*;
 use sluice_compiler::plan::{AggregateExpr, TypedExprKind};
-use sluice_stdlib::aggregates::{AccState, AggregateKernel, Key};
+use sluice_stdlib::aggregates::AggregateKernel;
+use sluice_stdlib::aggregates::states::GroupStates;
+use std::sync::Arc;
 
-/// A partial aggregation table: groups in order of first appearance.
-struct Table {
-    groups: HashMap<Key, usize>,
-    keys: Vec<Key>,
-    /// `accs[group][aggregate]`
-    accs: Vec<Vec<AccState>>,
+/// How many runs phase one folds the input in, at most: enough to keep many cores busy,
+/// few enough that the partial tables' copies of the same groups stay few.
+pub const MAX_RUNS: usize = 32;
+
+/// The groups come out in partitions of this many rows (whichever way they were merged).
+const OUTPUT_PARTITION_ROWS: usize = 1 << 16;
+
+/// How many hash partitions phase two merges in parallel.
+pub const PARTITIONS: usize = 64;
+
+/// One run's partial aggregation: groups in order of first appearance.
+pub struct Partial {
+    keys: GroupKeys,
+    states: Vec<GroupStates>,
+    /// Scratch: the batch's group ids.
+    group_of: Vec<u32>,
 }
 
-/// One partition's partial aggregation.
-pub struct Partial(Table);
+impl Partial {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
 
-/// A `group` ready to run: partial tables per partition, merged by [`Aggregation::finish`].
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Bytes held, about.
+    pub fn memory_size(&self) -> usize {
+        self.keys.memory_size()
+            + self
+                .states
+                .iter()
+                .map(GroupStates::memory_size)
+                .sum::<usize>()
+    }
+
+    /// Folds `other`'s groups `ids` into this table (`other` comes later in input order);
+    /// `new(g, id)` is told of each group `g` of `other` that is new here, as `id`.
+    fn absorb(&mut self, other: &Partial, ids: &[u32], mut new: impl FnMut(u32, u32)) {
+        let mut into = Vec::with_capacity(ids.len());
+        for &g in ids {
+            let before = self.keys.len();
+            let id = self
+                .keys
+                .intern(other.keys.key(g as usize), other.keys.hash(g as usize));
+            if id as usize == before {
+                new(g, id);
+            }
+            into.push(id);
+        }
+        let groups = self.keys.len();
+        for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
+            mine.resize(groups);
+            mine.merge_from(theirs, ids, &into);
+        }
+    }
+
+    /// The ids of this table's groups in each of `parts` hash partitions.
+    fn members(&self, parts: usize) -> Vec<Vec<u32>> {
+        let shift = 64 - parts.trailing_zeros();
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); parts];
+        for g in 0..self.len() {
+            members[(self.keys.hash(g) >> shift) as usize].push(g as u32);
+        }
+        members
+    }
+}
+
+/// A `group` ready to run.
 pub struct Aggregation<'a> {
     keys: &'a [String],
     aggregates: &'a [AggregateExpr],
-    kernels: Vec<AggregateKernel>,
+    kernels: Vec<Arc<AggregateKernel>>,
     key_converter: Option<RowConverter>,
     out: SchemaRef,
+    tuning: Tuning,
 }
 
 impl<'a> Aggregation<'a> {
@@ -44,6 +114,7 @@ impl<'a> Aggregation<'a> {
         aggregates: &'a [AggregateExpr],
         input_schema: &sluice_stdlib::Schema,
         out: SchemaRef,
+        tuning: &Tuning,
     ) -> RunResult<Self> {
         let key_fields: Vec<SortField> = keys
             .iter()
@@ -61,11 +132,11 @@ impl<'a> Aggregation<'a> {
                     Some(TypedExprKind::Literal(v)) => v.as_f64(),
                     _ => None,
                 };
-                Ok(AggregateKernel::new(
+                Ok(Arc::new(AggregateKernel::new(
                     &a.function,
                     a.args.first().map(|e| &e.data_type),
                     q,
-                )?)
+                )?))
             })
             .collect::<RunResult<_>>()?;
         let key_converter = if keys.is_empty() {
@@ -79,26 +150,27 @@ impl<'a> Aggregation<'a> {
             kernels,
             key_converter,
             out,
+            tuning: *tuning,
         })
     }
 
+    /// An empty partial table.
     pub fn partial(&self) -> Partial {
-        Partial(Table {
-            groups: HashMap::new(),
-            keys: Vec::new(),
-            accs: Vec::new(),
-        })
+        Partial {
+            keys: GroupKeys::default(),
+            states: self
+                .kernels
+                .iter()
+                .map(|k| GroupStates::new(k.clone()))
+                .collect(),
+            group_of: Vec::new(),
+        }
     }
 
-    fn new_group(&self) -> Vec<AccState> {
-        self.kernels.iter().map(AggregateKernel::init).collect()
-    }
-
-    /// Folds a batch of the input into a partition's partial table.
+    /// Folds a batch of the input into a partial table.
     pub fn update(&self, partial: &mut Partial, batch: &RecordBatch) -> RunResult<()> {
-        let table = &mut partial.0;
         let n = batch.num_rows();
-        let mut group_of = Vec::with_capacity(n);
+        let mut group_of = std::mem::take(&mut partial.group_of);
         match &self.key_converter {
             Some(conv) => {
                 let columns: Vec<ArrayRef> =
@@ -111,80 +183,152 @@ impl<'a> Aggregation<'a> {
                         })
                         .collect::<RunResult<_>>()?;
                 let rows = conv.convert_columns(&columns)?;
-                for r in 0..n {
-                    let bytes: &[u8] = rows.row(r).data();
-                    let g = match table.groups.get(bytes) {
-                        Some(&g) => g,
-                        None => {
-                            let g = table.keys.len();
-                            table.groups.insert(bytes.into(), g);
-                            table.keys.push(bytes.into());
-                            table.accs.push(self.new_group());
-                            g
-                        }
-                    };
-                    group_of.push(g);
-                }
+                partial.keys.intern_rows(&rows, &mut group_of);
             }
             None => {
-                if table.keys.is_empty() {
-                    table.keys.push(Key::default());
-                    table.accs.push(self.new_group());
+                if partial.keys.is_empty() {
+                    partial.keys.push_new(&[], 0);
                 }
+                group_of.clear();
                 group_of.resize(n, 0);
             }
         }
-        for (i, (aggregate, kernel)) in self.aggregates.iter().zip(&self.kernels).enumerate() {
+        let groups = partial.keys.len();
+        for (aggregate, states) in self.aggregates.iter().zip(&mut partial.states) {
             let values = match aggregate.args.first() {
                 Some(e) => Some(evaluate(e, batch)?),
                 None => None,
             };
-            kernel.update(&mut table.accs, i, &group_of, values.as_ref())?;
+            states.resize(groups);
+            states.update(&group_of, values.as_ref())?;
         }
+        partial.group_of = group_of;
         Ok(())
     }
 
-    /// Merges the partials in partition order and produces the groups.
+    /// Merges the partials (in input order) and produces the groups.
     pub fn finish(&self, partials: Vec<Partial>) -> RunResult<Partitions> {
-        let mut total = self.partial().0;
-        if self.keys.is_empty() {
-            total.keys.push(Key::default());
-            total.accs.push(self.new_group());
-            total.groups.insert(Key::default(), 0);
-        }
-        for Partial(part) in partials {
-            for (key, accs) in part.keys.into_iter().zip(part.accs) {
-                match total.groups.get(&key) {
-                    Some(&g) => {
-                        for (i, acc) in accs.into_iter().enumerate() {
-                            self.kernels[i].merge(&mut total.accs[g][i], acc);
-                        }
-                    }
-                    None => {
-                        total.groups.insert(key.clone(), total.keys.len());
-                        total.keys.push(key);
-                        total.accs.push(accs);
-                    }
+        let groups: usize = partials.iter().map(Partial::len).sum();
+        let parts = if groups < self.tuning.serial_merge_groups
+            || partials.len() < 2
+            || self.keys.is_empty()
+        {
+            let mut total = self.partial();
+            if self.keys.is_empty() {
+                total.keys.push_new(&[], 0);
+            }
+            for part in &partials {
+                let ids: Vec<u32> = (0..part.len() as u32).collect();
+                total.absorb(part, &ids, |_, _| {});
+            }
+            vec![self.output(&mut total)?]
+        } else {
+            self.merge_in_parallel(&partials)?
+        };
+        Ok(Partitions::in_pieces(
+            self.out.clone(),
+            parts,
+            OUTPUT_PARTITION_ROWS,
+        ))
+    }
+
+    /// Phase two with many groups: each hash partition of the keys merged on its own
+    /// thread; then, run by run, the groups first seen in that run, in its order.
+    fn merge_in_parallel(&self, partials: &[Partial]) -> RunResult<Vec<RecordBatch>> {
+        let members: Vec<Vec<Vec<u32>>> =
+            partials.par_iter().map(|p| p.members(PARTITIONS)).collect();
+        // Per hash partition: its merged table and, for every group, (run, id there).
+        let merged: Vec<(Partial, Vec<(u32, u32)>)> = (0..PARTITIONS)
+            .into_par_iter()
+            .map(|part| {
+                let groups: usize = members.iter().map(|m| m[part].len()).sum();
+                let bytes: usize = partials
+                    .iter()
+                    .map(|p| p.keys.key_bytes() / PARTITIONS + 1)
+                    .sum();
+                let mut total = Partial {
+                    keys: GroupKeys::with_capacity(groups, bytes),
+                    ..self.partial()
+                };
+                let mut first_seen = Vec::new();
+                for (run, p) in partials.iter().enumerate() {
+                    total.absorb(p, &members[run][part], |g, _| {
+                        first_seen.push((run as u32, g))
+                    });
                 }
+                (total, first_seen)
+            })
+            .collect();
+        // Where each run's new groups ended up: (partition, id) in the run's order.
+        let mut found: Vec<Vec<(u32, u32, u32)>> = partials.iter().map(|_| Vec::new()).collect();
+        for (part, (_, first_seen)) in merged.iter().enumerate() {
+            for (id, &(run, g)) in first_seen.iter().enumerate() {
+                found[run as usize].push((g, part as u32, id as u32));
             }
         }
+        let mut tables: Vec<Partial> = merged.into_iter().map(|(t, _)| t).collect();
+        let finished: Vec<Vec<ArrayRef>> = tables
+            .par_iter_mut()
+            .map(|t| self.finish_states(t))
+            .collect::<RunResult<_>>()?;
+        found
+            .into_par_iter()
+            .zip(partials.par_iter())
+            .map(|(mut found, p)| {
+                found.sort_unstable();
+                let mut columns: Vec<ArrayRef> = Vec::new();
+                if let Some(conv) = &self.key_converter {
+                    let parser = conv.parser();
+                    let rows = found
+                        .iter()
+                        .map(|&(g, _, _)| parser.parse(p.keys.key(g as usize)));
+                    columns.extend(conv.convert_rows(rows)?);
+                }
+                let at: Vec<(usize, usize)> = found
+                    .iter()
+                    .map(|&(_, part, id)| (part as usize, id as usize))
+                    .collect();
+                for i in 0..self.kernels.len() {
+                    let arrays: Vec<&dyn arrow::array::Array> =
+                        finished.iter().map(|f| f[i].as_ref()).collect();
+                    columns.push(arrow::compute::interleave(&arrays, &at)?);
+                }
+                Ok(RecordBatch::try_new(self.out.clone(), columns)?)
+            })
+            .collect()
+    }
+
+    /// A merged table's aggregate columns, in table order.
+    fn finish_states(&self, total: &mut Partial) -> RunResult<Vec<ArrayRef>> {
+        let groups = total.len();
+        total
+            .states
+            .iter_mut()
+            .enumerate()
+            .map(|(i, states)| {
+                let out_type = self.out.field(self.keys.len() + i).data_type().clone();
+                // A table that saw no batch has no states yet.
+                states.resize(groups);
+                Ok(states.finish(&out_type)?)
+            })
+            .collect()
+    }
+
+    /// A merged table's groups as a batch, in table order.
+    fn output(&self, total: &mut Partial) -> RunResult<RecordBatch> {
         let mut columns: Vec<ArrayRef> = Vec::new();
         if let Some(conv) = &self.key_converter {
             let parser = conv.parser();
-            let rows = total.keys.iter().map(|k| parser.parse(k));
+            let rows = (0..total.len()).map(|g| parser.parse(total.keys.key(g)));
             columns.extend(conv.convert_rows(rows)?);
         }
-        for (i, kernel) in self.kernels.iter().enumerate() {
-            let out_type = self.out.field(self.keys.len() + i).data_type().clone();
-            let accs: Vec<&AccState> = total.accs.iter().map(|a| &a[i]).collect();
-            columns.push(kernel.finish(&accs, &out_type)?);
-        }
-        let batch = RecordBatch::try_new(self.out.clone(), columns)?;
-        Ok(Partitions::new(self.out.clone(), vec![vec![batch]]))
+        columns.extend(self.finish_states(total)?);
+        Ok(RecordBatch::try_new(self.out.clone(), columns)?)
     }
 }
 
-/// Runs a `group` over a pipeline: partial tables per partition as it streams, then merged.
+/// Runs a `group` over a pipeline: partial tables per run of partitions as it streams,
+/// then merged.
 pub fn run(
     pipeline: &Pipeline<'_>,
     keys: &[String],
@@ -192,10 +336,12 @@ pub fn run(
     input_schema: &sluice_stdlib::Schema,
     out: SchemaRef,
     budget: &crate::memory::Budget,
+    tuning: &Tuning,
 ) -> RunResult<Partitions> {
-    let aggregation = Aggregation::new(keys, aggregates, input_schema, out)?;
+    let aggregation = Aggregation::new(keys, aggregates, input_schema, out, tuning)?;
     // The group tables grow with the input: the budget is checked as each batch comes.
-    let partials = pipeline.fold(
+    let partials = pipeline.fold_in_runs(
+        MAX_RUNS,
         || aggregation.partial(),
         |partial, batch| {
             budget.check("group", 0)?;

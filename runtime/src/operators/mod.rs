@@ -7,6 +7,7 @@ pub mod distinct;
 pub mod evaluate;
 pub mod fill_null;
 pub mod fit;
+pub mod group_keys;
 pub mod join;
 pub mod limit;
 pub mod narrow;

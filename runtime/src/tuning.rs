@@ -1,0 +1,29 @@
+//! The operators' size thresholds: when a hash aggregation merges its partial tables in
+//! parallel, and how large the pieces are that the operators build, sort and spill.
+//! Runs use [`Tuning::default`]; tests make every threshold tiny so that the paths meant
+//! for large data run on small inputs too, and must give the same rows.
+
+/// Thresholds, in groups or rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tuning {
+    /// Partial aggregation tables with fewer groups than this in all are merged on one
+    /// thread; more are merged in parallel by hash partition.
+    pub serial_merge_groups: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            serial_merge_groups: 1 << 16,
+        }
+    }
+}
+
+impl Tuning {
+    /// Every threshold at its smallest: for tests.
+    pub fn tiny() -> Self {
+        Tuning {
+            serial_merge_groups: 1,
+        }
+    }
+}
