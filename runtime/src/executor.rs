@@ -674,6 +674,38 @@ impl<'p> Executor<'p> {
             Some(ConstValue::String(p)) => Some(p.clone()),
             _ => None,
         };
+        if format == Format::Parquet {
+            let stats = Arc::new(ScanStats::default());
+            let (read_schema, out) = crate::io::readers::ReadRequest {
+                file_schema,
+                columns: &output,
+                filter: filter.as_ref(),
+                stats: &stats,
+                mode,
+                bad_rows: &Mutex::new(Vec::new()),
+            }
+            .schemas();
+            let scan = crate::io::parquet_scan::ParquetScan::open(
+                &full,
+                read_schema,
+                out,
+                filter,
+                stats.clone(),
+            )?;
+            self.scans.push(ScanRecord {
+                name: source.to_string(),
+                stats,
+                bad_rows: Arc::new(Mutex::new(Vec::new())),
+                bad_rows_path,
+                progress: None,
+            });
+            return Ok(Pipeline {
+                source: Source::Parquet(Arc::new(scan)),
+                ops: Vec::new(),
+                schema,
+                counter: None,
+            });
+        }
         if !matches!(format, Format::Csv | Format::Tsv) {
             let stats = Arc::new(ScanStats::default());
             let bad_rows = Arc::new(Mutex::new(Vec::new()));

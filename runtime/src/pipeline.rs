@@ -22,6 +22,8 @@ pub enum Source {
         /// Bytes read so far, shown when the scan is long.
         progress: Option<indicatif::ProgressBar>,
     },
+    /// A Parquet file: a partition per row group, decoded as it runs.
+    Parquet(Arc<crate::io::parquet_scan::ParquetScan>),
     Rows(Arc<Partitions>),
 }
 
@@ -38,6 +40,7 @@ impl<'p> Pipeline<'p> {
     pub fn partition_count(&self) -> usize {
         match &self.source {
             Source::Csv { morsels, .. } => morsels.len(),
+            Source::Parquet(scan) => scan.partitions(),
             Source::Rows(p) => p.parts.len(),
         }
     }
@@ -85,6 +88,7 @@ impl<'p> Pipeline<'p> {
                 }
                 apply(out.batch)
             }
+            Source::Parquet(scan) => scan.read(i, &mut apply),
             Source::Rows(p) => {
                 for b in &p.parts[i] {
                     apply(b.clone())?;

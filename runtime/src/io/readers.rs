@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-fn open(path: &Path) -> RunResult<File> {
+pub(crate) fn open(path: &Path) -> RunResult<File> {
     if let Some((message, help)) = sluice_stdlib::io::not_a_regular_file(path) {
         return Err(RunError::new(message).with_help(help));
     }
@@ -35,7 +35,11 @@ fn open(path: &Path) -> RunResult<File> {
 
 /// Brings a batch read from a file to the plan's schema (by name, with casts, NaNs made
 /// the one NaN).
-fn conform(batch: &RecordBatch, schema: &SchemaRef, path: &Path) -> RunResult<RecordBatch> {
+pub(crate) fn conform(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    path: &Path,
+) -> RunResult<RecordBatch> {
     let columns = schema
         .fields()
         .iter()
@@ -98,22 +102,46 @@ impl ReadRequest<'_> {
 
     /// Filters a batch read with [`Self::read_schema`] and keeps the requested columns.
     fn finish(&self, batch: RecordBatch, out: &SchemaRef) -> RunResult<RecordBatch> {
-        self.stats
-            .rows
-            .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-        let batch = match self.filter {
-            Some(f) => {
-                let mask = crate::expr::evaluate(f, &batch)?;
-                let mask = mask
-                    .as_any()
-                    .downcast_ref::<arrow::array::BooleanArray>()
-                    .ok_or_else(|| RunError::new("internal error: a filter is not bool"))?;
-                arrow::compute::filter_record_batch(&batch, mask)?
-            }
-            None => batch,
-        };
-        let columns = out
-            .fields()
+        finish_batch(batch, self.filter, self.stats, out)
+    }
+
+    /// The schema of the columns read, and of those returned, for the engine.
+    pub fn schemas(&self) -> (SchemaRef, SchemaRef) {
+        let out = Arc::new(crate::arrow_schema(&Schema::new(
+            self.file_schema
+                .fields
+                .iter()
+                .filter(|f| self.columns.contains(&f.name))
+                .cloned()
+                .collect(),
+        )));
+        (Arc::new(crate::arrow_schema(&self.read_schema())), out)
+    }
+}
+
+/// Counts a batch read, applies the pushed-down filter and keeps the columns of `out`.
+pub(crate) fn finish_batch(
+    batch: RecordBatch,
+    filter: Option<&TypedExpr>,
+    stats: &ScanStats,
+    out: &SchemaRef,
+) -> RunResult<RecordBatch> {
+    stats
+        .rows
+        .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+    let batch = match filter {
+        Some(f) => {
+            let mask = crate::expr::evaluate(f, &batch)?;
+            let mask = mask
+                .as_any()
+                .downcast_ref::<arrow::array::BooleanArray>()
+                .ok_or_else(|| RunError::new("internal error: a filter is not bool"))?;
+            arrow::compute::filter_record_batch(&batch, mask)?
+        }
+        None => batch,
+    };
+    let columns =
+        out.fields()
             .iter()
             .map(|f| {
                 batch.column_by_name(f.name()).cloned().ok_or_else(|| {
@@ -121,14 +149,12 @@ impl ReadRequest<'_> {
                 })
             })
             .collect::<RunResult<Vec<_>>>()?;
-        let options =
-            arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-        Ok(RecordBatch::try_new_with_options(
-            out.clone(),
-            columns,
-            &options,
-        )?)
-    }
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        out.clone(),
+        columns,
+        &options,
+    )?)
 }
 
 /// Feeds each batch a decoder yields to `take`. The decoder runs guarded: a panic on a
@@ -285,58 +311,29 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
     let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
     match format {
         Format::Parquet => {
-            let builder = guarded(|| {
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            })
-            .map_err(|detail| RunError::new(damaged_message(path, "Parquet", &detail)))??;
-            let metadata = builder.metadata().clone();
-            let file_fields = builder.schema().fields().clone();
-            drop(builder);
-            let descriptor = metadata.file_metadata().schema_descr();
-            let root_of = |name: &str| file_fields.iter().position(|f| f.name() == name);
-            let roots: Vec<usize> = schema
-                .fields()
-                .iter()
-                .filter_map(|f| root_of(f.name()))
-                .collect();
-            let leaf_of = |name: &str| {
-                let root = root_of(name)?;
-                (0..descriptor.num_columns()).find(|&l| descriptor.get_column_root_idx(l) == root)
-            };
-            let conjuncts = request
-                .filter
-                .map(sluice_compiler::optimize::conjuncts)
-                .unwrap_or_default();
-            for g in 0..metadata.num_row_groups() {
-                let group = metadata.row_group(g);
-                if super::row_group_pruning::can_skip(&conjuncts, group, &leaf_of) {
-                    continue;
-                }
-                let read_bytes: i64 = (0..descriptor.num_columns())
-                    .filter(|&l| roots.contains(&descriptor.get_column_root_idx(l)))
-                    .map(|l| group.column(l).compressed_size())
-                    .sum();
-                request
-                    .stats
-                    .bytes
-                    .fetch_add(read_bytes.max(0) as u64, Ordering::Relaxed);
-                let mask = parquet::arrow::ProjectionMask::roots(descriptor, roots.clone());
-                let group_file = open(path)?;
-                let reader = guarded(|| {
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                        group_file,
-                    )?
-                    .with_row_groups(vec![g])
-                    .with_projection(mask)
-                    .build()
-                })
-                .map_err(|detail| RunError::new(damaged_message(path, "Parquet", &detail)))??;
+            drop(file);
+            let (read_schema, out) = request.schemas();
+            let stats = Arc::new(ScanStats::default());
+            let scan = super::parquet_scan::ParquetScan::open(
+                path,
+                read_schema,
+                out,
+                request.filter.cloned(),
+                stats.clone(),
+            )?;
+            for i in 0..scan.partitions() {
                 let mut part = Vec::new();
-                for_each_batch(path, "Parquet", reader, |b| {
-                    part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+                scan.read(i, &mut |b| {
+                    part.push(b);
                     Ok(())
                 })?;
                 parts.push(part);
+            }
+            for (total, this) in [
+                (&request.stats.rows, &stats.rows),
+                (&request.stats.bytes, &stats.bytes),
+            ] {
+                total.fetch_add(this.load(Ordering::Relaxed), Ordering::Relaxed);
             }
         }
         Format::Arrow => {

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 /// How many runs phase one folds the input in, at most: enough to keep many cores busy,
 /// few enough that the partial tables' copies of the same groups stay few.
-pub const MAX_RUNS: usize = 32;
+pub const MAX_RUNS: usize = 16;
 
 /// The groups come out in partitions of this many rows (whichever way they were merged).
 const OUTPUT_PARTITION_ROWS: usize = 1 << 16;

@@ -1,8 +1,9 @@
 //! The group keys of a hash aggregation: each distinct key gets a dense id (0, 1, ...) in
 //! order of first appearance. Keys are Arrow row-format bytes (any mix of key types; null
-//! is a key like any other), stored back to back in one arena with their hashes, and
-//! found through a table of ids, so a key costs its bytes plus 16 bytes, not two heap
-//! allocations.
+//! is a key like any other), stored back to back in one arena. The hash table's entries
+//! carry each key's first 16 bytes and its length, so a lookup of a short key (integers,
+//! dates, a few columns of them) compares inside the table without touching the arena,
+//! and a long one compares the arena only past its prefix.
 
 use arrow::row::Rows;
 use hashbrown::HashTable;
@@ -19,10 +20,43 @@ pub fn hash_key(bytes: &[u8]) -> u64 {
     HASHER.hash_one(bytes)
 }
 
+/// Bytes of a key kept in its table entry.
+const PREFIX: usize = 16;
+
+/// A key's table entry.
+#[derive(Clone, Copy)]
+struct Entry {
+    prefix: [u8; PREFIX],
+    len: u32,
+    id: u32,
+}
+
+/// The key's first 16 bytes, zero-padded, copied with fixed-size moves (two that may
+/// overlap) rather than a call to `memcpy` of a variable length.
+#[inline]
+fn prefix_of(key: &[u8]) -> [u8; PREFIX] {
+    let mut p = [0u8; PREFIX];
+    let n = key.len();
+    if n >= PREFIX {
+        p.copy_from_slice(&key[..PREFIX]);
+    } else if n >= 8 {
+        p[..8].copy_from_slice(&key[..8]);
+        p[n - 8..n].copy_from_slice(&key[n - 8..n]);
+    } else if n >= 4 {
+        p[..4].copy_from_slice(&key[..4]);
+        p[n - 4..n].copy_from_slice(&key[n - 4..n]);
+    } else {
+        for (i, &b) in key.iter().enumerate() {
+            p[i] = b;
+        }
+    }
+    p
+}
+
 /// Distinct keys with dense ids.
 #[derive(Default)]
 pub struct GroupKeys {
-    ids: HashTable<u32>,
+    entries: HashTable<Entry>,
     hashes: Vec<u64>,
     /// Key `g` is `bytes[ends[g - 1]..ends[g]]`.
     ends: Vec<usize>,
@@ -33,7 +67,7 @@ impl GroupKeys {
     /// Room for `groups` keys of `bytes` bytes in all.
     pub fn with_capacity(groups: usize, bytes: usize) -> GroupKeys {
         GroupKeys {
-            ids: HashTable::with_capacity(groups),
+            entries: HashTable::with_capacity(groups),
             hashes: Vec::with_capacity(groups),
             ends: Vec::with_capacity(groups),
             bytes: Vec::with_capacity(bytes),
@@ -64,35 +98,47 @@ impl GroupKeys {
 
     /// Bytes held, about.
     pub fn memory_size(&self) -> usize {
-        self.bytes.capacity() + self.hashes.capacity() * 16 + self.ids.capacity() * 5
+        self.bytes.capacity()
+            + self.hashes.capacity() * 16
+            + self.entries.capacity() * (size_of::<Entry>() + 1)
     }
 
     /// The id of `key` (with hash `hash`), adding it when new.
     #[inline]
     pub fn intern(&mut self, key: &[u8], hash: u64) -> u32 {
-        let (hashes, ends, bytes) = (&mut self.hashes, &mut self.ends, &mut self.bytes);
-        let found = self.ids.find(hash, |&g| {
-            let g = g as usize;
-            hashes[g] == hash && {
-                let start = if g == 0 { 0 } else { ends[g - 1] };
-                &bytes[start..ends[g]] == key
-            }
+        let prefix = prefix_of(key);
+        let len = key.len() as u32;
+        let (ends, bytes) = (&self.ends, &self.bytes);
+        let found = self.entries.find(hash, |e| {
+            e.len == len
+                && e.prefix == prefix
+                && (key.len() <= PREFIX || {
+                    let g = e.id as usize;
+                    let start = if g == 0 { 0 } else { ends[g - 1] };
+                    bytes[start + PREFIX..ends[g]] == key[PREFIX..]
+                })
         });
         match found {
-            Some(&g) => g,
+            Some(e) => e.id,
             None => self.push_new(key, hash),
         }
     }
 
     /// Adds a key known not to be here yet; its id is the number of keys before it.
     pub fn push_new(&mut self, key: &[u8], hash: u64) -> u32 {
-        let g = self.hashes.len() as u32;
+        let id = self.hashes.len() as u32;
         self.hashes.push(hash);
         self.bytes.extend_from_slice(key);
         self.ends.push(self.bytes.len());
-        self.ids
-            .insert_unique(hash, g, |&h| self.hashes[h as usize]);
-        g
+        let entry = Entry {
+            prefix: prefix_of(key),
+            len: key.len() as u32,
+            id,
+        };
+        let hashes = &self.hashes;
+        self.entries
+            .insert_unique(hash, entry, |e| hashes[e.id as usize]);
+        id
     }
 
     /// The ids of a batch's keys, in row order, into `group_of`.
