@@ -347,6 +347,15 @@ impl<'p> Executor<'p> {
         if let PlanOp::LoadModel { path } = &plan.graph[node].op {
             return fit::load(&self.path(path), out);
         }
+        if let PlanOp::Join { kind, on } = &plan.graph[node].op {
+            // The right side is built; the left streams through the probe.
+            let right = self.output(inputs[1])?;
+            // The build side's tables: its key rows and chains, about twice its size.
+            self.budget.check("join", memory::size_of(&right) * 2)?;
+            let left = self.stage(inputs[0])?;
+            let left_schema = left.schema.clone();
+            return join::run(&left, &left_schema, &right, *kind, on, out);
+        }
         let first = self.output(inputs[0])?;
         let relation = || plan.graph[node].relation.clone().unwrap_or_default();
         Ok(match &plan.graph[node].op {
@@ -372,13 +381,6 @@ impl<'p> Executor<'p> {
             }
             PlanOp::FillNull { fills } => {
                 fill_null::run(&first, fills, &plan.graph[node].schema, out)?
-            }
-            PlanOp::Join { kind, on } => {
-                let right = self.output(inputs[1])?;
-                // The build side's table, and the joined rows at least as many as the probe's.
-                let extra = memory::size_of(&right) * 2 + memory::size_of(&first);
-                self.budget.check("join", extra)?;
-                join::run(&first, &right, *kind, on, out)?
             }
             PlanOp::Union => {
                 let mut all = vec![first];

@@ -1,6 +1,6 @@
 //! Reading and writing data: the CSV/TSV reader ([`csv`]), readers for JSON lines,
 //! Parquet and Arrow IPC ([`readers`]; Parquet streams row groups through [`parquet_scan`], with [`row_group_pruning`]), text-to-value parsing ([`parse_text`]) and the
-//! sinks ([`sinks`], with [`json_floats`] and the parallel CSV encoder [`csv_sink`]), which always write to a temporary name and rename on success.
+//! sinks ([`sinks`], with [`json_floats`] and the parallel CSV and Parquet encoders [`csv_sink`], [`parquet_sink`]), which always write to a temporary name and rename on success.
 
 pub mod commit;
 pub mod csv;
@@ -8,6 +8,7 @@ pub mod csv_sink;
 pub mod json_floats;
 pub mod jsonl;
 pub mod parquet_scan;
+pub mod parquet_sink;
 pub mod parse_text;
 pub mod readers;
 pub mod row_group_pruning;

@@ -105,12 +105,8 @@ fn write_file(
                 props = props.set_max_row_group_row_count(Some((*rows).max(1) as usize));
             }
             let props = props.build();
-            let mut w =
-                parquet::arrow::ArrowWriter::try_new(&mut out, data.schema.clone(), Some(props))?;
-            for b in data.batches() {
-                w.write(b)?;
-            }
-            w.close()?;
+            let batches: Vec<&RecordBatch> = data.batches().collect();
+            super::parquet_sink::write(&mut out, &data.schema, &batches, props)?;
         }
         Format::Arrow => {
             let mut w = arrow::ipc::writer::FileWriter::try_new(&mut out, &data.schema)?;

@@ -21,7 +21,7 @@ pub fn hash_key(bytes: &[u8]) -> u64 {
 }
 
 /// Bytes of a key kept in its table entry.
-const PREFIX: usize = 16;
+pub const PREFIX: usize = 16;
 
 /// A key's table entry.
 #[derive(Clone, Copy)]
@@ -34,7 +34,7 @@ struct Entry {
 /// The key's first 16 bytes, zero-padded, copied with fixed-size moves (two that may
 /// overlap) rather than a call to `memcpy` of a variable length.
 #[inline]
-fn prefix_of(key: &[u8]) -> [u8; PREFIX] {
+pub fn prefix_of(key: &[u8]) -> [u8; PREFIX] {
     let mut p = [0u8; PREFIX];
     let n = key.len();
     if n >= PREFIX {
@@ -103,23 +103,30 @@ impl GroupKeys {
             + self.entries.capacity() * (size_of::<Entry>() + 1)
     }
 
-    /// The id of `key` (with hash `hash`), adding it when new.
+    /// The id of `key` (with hash `hash`), if it is here.
     #[inline]
-    pub fn intern(&mut self, key: &[u8], hash: u64) -> u32 {
+    pub fn find(&self, key: &[u8], hash: u64) -> Option<u32> {
         let prefix = prefix_of(key);
         let len = key.len() as u32;
         let (ends, bytes) = (&self.ends, &self.bytes);
-        let found = self.entries.find(hash, |e| {
-            e.len == len
-                && e.prefix == prefix
-                && (key.len() <= PREFIX || {
-                    let g = e.id as usize;
-                    let start = if g == 0 { 0 } else { ends[g - 1] };
-                    bytes[start + PREFIX..ends[g]] == key[PREFIX..]
-                })
-        });
-        match found {
-            Some(e) => e.id,
+        self.entries
+            .find(hash, |e| {
+                e.len == len
+                    && e.prefix == prefix
+                    && (key.len() <= PREFIX || {
+                        let g = e.id as usize;
+                        let start = if g == 0 { 0 } else { ends[g - 1] };
+                        bytes[start + PREFIX..ends[g]] == key[PREFIX..]
+                    })
+            })
+            .map(|e| e.id)
+    }
+
+    /// The id of `key` (with hash `hash`), adding it when new.
+    #[inline]
+    pub fn intern(&mut self, key: &[u8], hash: u64) -> u32 {
+        match self.find(key, hash) {
+            Some(id) => id,
             None => self.push_new(key, hash),
         }
     }

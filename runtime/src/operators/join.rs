@@ -1,25 +1,159 @@
-//! `join`: a broadcast hash join. The right side is gathered and built once into a hash
-//! table on its keys (brought to the common key type first); every left partition probes
-//! it in parallel. Null keys never match (as in SQL). Output order: left rows in order,
-//! each with its matches in right order; a right or full join then adds the unmatched
-//! right rows, in right order, as a last partition.
+//! `join`: a partitioned hash join. The right side is gathered and built into
+//! [`PARTITIONS`] hash tables in parallel (its keys brought to the common key type first,
+//! in Arrow's row format); each distinct key chains its right rows in right order. The
+//! left side streams: each of its partitions probes as its batches come, a batch at a
+//! time, collecting index vectors of matching rows, and the output is assembled from
+//! them with `take`. Null keys never match (as in SQL); NaN matches NaN. Output order:
+//! left rows in order, each with its matches in right order; a right or full join then
+//! adds the unmatched right rows, in right order, as a last partition.
 //! Key columns joined by the same name appear once (coalesced in a full join); other
 //! right columns whose name is taken get `_right`, as the resolver named them.
 
 use crate::error::{RunError, RunResult};
+use crate::operators::group_keys::{PREFIX, hash_key, prefix_of};
 use crate::partitions::Partitions;
+use crate::pipeline::Pipeline;
 use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::zip::zip;
-use arrow::compute::{cast, concat_batches, is_not_null, take};
+use arrow::compute::{cast, is_not_null, take};
 use arrow::datatypes::SchemaRef;
-use arrow::row::{RowConverter, SortField};
-use hashbrown::HashMap;
+use arrow::row::{RowConverter, Rows, SortField};
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use sluice_compiler::syntax::ast::JoinKind;
 use sluice_stdlib::DataType;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+/// How many hash tables the build side is split into (built in parallel).
+const PARTITIONS: usize = 64;
+
+/// The end of a chain.
+const NONE: u32 = u32::MAX;
+
+/// A distinct key of the build side: its first 16 bytes and length (longer keys are
+/// compared against the build side's key rows past that) and the first of its rows.
+#[derive(Clone, Copy)]
+struct Entry {
+    prefix: [u8; PREFIX],
+    len: u32,
+    /// The first of the key's rows (an index into [`Table::rows`]).
+    head: u32,
+}
+
+/// One hash partition of the build side.
+#[derive(Default)]
+struct Table {
+    entries: HashTable<Entry>,
+    /// The right rows of this partition, in right order.
+    rows: Vec<u32>,
+    /// Per entry of `rows`: the next row with the same key.
+    next: Vec<u32>,
+}
+
+/// The build side's tables, over its key rows.
+struct Build {
+    keys: Rows,
+    tables: Vec<Table>,
+}
+
+impl Build {
+    /// Builds from the right side's key rows; rows with a null key are left out.
+    fn new(keys: Rows, nulls: Option<&NullBuffer>) -> Build {
+        let n = keys.num_rows();
+        let hashes: Vec<u64> = (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|i| hash_key(keys.row(i).data()))
+            .collect();
+        let shift = 64 - PARTITIONS.trailing_zeros();
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); PARTITIONS];
+        for (i, h) in hashes.iter().enumerate() {
+            if nulls.is_none_or(|v| v.is_valid(i)) {
+                members[(h >> shift) as usize].push(i as u32);
+            }
+        }
+        let tables = members
+            .into_par_iter()
+            .map(|rows| {
+                let mut entries: HashTable<Entry> = HashTable::with_capacity(rows.len());
+                let mut next = vec![NONE; rows.len()];
+                // Backwards, each row put in front of its key's chain: chains in order.
+                for local in (0..rows.len()).rev() {
+                    let r = rows[local] as usize;
+                    let key = keys.row(r).data();
+                    let found = find(&mut entries, &keys, &rows, key, hashes[r]);
+                    match found {
+                        Some(e) => {
+                            next[local] = e.head;
+                            e.head = local as u32;
+                        }
+                        None => {
+                            let entry = Entry {
+                                prefix: prefix_of(key),
+                                len: key.len() as u32,
+                                head: local as u32,
+                            };
+                            entries.insert_unique(hashes[r], entry, |e| {
+                                hashes[rows[e.head as usize] as usize]
+                            });
+                        }
+                    }
+                }
+                Table {
+                    entries,
+                    rows,
+                    next,
+                }
+            })
+            .collect();
+        Build { keys, tables }
+    }
+
+    /// The first of the rows whose key is `key` (`NONE`: none), and its table.
+    #[inline]
+    fn first_match(&self, key: &[u8]) -> (u32, &Table) {
+        let h = hash_key(key);
+        let t = &self.tables[(h >> (64 - PARTITIONS.trailing_zeros())) as usize];
+        let head = t
+            .entries
+            .find(h, |e| same_key(e, &self.keys, &t.rows, key))
+            .map_or(NONE, |e| e.head);
+        (head, t)
+    }
+}
+
+/// Whether `e` is the entry of `key`.
+#[inline]
+fn same_key(e: &Entry, keys: &Rows, rows: &[u32], key: &[u8]) -> bool {
+    e.len == key.len() as u32
+        && e.prefix == prefix_of(key)
+        && (key.len() <= PREFIX
+            || keys.row(rows[e.head as usize] as usize).data()[PREFIX..] == key[PREFIX..])
+}
+
+/// The entry of `key` in a table being built.
+fn find<'t>(
+    entries: &'t mut HashTable<Entry>,
+    keys: &Rows,
+    rows: &[u32],
+    key: &[u8],
+    hash: u64,
+) -> Option<&'t mut Entry> {
+    entries.find_mut(hash, |e| same_key(e, keys, rows, key))
+}
+
+/// The rows where any key is null (`None`: none is).
+fn null_keys(keys: &[ArrayRef]) -> Option<NullBuffer> {
+    keys.iter().fold(None, |acc: Option<NullBuffer>, k| {
+        NullBuffer::union(acc.as_ref(), k.logical_nulls().as_ref())
+    })
+}
+
+/// Runs a join: `left` streams and probes, `right` is built.
 pub fn run(
-    left: &Partitions,
+    left: &Pipeline<'_>,
+    left_schema: &SchemaRef,
     right: &Partitions,
     kind: JoinKind,
     on: &[(String, String)],
@@ -30,7 +164,7 @@ pub fn run(
     let mut key_types = Vec::new();
     let mut rk: Vec<ArrayRef> = Vec::new();
     for (a, b) in on {
-        let (Ok(x), Some(y)) = (left.schema.field_with_name(a), r.column_by_name(b).cloned())
+        let (Ok(x), Some(y)) = (left_schema.field_with_name(a), r.column_by_name(b).cloned())
         else {
             continue;
         };
@@ -48,16 +182,14 @@ pub fn run(
             .map(|t| SortField::new(t.clone()))
             .collect(),
     )?;
-    let rrows = converter.convert_columns(&rk)?;
-    let has_null = |keys: &[ArrayRef], i: usize| keys.iter().any(|k| k.is_null(i));
-    let mut table: HashMap<&[u8], Vec<u32>> = HashMap::new();
-    for i in 0..r.num_rows() {
-        if !has_null(&rk, i) {
-            table.entry(rrows.row(i).data()).or_default().push(i as u32);
-        }
-    }
-    let probe = |part: &Vec<RecordBatch>| -> RunResult<(RecordBatch, Vec<bool>)> {
-        let l = concat_batches(&left.schema, part)?;
+    let build = Build::new(converter.convert_columns(&rk)?, null_keys(&rk).as_ref());
+    let tracks_matches = matches!(kind, JoinKind::Right | JoinKind::Full);
+    let matched: Vec<AtomicBool> = if tracks_matches {
+        (0..r.num_rows()).map(|_| AtomicBool::new(false)).collect()
+    } else {
+        Vec::new()
+    };
+    let probe = |l: &RecordBatch| -> RunResult<RecordBatch> {
         let mut lk: Vec<ArrayRef> = Vec::new();
         for ((a, _), t) in on.iter().zip(&key_types) {
             let x = l
@@ -67,56 +199,55 @@ pub fn run(
             lk.push(if x.data_type() == t { x } else { cast(&x, t)? });
         }
         let lrows = converter.convert_columns(&lk)?;
-        let mut left_idx: Vec<Option<u32>> = Vec::new();
+        let nulls = null_keys(&lk);
+        let mut left_idx: Vec<u32> = Vec::with_capacity(l.num_rows());
         let mut right_idx: Vec<Option<u32>> = Vec::new();
-        let mut matched = vec![false; r.num_rows()];
         for i in 0..l.num_rows() {
-            let matches = if has_null(&lk, i) {
-                None
+            let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
+            let (mut at, table) = if valid {
+                build.first_match(lrows.row(i).data())
             } else {
-                table.get(lrows.row(i).data())
+                (NONE, &build.tables[0])
             };
             match kind {
-                JoinKind::Semi if matches.is_some() => left_idx.push(Some(i as u32)),
-                JoinKind::Anti if matches.is_none() => left_idx.push(Some(i as u32)),
-                JoinKind::Semi | JoinKind::Anti => {}
-                _ => match matches {
-                    Some(ms) => {
-                        for &m in ms {
-                            left_idx.push(Some(i as u32));
-                            right_idx.push(Some(m));
-                            matched[m as usize] = true;
-                        }
+                JoinKind::Semi | JoinKind::Anti => {
+                    if (at != NONE) == (kind == JoinKind::Semi) {
+                        left_idx.push(i as u32);
                     }
-                    None if matches!(kind, JoinKind::Left | JoinKind::Full) => {
-                        left_idx.push(Some(i as u32));
+                }
+                _ => {
+                    if at == NONE && matches!(kind, JoinKind::Left | JoinKind::Full) {
+                        left_idx.push(i as u32);
                         right_idx.push(None);
                     }
-                    None => {}
-                },
+                    while at != NONE {
+                        let m = table.rows[at as usize];
+                        at = table.next[at as usize];
+                        left_idx.push(i as u32);
+                        right_idx.push(Some(m));
+                        if tracks_matches {
+                            matched[m as usize].store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
             }
         }
-        Ok((
-            assemble(&l, &r, kind, on, &left_idx, &right_idx, &out)?,
-            matched,
-        ))
+        let left_idx: Vec<Option<u32>> = left_idx.into_iter().map(Some).collect();
+        assemble(l, &r, kind, on, &left_idx, &right_idx, &out)
     };
-    let probed: Vec<(RecordBatch, Vec<bool>)> =
-        left.parts.par_iter().map(probe).collect::<RunResult<_>>()?;
-    let mut matched = vec![false; r.num_rows()];
-    let mut parts = Vec::with_capacity(probed.len() + 1);
-    for (batch, m) in probed {
-        for (all, this) in matched.iter_mut().zip(m) {
-            *all |= this;
+    let mut parts = left.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
+        let joined = probe(&batch)?;
+        if joined.num_rows() > 0 {
+            part.push(joined);
         }
-        parts.push(vec![batch]);
-    }
-    if matches!(kind, JoinKind::Right | JoinKind::Full) {
+        Ok(())
+    })?;
+    if tracks_matches {
         let unmatched: Vec<Option<u32>> = (0..r.num_rows() as u32)
-            .filter(|m| !matched[*m as usize])
+            .filter(|m| !matched[*m as usize].load(Ordering::Relaxed))
             .map(Some)
             .collect();
-        let empty_left = RecordBatch::new_empty(left.schema.clone());
+        let empty_left = RecordBatch::new_empty(left_schema.clone());
         let left_idx = vec![None; unmatched.len()];
         parts.push(vec![assemble(
             &empty_left,
