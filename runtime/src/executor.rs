@@ -14,6 +14,7 @@ use crate::operators::{
 use crate::partitions::Partitions;
 use crate::physical::{self, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
 use crate::pipeline::{Pipeline, Source};
+use crate::relation::Relation;
 use crate::summary::{RunSummary, SinkReport, SourceReport};
 use petgraph::stable_graph::NodeIndex;
 use sluice_compiler::plan::{ConstValue, LogicalPlan, PlanOp};
@@ -163,7 +164,7 @@ impl<'p> Executor<'p> {
                 continue;
             };
             let started = Instant::now();
-            let data = self.output(node.inputs[0])?;
+            let data = self.output_relation(node.inputs[0])?;
             let full = path.as_ref().map(|p| self.path(p).display().to_string());
             let relation = self
                 .plan
@@ -261,11 +262,17 @@ impl<'p> Executor<'p> {
         Arc::new(crate::arrow_schema(&self.plan.graph[node].schema))
     }
 
-    /// The rows a physical node produces (computed once when it is kept).
+    /// The rows a physical node produces, in memory.
     fn output(&mut self, id: PhysicalId) -> RunResult<Arc<Partitions>> {
+        self.output_relation(id)?.load()
+    }
+
+    /// The rows a physical node produces, in memory or spilled (computed once when it
+    /// is kept).
+    fn output_relation(&mut self, id: PhysicalId) -> RunResult<Relation> {
         if let Some(p) = self.cache.get(id)? {
             self.cache_hits += 1;
-            return Ok(p);
+            return Ok(Relation::Memory(p));
         }
         let started = Instant::now();
         let result = self.compute(id)?;
@@ -275,13 +282,17 @@ impl<'p> Executor<'p> {
         }
         let n = &self.physical.nodes[id];
         match n.cache {
-            Some(level) => self.cache.put(id, level, Arc::new(result)),
-            None => Ok(Arc::new(result)),
+            Some(level) => Ok(Relation::Memory(self.cache.put(
+                id,
+                level,
+                result.load()?,
+            )?)),
+            None => Ok(result),
         }
     }
 
     /// Computes a physical node's rows.
-    fn compute(&mut self, id: PhysicalId) -> RunResult<Partitions> {
+    fn compute(&mut self, id: PhysicalId) -> RunResult<Relation> {
         let plan = self.plan;
         let n = self.physical.nodes[id].clone();
         let out = self.arrow_schema(n.output_of);
@@ -319,7 +330,7 @@ impl<'p> Executor<'p> {
                     .remove(&(fan_out, *index))
                     .ok_or_else(|| internal("fan-out result"))?
             }
-            PhysicalOp::Gathered { node, .. } => self.gathered(*node, &n.inputs, out)?,
+            PhysicalOp::Gathered { node, .. } => return self.gathered(*node, &n.inputs, out),
             PhysicalOp::Repartition {
                 partitioning,
                 keep_order,
@@ -333,7 +344,7 @@ impl<'p> Executor<'p> {
                 return Err(internal("a node without rows"));
             }
         };
-        Ok(result)
+        Ok(result.into())
     }
 
     /// Operators behind a gather exchange.
@@ -342,10 +353,10 @@ impl<'p> Executor<'p> {
         node: NodeIndex,
         inputs: &[PhysicalId],
         out: arrow::datatypes::SchemaRef,
-    ) -> RunResult<Partitions> {
+    ) -> RunResult<Relation> {
         let plan = self.plan;
         if let PlanOp::LoadModel { path } = &plan.graph[node].op {
-            return fit::load(&self.path(path), out);
+            return Ok(fit::load(&self.path(path), out)?.into());
         }
         if let PlanOp::Join { kind, on } = &plan.graph[node].op {
             // The right side is built; the left streams through the probe.
@@ -354,7 +365,7 @@ impl<'p> Executor<'p> {
             self.budget.check("join", memory::size_of(&right) * 2)?;
             let left = self.stage(inputs[0])?;
             let left_schema = left.schema.clone();
-            return join::run(&left, &left_schema, &right, *kind, on, out);
+            return Ok(join::run(&left, &left_schema, &right, *kind, on, out)?.into());
         }
         let first = self.output(inputs[0])?;
         let relation = || plan.graph[node].relation.clone().unwrap_or_default();
@@ -397,7 +408,8 @@ impl<'p> Executor<'p> {
                 stratify: Some(column),
             } => split::run(&first, fractions, *index, *seed, column)?,
             other => return Err(internal(other.name())),
-        })
+        }
+        .into())
     }
 
     /// A stage as a pipeline, not yet run. A kept stage is read from its kept rows.
@@ -405,9 +417,9 @@ impl<'p> Executor<'p> {
         let n = self.physical.nodes[id].clone();
         let schema = self.arrow_schema(n.output_of);
         if !matches!(n.op, PhysicalOp::Stage { .. }) || n.cache.is_some() {
-            let rows = self.output(id)?;
+            let rows = self.output_relation(id)?;
             return Ok(Pipeline {
-                source: Source::Rows(rows),
+                source: Source::from(rows),
                 ops: Vec::new(),
                 schema,
                 counter: None,
@@ -432,10 +444,10 @@ impl<'p> Executor<'p> {
             StageSource::Scan(scan) => self.scan(*scan)?,
             StageSource::Input => {
                 let input = n.inputs[0];
-                let rows = self.output(input)?;
+                let rows = self.output_relation(input)?;
                 let schema = self.arrow_schema(self.physical.nodes[input].output_of);
                 Pipeline {
-                    source: Source::Rows(rows),
+                    source: Source::from(rows),
                     ops: Vec::new(),
                     schema,
                     counter: None,
@@ -865,7 +877,7 @@ fn write_bad_rows(
             )),
         ],
     )?;
-    let data = Partitions::new(schema, vec![vec![batch]]);
+    let data = Relation::from(Partitions::new(schema, vec![vec![batch]]));
     crate::io::sinks::write(
         Format::Csv,
         Some(&path.display().to_string()),

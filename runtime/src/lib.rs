@@ -20,6 +20,8 @@ pub mod operators;
 pub mod partitions;
 pub mod physical;
 pub mod pipeline;
+pub mod relation;
+pub mod spill;
 pub mod summary;
 pub mod tuning;
 

@@ -10,6 +10,8 @@
 //! checked.
 
 use crate::error::{RunError, RunResult};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const PAGE: u64 = 4096;
 
@@ -75,6 +77,148 @@ fn over(operator: &str, used: u64, extra: u64, limit: u64, what: &str) -> RunErr
     RunError::new(format!("{need}; the budget is {} MiB ({what})", mib(limit))).with_help(format!(
         "raise the budget (`--memory-limit 8GiB`), or give `{operator}` fewer rows or columns: filter and select before it; operators that spill to disk are planned"
     ))
+}
+
+/// The memory the operators build in (sort buffers, hash tables, aggregation states):
+/// each reserves what it holds, and a refused reservation makes it spill to disk. The
+/// pool's size is the budget's limit; it records each operator's peak and spill.
+pub struct MemoryPool {
+    limit: u64,
+    reserved: AtomicU64,
+    peak: AtomicU64,
+    operators: Mutex<Vec<OperatorMemory>>,
+}
+
+/// What one operator held at most and spilled, for the run summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperatorMemory {
+    pub operator: String,
+    pub peak_bytes: u64,
+    pub spilled_bytes: u64,
+}
+
+impl MemoryPool {
+    pub fn new(limit: u64) -> MemoryPool {
+        MemoryPool {
+            limit,
+            reserved: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            operators: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The most the operators held at once.
+    pub fn peak(&self) -> u64 {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// An empty reservation for `operator`.
+    pub fn reservation(&self, operator: &str) -> Reservation<'_> {
+        Reservation {
+            pool: self,
+            operator: operator.to_string(),
+            bytes: 0,
+            peak: 0,
+            spilled: 0,
+        }
+    }
+
+    /// Per operator, its peak and bytes spilled, in the order they finished.
+    pub fn operators(&self) -> Vec<OperatorMemory> {
+        self.operators.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    fn try_add(&self, bytes: u64) -> bool {
+        let mut now = self.reserved.load(Ordering::Relaxed);
+        loop {
+            let next = now.saturating_add(bytes);
+            if next > self.limit {
+                return false;
+            }
+            match self.reserved.compare_exchange_weak(
+                now,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.peak.fetch_max(next, Ordering::Relaxed);
+                    return true;
+                }
+                Err(seen) => now = seen,
+            }
+        }
+    }
+}
+
+/// Bytes an operator holds from the pool; given back when dropped.
+pub struct Reservation<'p> {
+    pool: &'p MemoryPool,
+    operator: String,
+    bytes: u64,
+    peak: u64,
+    spilled: u64,
+}
+
+impl Reservation<'_> {
+    /// Takes `bytes` more if the pool has them.
+    pub fn try_grow(&mut self, bytes: u64) -> bool {
+        if !self.pool.try_add(bytes) {
+            return false;
+        }
+        self.bytes += bytes;
+        self.peak = self.peak.max(self.bytes);
+        true
+    }
+
+    /// Takes `bytes` more whether or not the pool has them (what cannot be spilled,
+    /// such as the one batch being worked on).
+    pub fn grow(&mut self, bytes: u64) {
+        let now = self.pool.reserved.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        self.pool.peak.fetch_max(now, Ordering::Relaxed);
+        self.bytes += bytes;
+        self.peak = self.peak.max(self.bytes);
+    }
+
+    /// Gives back everything held (after spilling it).
+    pub fn free(&mut self) {
+        self.pool.reserved.fetch_sub(self.bytes, Ordering::Relaxed);
+        self.bytes = 0;
+    }
+
+    pub fn size(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Notes `bytes` written to spill files.
+    pub fn spilled(&mut self, bytes: u64) {
+        self.spilled += bytes;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.free();
+        if (self.peak > 0 || self.spilled > 0)
+            && let Ok(mut all) = self.pool.operators.lock()
+        {
+            match all.iter_mut().find(|o| o.operator == self.operator) {
+                Some(o) => {
+                    o.peak_bytes = o.peak_bytes.max(self.peak);
+                    o.spilled_bytes += self.spilled;
+                }
+                None => all.push(OperatorMemory {
+                    operator: self.operator.clone(),
+                    peak_bytes: self.peak,
+                    spilled_bytes: self.spilled,
+                }),
+            }
+        }
+    }
 }
 
 /// Resident and address-space bytes of this process.

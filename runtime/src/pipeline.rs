@@ -25,6 +25,17 @@ pub enum Source {
     /// A Parquet file: a partition per row group, decoded as it runs.
     Parquet(Arc<crate::io::parquet_scan::ParquetScan>),
     Rows(Arc<Partitions>),
+    /// Spilled partitions, each read from its file as it runs.
+    Spilled(Arc<crate::spill::SpilledRelation>),
+}
+
+impl From<crate::relation::Relation> for Source {
+    fn from(r: crate::relation::Relation) -> Source {
+        match r {
+            crate::relation::Relation::Memory(p) => Source::Rows(p),
+            crate::relation::Relation::Spilled(s) => Source::Spilled(s),
+        }
+    }
 }
 
 pub struct Pipeline<'p> {
@@ -42,6 +53,7 @@ impl<'p> Pipeline<'p> {
             Source::Csv { morsels, .. } => morsels.len(),
             Source::Parquet(scan) => scan.partitions(),
             Source::Rows(p) => p.parts.len(),
+            Source::Spilled(s) => s.parts.len(),
         }
     }
 
@@ -92,6 +104,12 @@ impl<'p> Pipeline<'p> {
             Source::Rows(p) => {
                 for b in &p.parts[i] {
                     apply(b.clone())?;
+                }
+                Ok(())
+            }
+            Source::Spilled(s) => {
+                for b in s.parts[i].read()? {
+                    apply(b?)?;
                 }
                 Ok(())
             }

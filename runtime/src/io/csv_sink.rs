@@ -3,6 +3,7 @@
 //! windows' text is written in row order, so the file is the one a single writer makes
 //! while memory holds only one window of text.
 
+use crate::error::{RunError, RunResult};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
@@ -16,10 +17,10 @@ const SLICE_ROWS: usize = 1 << 16;
 pub fn write(
     out: &mut impl Write,
     schema: &SchemaRef,
-    batches: &[&RecordBatch],
+    batches: impl Iterator<Item = RunResult<RecordBatch>>,
     header: bool,
     delimiter: u8,
-) -> Result<(), arrow::error::ArrowError> {
+) -> RunResult<()> {
     let builder = || {
         arrow::csv::WriterBuilder::new()
             .with_header(false)
@@ -32,16 +33,13 @@ pub fn write(
             .build(&mut *out);
         w.write(&RecordBatch::new_empty(schema.clone()))?;
     }
-    let slices: Vec<RecordBatch> = batches
-        .iter()
-        .flat_map(|b| {
-            (0..b.num_rows())
-                .step_by(SLICE_ROWS)
-                .map(|start| b.slice(start, SLICE_ROWS.min(b.num_rows() - start)))
-        })
-        .collect();
     let window = rayon::current_num_threads().max(1) * 2;
-    for group in slices.chunks(window) {
+    let mut slices = slices(batches, SLICE_ROWS);
+    loop {
+        let group: Vec<RecordBatch> = slices.by_ref().take(window).collect::<RunResult<_>>()?;
+        if group.is_empty() {
+            return Ok(());
+        }
         let texts: Vec<Vec<u8>> = group
             .par_iter()
             .map(|slice| {
@@ -49,10 +47,27 @@ pub fn write(
                 builder().build(&mut text).write(slice)?;
                 Ok(text)
             })
-            .collect::<Result<_, arrow::error::ArrowError>>()?;
+            .collect::<RunResult<_>>()?;
         for text in texts {
-            out.write_all(&text)?;
+            out.write_all(&text)
+                .map_err(|e| RunError::new(e.to_string()))?;
         }
     }
-    Ok(())
+}
+
+/// The batches cut into slices of at most `rows` rows (no copies).
+pub fn slices(
+    batches: impl Iterator<Item = RunResult<RecordBatch>>,
+    rows: usize,
+) -> impl Iterator<Item = RunResult<RecordBatch>> {
+    batches.flat_map(move |b| {
+        let pieces: Vec<RunResult<RecordBatch>> = match b {
+            Ok(b) => (0..b.num_rows())
+                .step_by(rows)
+                .map(|start| Ok(b.slice(start, rows.min(b.num_rows() - start))))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        pieces
+    })
 }

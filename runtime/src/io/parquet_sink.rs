@@ -5,6 +5,7 @@
 //! writer makes (with the Arrow schema in its metadata) while memory holds one window
 //! of encoded row groups.
 
+use crate::error::RunResult;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
@@ -18,19 +19,29 @@ use std::io::Write;
 pub fn write<W: Write + Send>(
     out: W,
     schema: &SchemaRef,
-    batches: &[&RecordBatch],
+    batches: impl Iterator<Item = RunResult<RecordBatch>>,
     props: WriterProperties,
-) -> Result<(), ParquetError> {
+) -> RunResult<()> {
     let group_rows = props
         .max_row_group_row_count()
         .unwrap_or(parquet::file::properties::DEFAULT_MAX_ROW_GROUP_ROW_COUNT)
         .max(1);
     let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
     let (mut file, factory) = writer.into_serialized_writer()?;
-    let groups = row_groups(batches, group_rows);
+    let mut groups = row_groups(batches, group_rows);
     let window = rayon::current_num_threads().max(1);
     let mut index = 0;
-    for chunk_of_groups in groups.chunks(window) {
+    loop {
+        let mut chunk_of_groups = Vec::with_capacity(window);
+        for _ in 0..window {
+            match groups.next() {
+                Some(g) => chunk_of_groups.push(g?),
+                None => break,
+            }
+        }
+        if chunk_of_groups.is_empty() {
+            break;
+        }
         let encoded: Vec<Vec<ArrowColumnChunk>> = chunk_of_groups
             .par_iter()
             .enumerate()
@@ -75,24 +86,35 @@ pub fn write<W: Write + Send>(
     Ok(())
 }
 
-/// The rows cut into row groups of `rows` rows (slices of the batches, no copies).
-fn row_groups(batches: &[&RecordBatch], rows: usize) -> Vec<Vec<RecordBatch>> {
-    let mut groups: Vec<Vec<RecordBatch>> = Vec::new();
-    let mut room = 0;
-    for batch in batches {
-        let mut start = 0;
-        while start < batch.num_rows() {
-            if room == 0 {
-                groups.push(Vec::new());
-                room = rows;
+/// The rows cut into row groups of `rows` rows (slices of the batches, no copies),
+/// each made when asked for, so only the groups being encoded are held.
+fn row_groups(
+    batches: impl Iterator<Item = RunResult<RecordBatch>>,
+    rows: usize,
+) -> impl Iterator<Item = RunResult<Vec<RecordBatch>>> {
+    let mut pieces = super::csv_sink::slices(batches, rows);
+    let mut carry: Option<RecordBatch> = None;
+    std::iter::from_fn(move || {
+        let mut group = Vec::new();
+        let mut room = rows;
+        while room > 0 {
+            let next = match carry.take() {
+                Some(b) => b,
+                None => match pieces.next() {
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => break,
+                },
+            };
+            if next.num_rows() > room {
+                group.push(next.slice(0, room));
+                carry = Some(next.slice(room, next.num_rows() - room));
+                room = 0;
+            } else {
+                room -= next.num_rows();
+                group.push(next);
             }
-            let take = room.min(batch.num_rows() - start);
-            if let Some(g) = groups.last_mut() {
-                g.push(batch.slice(start, take));
-            }
-            start += take;
-            room -= take;
         }
-    }
-    groups
+        (!group.is_empty()).then_some(Ok(group))
+    })
 }

@@ -5,7 +5,8 @@
 use super::commit::Outputs;
 use crate::error::{RunError, RunResult};
 use crate::partitions::Partitions;
-use arrow::array::{Array, RecordBatch};
+use crate::relation::Relation;
+use arrow::array::Array;
 use sluice_compiler::plan::ConstValue;
 use sluice_stdlib::io::Format;
 use std::fs::File;
@@ -22,7 +23,7 @@ pub fn write(
     format: Format,
     path: Option<&str>,
     options: &[(String, ConstValue)],
-    data: &Partitions,
+    data: &Relation,
     relation: &str,
     outputs: &mut Outputs,
 ) -> RunResult<u64> {
@@ -36,7 +37,7 @@ pub fn write(
             "{relation} ({rows} row{})",
             if rows == 1 { "" } else { "s" }
         );
-        print_console(&label, data, limit)?;
+        print_console(&label, data, rows as usize, limit)?;
         return Ok(rows);
     };
     let tmp = outputs.stage(Path::new(path))?;
@@ -57,7 +58,7 @@ fn write_file(
     format: Format,
     tmp: &Path,
     options: &[(String, ConstValue)],
-    data: &Partitions,
+    data: &Relation,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = BufWriter::new(File::create(tmp)?);
     match format {
@@ -68,20 +69,19 @@ fn write_file(
                 (_, Format::Tsv) => b'\t',
                 _ => b',',
             };
-            let batches: Vec<&RecordBatch> = data.batches().collect();
-            super::csv_sink::write(&mut out, &data.schema, &batches, header, delimiter)?;
+            super::csv_sink::write(&mut out, data.schema(), data.batches(), header, delimiter)?;
         }
         Format::Jsonl => {
             let mut w = json_writer::<arrow::json::writer::LineDelimited>(&mut out);
             for b in data.batches() {
-                w.write(b)?;
+                w.write(&b?)?;
             }
             w.finish()?;
         }
         Format::Json => {
             let mut w = json_writer::<arrow::json::writer::JsonArray>(&mut out);
             for b in data.batches() {
-                w.write(b)?;
+                w.write(&b?)?;
             }
             w.finish()?;
             if data.num_rows() == 0 {
@@ -105,19 +105,18 @@ fn write_file(
                 props = props.set_max_row_group_row_count(Some((*rows).max(1) as usize));
             }
             let props = props.build();
-            let batches: Vec<&RecordBatch> = data.batches().collect();
-            super::parquet_sink::write(&mut out, &data.schema, &batches, props)?;
+            super::parquet_sink::write(&mut out, data.schema(), data.batches(), props)?;
         }
         Format::Arrow => {
-            let mut w = arrow::ipc::writer::FileWriter::try_new(&mut out, &data.schema)?;
+            let mut w = arrow::ipc::writer::FileWriter::try_new(&mut out, data.schema())?;
             for b in data.batches() {
-                w.write(b)?;
+                w.write(&b?)?;
             }
             w.finish()?;
         }
         Format::Console => {}
         Format::Model => {
-            let text = model_text(data)?;
+            let text = model_text(&*data.load()?)?;
             out.write_all(text.as_bytes())?;
             out.write_all(b"\n")?;
         }
@@ -139,20 +138,20 @@ fn json_writer<F: arrow::json::writer::JsonFormat>(
 }
 
 /// Prints up to `limit` rows under a line naming the relation.
-fn print_console(label: &str, data: &Partitions, limit: usize) -> RunResult<()> {
+fn print_console(label: &str, data: &Relation, total: usize, limit: usize) -> RunResult<()> {
     let mut shown = Vec::new();
     let mut left = limit;
     for b in data.batches() {
         if left == 0 {
             break;
         }
+        let b = b?;
         let n = b.num_rows().min(left);
         shown.push(b.slice(0, n));
         left -= n;
     }
     let table = arrow::util::pretty::pretty_format_batches(&shown)?;
     let mut text = format!("{label}\n{table}\n");
-    let total = data.num_rows();
     if total > limit {
         text.push_str(&format!("({limit} of {total} rows shown)\n"));
     }
