@@ -48,6 +48,8 @@ pub struct RunOptions {
     pub memory_limit: Option<u64>,
     /// The operators' size thresholds (tests make them tiny).
     pub tuning: crate::tuning::Tuning,
+    /// Where operators spill; the system's temporary directory when `None`.
+    pub spill_dir: Option<PathBuf>,
 }
 
 /// `--jit on|off|auto`.
@@ -95,6 +97,9 @@ struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
     budget: memory::Budget,
+    /// What operators reserve their memory from (the budget's size).
+    pool: memory::MemoryPool,
+    spill: crate::spill::SpillDir,
     physical: PhysicalPlan,
     cache: CacheStore,
     /// Results of fan-out branches, by (fan-out, branch), taken by their first read.
@@ -121,6 +126,8 @@ impl<'p> Executor<'p> {
             physical: physical::lower(plan),
             options,
             budget: memory::Budget::for_run(options.memory_limit),
+            pool: memory::MemoryPool::new(memory::Budget::for_run(options.memory_limit).limit),
+            spill: crate::spill::SpillDir::new(options.spill_dir.as_deref()),
             cache: CacheStore::new(dir, options.keep_cache),
             fan_out_results: HashMap::new(),
             scans: Vec::new(),
@@ -254,6 +261,7 @@ impl<'p> Executor<'p> {
             cache_hits: self.cache_hits,
             models: std::mem::take(&mut self.model_reports),
             profile,
+            memory: self.pool.operators(),
             ..Default::default()
         })
     }
@@ -358,6 +366,16 @@ impl<'p> Executor<'p> {
         if let PlanOp::LoadModel { path } = &plan.graph[node].op {
             return Ok(fit::load(&self.path(path), out)?.into());
         }
+        if let PlanOp::Sort { keys } = &plan.graph[node].op {
+            let input = self.stage(inputs[0])?;
+            return sort::run(
+                &input,
+                keys,
+                &self.pool,
+                &self.spill,
+                self.options.tuning.operator_memory,
+            );
+        }
         if let PlanOp::Join { kind, on } = &plan.graph[node].op {
             // The right side is built; the left streams through the probe.
             let right = self.output(inputs[1])?;
@@ -380,11 +398,6 @@ impl<'p> Executor<'p> {
                 predict::run(model, &first, &m, out)?
             }
             PlanOp::Evaluate { spec } => evaluate::run(&first, spec, out)?,
-            PlanOp::Sort { keys } => {
-                // The sorted copy, and the sort keys' rows.
-                self.budget.check("sort", memory::size_of(&first) * 3 / 2)?;
-                sort::run(&first, keys)?
-            }
             PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
             PlanOp::Distinct { columns } => {
                 self.budget.check("distinct", memory::size_of(&first))?;

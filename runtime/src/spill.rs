@@ -1,7 +1,7 @@
 //! Spill files: what operators write to disk when their memory reservation is refused
 //! (sorted runs, hash partitions of aggregation states and of join inputs). Each is an
 //! Arrow IPC file compressed with LZ4, under the run's spill folder
-//! `sluice-spill-<pid>` in the system's temporary directory (or `--spill-dir`). The
+//! `sluice-spill-<pid>-<run>` in the system's temporary directory (or `--spill-dir`). The
 //! folder is removed when the run ends, and a run removes the folders that runs no
 //! longer alive left behind (killed, or crashed).
 
@@ -32,8 +32,11 @@ impl SpillDir {
     pub fn new(parent: Option<&Path>) -> SpillDir {
         let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
         remove_stale(&parent);
+        // Several runs may share a process (tests, the language server).
+        static RUNS: AtomicU64 = AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, Ordering::Relaxed);
         SpillDir {
-            dir: parent.join(format!("{PREFIX}{}", std::process::id())),
+            dir: parent.join(format!("{PREFIX}{}-{run}", std::process::id())),
             next: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
         }
@@ -45,28 +48,29 @@ impl SpillDir {
         schema: &SchemaRef,
         batches: impl IntoIterator<Item = RunResult<RecordBatch>>,
     ) -> RunResult<SpillFile> {
+        let mut w = self.writer(schema)?;
+        for b in batches {
+            w.write(&b?)?;
+        }
+        w.finish()
+    }
+
+    /// A new spill file to write batch by batch.
+    pub fn writer(&self, schema: &SchemaRef) -> RunResult<SpillWriter<'_>> {
         std::fs::create_dir_all(&self.dir).map_err(|e| self.error(&self.dir, e))?;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let path = self.dir.join(format!("{n}.arrow"));
         let file = File::create(&path).map_err(|e| self.error(&path, e))?;
         let options =
             IpcWriteOptions::default().try_with_compression(Some(CompressionType::LZ4_FRAME))?;
-        let mut w = FileWriter::try_new_with_options(BufWriter::new(file), schema, options)?;
-        let mut rows = 0;
-        for b in batches {
-            let b = b?;
-            rows += b.num_rows();
-            w.write(&b).map_err(|e| self.error(&path, e))?;
-        }
-        w.finish().map_err(|e| self.error(&path, e))?;
-        drop(w);
-        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
-        Ok(SpillFile {
+        let writer = FileWriter::try_new_with_options(BufWriter::new(file), schema, options)
+            .map_err(|e| self.error(&path, e))?;
+        Ok(SpillWriter {
+            dir: self,
+            writer,
             path,
             schema: schema.clone(),
-            rows,
-            bytes,
+            rows: 0,
         })
     }
 
@@ -90,6 +94,39 @@ impl Drop for SpillDir {
     }
 }
 
+/// A spill file being written.
+pub struct SpillWriter<'d> {
+    dir: &'d SpillDir,
+    writer: FileWriter<BufWriter<File>>,
+    path: PathBuf,
+    schema: SchemaRef,
+    pub rows: usize,
+}
+
+impl SpillWriter<'_> {
+    pub fn write(&mut self, batch: &RecordBatch) -> RunResult<()> {
+        self.rows += batch.num_rows();
+        self.writer
+            .write(batch)
+            .map_err(|e| self.dir.error(&self.path, e))
+    }
+
+    /// Finishes the file; it can then be read back.
+    pub fn finish(mut self) -> RunResult<SpillFile> {
+        self.writer
+            .finish()
+            .map_err(|e| self.dir.error(&self.path, e))?;
+        let bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        self.dir.bytes.fetch_add(bytes, Ordering::Relaxed);
+        Ok(SpillFile {
+            path: self.path,
+            schema: self.schema,
+            rows: self.rows,
+            bytes,
+        })
+    }
+}
+
 /// Removes spill folders whose run is no longer alive.
 fn remove_stale(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
@@ -100,6 +137,7 @@ fn remove_stale(parent: &Path) {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split('-').next())
             .and_then(|p| p.parse::<u32>().ok())
         else {
             continue;

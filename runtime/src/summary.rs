@@ -103,6 +103,8 @@ pub struct RunSummary {
     pub threads: usize,
     /// The physical plan with rows and time per node, when profiling.
     pub profile: Option<String>,
+    /// Per operator that reserved memory: its peak and what it spilled to disk.
+    pub memory: Vec<crate::memory::OperatorMemory>,
 }
 
 impl RunSummary {
@@ -138,6 +140,18 @@ impl RunSummary {
                 bytes(s.bytes_read),
                 if s.bytes_converted > 0 {
                     format!(", {} of fields converted", bytes(s.bytes_converted))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        for m in &self.memory {
+            out.push_str(&format!(
+                "  {:<width$}  peak {}{}\n",
+                format!("operator {}", m.operator),
+                bytes(m.peak_bytes),
+                if m.spilled_bytes > 0 {
+                    format!(", {} spilled to disk", bytes(m.spilled_bytes))
                 } else {
                     String::new()
                 }

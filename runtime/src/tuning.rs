@@ -9,12 +9,16 @@ pub struct Tuning {
     /// Partial aggregation tables with fewer groups than this in all are merged on one
     /// thread; more are merged in parallel by hash partition.
     pub serial_merge_groups: usize,
+    /// The most one operator's reservation may hold before it spills (`None`: as much
+    /// as the memory pool has).
+    pub operator_memory: Option<u64>,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             serial_merge_groups: 1 << 16,
+            operator_memory: None,
         }
     }
 }
@@ -24,6 +28,7 @@ impl Tuning {
     pub fn tiny() -> Self {
         Tuning {
             serial_merge_groups: 1,
+            operator_memory: Some(1),
         }
     }
 }

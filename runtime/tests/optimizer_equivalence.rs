@@ -300,7 +300,7 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                         if columns.iter().any(|(c, _)| *c == name) {
                             // A second clash would need `_right_right`; keep it simple.
                             return (
-                                text + "let s_end = left\nsink s_end -> csv(\"OUT\")\n",
+                                text + "let s_end = left\nsink s_end -> csv(\"@OUT@\")\n",
                                 false,
                             );
                         }
@@ -340,7 +340,7 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
         let _ = writeln!(text, "let {name} = {current} | {op}");
         current = name;
     }
-    let _ = writeln!(text, "sink {current} -> csv(\"OUT\")");
+    let _ = writeln!(text, "sink {current} -> csv(\"@OUT@\")");
     (text, sorted_last)
 }
 
@@ -360,7 +360,7 @@ fn rows(csv: &str) -> Vec<String> {
 }
 
 fn run(text: &str, dir: &Path, out: &str, optimize: bool) -> Result<String, String> {
-    let text = text.replace("OUT", &dir.join(out).display().to_string());
+    let text = text.replace("@OUT@", &dir.join(out).display().to_string());
     let file = SourceFile::new("random.sluice", text.clone());
     let compiled = sluice_compiler::compile(&file, &Default::default())
         .map_err(|d| format!("does not compile: {d:#?}\n{text}"))?;

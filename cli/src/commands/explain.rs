@@ -41,10 +41,8 @@ pub struct Args {
     /// Worker threads for `--analyze` (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Memory budget, such as 4GiB: sort, distinct, group, join and repartition stop with
-    /// an error instead of going past it (default: 80% of the machine's memory).
-    #[arg(long, value_name = "SIZE", value_parser = sluice_runtime::memory::parse_size)]
-    memory_limit: Option<u64>,
+    #[command(flatten)]
+    memory: super::MemoryArgs,
     #[command(flatten)]
     optimize: OptimizeArgs,
     /// Run fused stages as compiled kernels: on, off, or auto (when the data is large
@@ -86,7 +84,8 @@ pub fn run(args: Args) -> u8 {
     if args.analyze {
         let options = sluice_runtime::RunOptions {
             threads: args.threads,
-            memory_limit: args.memory_limit,
+            memory_limit: args.memory.memory_limit,
+            spill_dir: args.memory.spill_dir.clone(),
             profile: true,
             jit: args.jit.mode(),
             ..Default::default()

@@ -87,6 +87,19 @@ impl ParamArgs {
     }
 }
 
+/// `--memory-limit` and `--spill-dir`, for the commands that run a pipeline.
+#[derive(clap::Args)]
+pub struct MemoryArgs {
+    /// Memory budget for the operators, such as 4GiB: sort spills sorted runs to disk to
+    /// stay inside it; distinct, group, join and repartition stop with an error instead of
+    /// going past it (default: 80% of the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = sluice_runtime::memory::parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Where operators spill to disk (default: the system's temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<std::path::PathBuf>,
+}
+
 /// `--no-optimize`, `--disable-rule NAME`.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct OptimizeArgs {

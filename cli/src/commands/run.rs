@@ -15,10 +15,8 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Memory budget, such as 4GiB: sort, distinct, group, join and repartition stop with
-    /// an error instead of going past it (default: 80% of the machine's memory).
-    #[arg(long, value_name = "SIZE", value_parser = sluice_runtime::memory::parse_size)]
-    memory_limit: Option<u64>,
+    #[command(flatten)]
+    memory: super::MemoryArgs,
     /// Where `@cache(disk)` relations are written (default: a temporary folder).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -63,7 +61,8 @@ pub fn run(args: Args) -> u8 {
     }
     let options = sluice_runtime::RunOptions {
         threads: args.threads,
-        memory_limit: args.memory_limit,
+        memory_limit: args.memory.memory_limit,
+        spill_dir: args.memory.spill_dir.clone(),
         jit: args.jit.mode(),
         cache_dir: args.cache_dir.clone(),
         keep_cache: args.keep_cache,
