@@ -126,7 +126,7 @@ impl<'p> Executor<'p> {
             physical: physical::lower(plan),
             options,
             budget: memory::Budget::for_run(options.memory_limit),
-            pool: memory::MemoryPool::new(memory::Budget::for_run(options.memory_limit).limit),
+            pool: memory::MemoryPool::new(&memory::Budget::for_run(options.memory_limit)),
             spill: crate::spill::SpillDir::new(options.spill_dir.as_deref()),
             cache: CacheStore::new(dir, options.keep_cache),
             fan_out_results: HashMap::new(),
@@ -312,15 +312,16 @@ impl<'p> Executor<'p> {
                 };
                 let input = self.stage(n.inputs[0])?;
                 let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
-                aggregate::run(
+                return aggregate::run(
                     &input,
                     keys,
                     aggregates,
                     input_schema,
                     out,
-                    &self.budget,
+                    &self.pool,
+                    &self.spill,
                     &self.options.tuning,
-                )?
+                );
             }
             PhysicalOp::TopK { node } => {
                 let PlanOp::TopK { keys, count } = &plan.graph[*node].op else {

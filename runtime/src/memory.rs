@@ -35,6 +35,18 @@ impl Budget {
         }
     }
 
+    /// The size of the operators' memory pool: the limit, and under an address-space
+    /// limit no more than the address space this process has left.
+    pub fn pool_size(&self) -> u64 {
+        let address_left = match usage() {
+            Some((_, address)) if self.address_limit != u64::MAX => {
+                self.address_limit.saturating_sub(address)
+            }
+            _ => u64::MAX,
+        };
+        self.limit.min(address_left)
+    }
+
     /// Checks that `operator`, about to hold `extra` more bytes, stays inside the budget.
     pub fn check(&self, operator: &str, extra: u64) -> RunResult<()> {
         let (resident, address) = usage().unwrap_or((0, 0));
@@ -75,7 +87,7 @@ fn over(operator: &str, used: u64, extra: u64, limit: u64, what: &str) -> RunErr
         )
     };
     RunError::new(format!("{need}; the budget is {} MiB ({what})", mib(limit))).with_help(format!(
-        "raise the budget (`--memory-limit 8GiB`), or give `{operator}` fewer rows or columns: filter and select before it; operators that spill to disk are planned"
+        "raise the budget (`--memory-limit 8GiB`, or `ulimit -v`), or give `{operator}` fewer rows or columns: filter and select before it"
     ))
 }
 
@@ -84,6 +96,9 @@ fn over(operator: &str, used: u64, extra: u64, limit: u64, what: &str) -> RunErr
 /// pool's size is the budget's limit; it records each operator's peak and spill.
 pub struct MemoryPool {
     limit: u64,
+    /// Past the pool (relations kept between operators, read buffers), the process's
+    /// address space is still checked against `ulimit -v`.
+    address_limit: u64,
     reserved: AtomicU64,
     peak: AtomicU64,
     operators: Mutex<Vec<OperatorMemory>>,
@@ -98,9 +113,11 @@ pub struct OperatorMemory {
 }
 
 impl MemoryPool {
-    pub fn new(limit: u64) -> MemoryPool {
+    /// The pool of a run with `budget`.
+    pub fn new(budget: &Budget) -> MemoryPool {
         MemoryPool {
-            limit,
+            limit: budget.pool_size(),
+            address_limit: budget.address_limit,
             reserved: AtomicU64::new(0),
             peak: AtomicU64::new(0),
             operators: Mutex::new(Vec::new()),
@@ -109,6 +126,26 @@ impl MemoryPool {
 
     pub fn limit(&self) -> u64 {
         self.limit
+    }
+
+    /// Checks that the process's address space stays inside `ulimit -v` (with `extra`
+    /// bytes more), so a run stops with an error naming `operator` instead of aborting
+    /// when an allocation fails.
+    pub fn check_address(&self, operator: &str, extra: u64) -> RunResult<()> {
+        if self.address_limit == u64::MAX {
+            return Ok(());
+        }
+        let (_, address) = usage().unwrap_or((0, 0));
+        if address.saturating_add(extra) > self.address_limit {
+            return Err(over(
+                operator,
+                address,
+                extra,
+                self.address_limit,
+                "the address-space limit (ulimit -v)",
+            ));
+        }
+        Ok(())
     }
 
     /// The most the operators held at once.

@@ -140,10 +140,11 @@ impl<'p> Pipeline<'p> {
     /// runs are at most `max_runs`, as even as the partitions allow, and depend only on
     /// the number of partitions (not on the threads), so results built by merging the
     /// states in order are the same on every thread count.
+    /// Each run's state is made from its number.
     pub fn fold_in_runs<S: Send>(
         &self,
         max_runs: usize,
-        init: impl Fn() -> S + Sync,
+        init: impl Fn(usize) -> S + Sync,
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
         let n = self.partition_count();
@@ -151,7 +152,7 @@ impl<'p> Pipeline<'p> {
         let runs = (0..count)
             .map(|r| r * n / count..(r + 1) * n / count)
             .collect();
-        self.fold_runs(runs, |_| init(), consume)
+        self.fold_runs(runs, init, consume)
     }
 
     fn fold_runs<S: Send>(
@@ -166,8 +167,9 @@ impl<'p> Pipeline<'p> {
         let failed = std::sync::atomic::AtomicUsize::new(usize::MAX);
         let results: Vec<RunResult<S>> = runs
             .into_par_iter()
-            .map(|run| {
-                let mut state = init(run.start);
+            .enumerate()
+            .map(|(number, run)| {
+                let mut state = init(number);
                 for i in run {
                     if i > failed.load(std::sync::atomic::Ordering::Relaxed) {
                         return Err(RunError::new("stopped after an earlier partition failed"));

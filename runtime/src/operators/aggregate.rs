@@ -16,9 +16,13 @@
 
 use crate::error::{RunError, RunResult};
 use crate::expr::evaluate;
+use crate::memory::{MemoryPool, Reservation};
+use crate::operators::aggregate_spill::RunSpills;
 use crate::operators::group_keys::GroupKeys;
 use crate::partitions::Partitions;
 use crate::pipeline::Pipeline;
+use crate::relation::Relation;
+use crate::spill::SpillDir;
 use crate::tuning::Tuning;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
@@ -41,8 +45,8 @@ pub const PARTITIONS: usize = 64;
 
 /// One run's partial aggregation: groups in order of first appearance.
 pub struct Partial {
-    keys: GroupKeys,
-    states: Vec<GroupStates>,
+    pub(crate) keys: GroupKeys,
+    pub(crate) states: Vec<GroupStates>,
     /// Scratch: the batch's group ids.
     group_of: Vec<u32>,
 }
@@ -68,7 +72,7 @@ impl Partial {
 
     /// Folds `other`'s groups `ids` into this table (`other` comes later in input order);
     /// `new(g, id)` is told of each group `g` of `other` that is new here, as `id`.
-    fn absorb(&mut self, other: &Partial, ids: &[u32], mut new: impl FnMut(u32, u32)) {
+    pub(crate) fn absorb(&mut self, other: &Partial, ids: &[u32], mut new: impl FnMut(u32, u32)) {
         let mut into = Vec::with_capacity(ids.len());
         for &g in ids {
             let before = self.keys.len();
@@ -88,7 +92,7 @@ impl Partial {
     }
 
     /// The ids of this table's groups in each of `parts` hash partitions.
-    fn members(&self, parts: usize) -> Vec<Vec<u32>> {
+    pub(crate) fn members(&self, parts: usize) -> Vec<Vec<u32>> {
         let shift = 64 - parts.trailing_zeros();
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); parts];
         for g in 0..self.len() {
@@ -315,7 +319,7 @@ impl<'a> Aggregation<'a> {
     }
 
     /// A merged table's groups as a batch, in table order.
-    fn output(&self, total: &mut Partial) -> RunResult<RecordBatch> {
+    pub(crate) fn output(&self, total: &mut Partial) -> RunResult<RecordBatch> {
         let mut columns: Vec<ArrayRef> = Vec::new();
         if let Some(conv) = &self.key_converter {
             let parser = conv.parser();
@@ -327,26 +331,67 @@ impl<'a> Aggregation<'a> {
     }
 }
 
-/// Runs a `group` over a pipeline: partial tables per run of partitions as it streams,
-/// then merged.
+/// One run's table, what it spilled, and the memory it holds.
+struct RunState<'p> {
+    partial: Partial,
+    spills: RunSpills,
+    reservation: Reservation<'p>,
+    run: usize,
+}
+
+/// Runs a `group` over a pipeline: partial tables per run of partitions as it streams
+/// (spilled by hash partition when the memory pool refuses them more), then merged.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     pipeline: &Pipeline<'_>,
     keys: &[String],
     aggregates: &[AggregateExpr],
     input_schema: &sluice_stdlib::Schema,
     out: SchemaRef,
-    budget: &crate::memory::Budget,
+    pool: &MemoryPool,
+    spill: &SpillDir,
     tuning: &Tuning,
-) -> RunResult<Partitions> {
+) -> RunResult<Relation> {
     let aggregation = Aggregation::new(keys, aggregates, input_schema, out, tuning)?;
-    // The group tables grow with the input: the budget is checked as each batch comes.
-    let partials = pipeline.fold_in_runs(
+    let cap = tuning.operator_memory.unwrap_or(u64::MAX);
+    let runs = pipeline.fold_in_runs(
         MAX_RUNS,
-        || aggregation.partial(),
-        |partial, batch| {
-            budget.check("group", 0)?;
-            aggregation.update(partial, &batch)
+        |run| RunState {
+            partial: aggregation.partial(),
+            spills: RunSpills::default(),
+            reservation: pool.reservation("group"),
+            run,
+        },
+        |state, batch| {
+            pool.check_address("group", 0)?;
+            aggregation.update(&mut state.partial, &batch)?;
+            let size = state.partial.memory_size() as u64;
+            let held = state.reservation.size();
+            if size > held
+                && !(size <= cap && state.reservation.try_grow(size - held))
+                && !keys.is_empty()
+            {
+                let bytes = aggregation.spill_partial(
+                    &mut state.partial,
+                    state.run,
+                    &mut state.spills,
+                    spill,
+                )?;
+                state.reservation.spilled(bytes);
+                state.reservation.free();
+            }
+            Ok(())
         },
     )?;
-    aggregation.finish(partials)
+    if runs.iter().all(|r| r.spills.files.is_empty()) {
+        let partials = runs.into_iter().map(|r| r.partial).collect();
+        return Ok(aggregation.finish(partials)?.into());
+    }
+    let (parts, reservations): (Vec<_>, Vec<_>) = runs
+        .into_iter()
+        .map(|r| ((r.partial, r.spills), r.reservation))
+        .unzip();
+    let result = aggregation.finish_spilled(parts, spill);
+    drop(reservations);
+    result
 }

@@ -2,6 +2,7 @@
 //! (a pipeline breaker) has its own file.
 
 pub mod aggregate;
+pub mod aggregate_spill;
 pub mod compiled;
 pub mod distinct;
 pub mod evaluate;

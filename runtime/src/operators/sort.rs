@@ -50,7 +50,31 @@ struct Sorter<'a> {
     schema: SchemaRef,
 }
 
-impl Sorter<'_> {
+impl<'a> Sorter<'a> {
+    fn new(keys: &'a [SortKey], schema: SchemaRef) -> RunResult<Self> {
+        let fields = keys
+            .iter()
+            .map(|k| {
+                let field = schema.field_with_name(&k.column).map_err(|_| {
+                    RunError::new(format!("internal error: no sort key `{}`", k.column))
+                })?;
+                let options = SortOptions {
+                    descending: k.descending,
+                    nulls_first: k.nulls_first,
+                };
+                Ok(SortField::new_with_options(
+                    field.data_type().clone(),
+                    options,
+                ))
+            })
+            .collect::<RunResult<Vec<_>>>()?;
+        Ok(Sorter {
+            keys,
+            converter: RowConverter::new(fields)?,
+            schema,
+        })
+    }
+
     fn key_rows(&self, batch: &RecordBatch) -> RunResult<Rows> {
         let columns = self
             .keys
@@ -94,27 +118,7 @@ pub fn run(
     operator_memory: Option<u64>,
 ) -> RunResult<Relation> {
     let schema = input.schema.clone();
-    let fields = keys
-        .iter()
-        .map(|k| {
-            let field = schema.field_with_name(&k.column).map_err(|_| {
-                RunError::new(format!("internal error: no sort key `{}`", k.column))
-            })?;
-            let options = SortOptions {
-                descending: k.descending,
-                nulls_first: k.nulls_first,
-            };
-            Ok(SortField::new_with_options(
-                field.data_type().clone(),
-                options,
-            ))
-        })
-        .collect::<RunResult<Vec<_>>>()?;
-    let sorter = Sorter {
-        keys,
-        converter: RowConverter::new(fields)?,
-        schema: schema.clone(),
-    };
+    let sorter = Sorter::new(keys, schema.clone())?;
     // The buffer, and the key rows and sorted copy made from it.
     let cost = |b: &RecordBatch| b.get_array_memory_size() as u64 * 2;
     let cap = operator_memory.unwrap_or(u64::MAX);
@@ -130,6 +134,7 @@ pub fn run(
                 return Ok(());
             }
             let need = cost(&batch);
+            pool.check_address("sort", need)?;
             let fits = state.reservation.size() + need <= cap && state.reservation.try_grow(need);
             if !fits {
                 state.refused = true;
@@ -164,7 +169,21 @@ pub fn run(
             .collect();
         return Ok(merge_in_memory(&schema, &sorted)?.into());
     }
-    merge_spilled(&sorter, runs, spill)
+    merge_spilled(&sorter, runs, spill, schema.fields().len())
+}
+
+/// Merges spill files each sorted by `keys` into one relation (stable: equal keys in
+/// file order), keeping the first `keep` columns.
+pub fn merge_files(
+    files: Vec<SpillFile>,
+    keys: &[SortKey],
+    schema: SchemaRef,
+    keep: usize,
+    spill: &SpillDir,
+) -> RunResult<Relation> {
+    let sorter = Sorter::new(keys, schema)?;
+    let runs = files.into_iter().map(Run::Spilled).collect();
+    merge_spilled(&sorter, runs, spill, keep)
 }
 
 /// Sorts a partition's buffer into a run on disk and gives back its memory.
@@ -261,9 +280,17 @@ impl Cursor {
     }
 }
 
-/// Merges runs some of which are on disk, a batch at a time, into spill files.
-fn merge_spilled(sorter: &Sorter<'_>, runs: Vec<Run>, spill: &SpillDir) -> RunResult<Relation> {
-    let schema = sorter.schema.clone();
+/// Merges runs some of which are on disk, a batch at a time, into spill files, keeping
+/// the first `keep` columns.
+fn merge_spilled(
+    sorter: &Sorter<'_>,
+    runs: Vec<Run>,
+    spill: &SpillDir,
+    keep: usize,
+) -> RunResult<Relation> {
+    let columns: Vec<usize> = (0..keep).collect();
+    let schema = Arc::new(sorter.schema.project(&columns)?);
+    let full = sorter.schema.clone();
     let mut cursors = runs
         .into_iter()
         .map(|r| Cursor::new(r, sorter))
@@ -297,12 +324,12 @@ fn merge_spilled(sorter: &Sorter<'_>, runs: Vec<Run>, spill: &SpillDir) -> RunRe
         if picks.is_empty() {
             return Ok(());
         }
-        let empty = RecordBatch::new_empty(schema.clone());
+        let empty = RecordBatch::new_empty(full.clone());
         let batches: Vec<&RecordBatch> = cursors
             .iter()
             .map(|c| c.current.as_ref().map_or(&empty, |s| &s.batch))
             .collect();
-        part.write(&interleave_record_batch(&batches, picks)?)?;
+        part.write(&interleave_record_batch(&batches, picks)?.project(&columns)?)?;
         picks.clear();
         Ok(())
     };

@@ -105,6 +105,11 @@ impl GroupStates {
         GroupStates { kernel, states }
     }
 
+    /// The aggregate's kernel.
+    pub fn kernel(&self) -> &Arc<AggregateKernel> {
+        &self.kernel
+    }
+
     /// Empty states of the same aggregate.
     pub fn empty_like(&self) -> GroupStates {
         GroupStates::new(self.kernel.clone())
