@@ -57,3 +57,24 @@ fn a_sort_of_eight_times_the_memory_limit_gives_the_unlimited_result() {
     assert_eq!(unlimited.lines().count(), 1_000_001);
     assert!(unlimited == limited, "the spilled sort differs");
 }
+
+#[test]
+fn a_group_and_a_join_of_eight_times_the_memory_limit_give_the_unlimited_result() {
+    let dir = tempfile::tempdir().expect("dir");
+    table(dir.path(), 1_000_000);
+    // A million groups, and a join of a million rows with a million rows.
+    let pipeline = "pipeline p\nsource t = csv(\"t.csv\", header = true)\n\
+        let g = t | group v { n = count(), total = sum(k), longest = max(s) }\n\
+        let j = t | join left g on v | select v, k, n, total\n\
+        sink j -> csv(\"out.csv\")\n";
+    let (unlimited, summary) = run(dir.path(), pipeline, None);
+    assert!(!summary.contains("spilled"), "{summary}");
+    let (limited, summary) = run(dir.path(), pipeline, Some("4MiB"));
+    assert!(
+        summary.contains("operator group") && summary.contains("operator join"),
+        "{summary}"
+    );
+    assert!(summary.contains("spilled to disk"), "{summary}");
+    assert_eq!(unlimited.lines().count(), 1_000_001);
+    assert!(unlimited == limited, "the spilled group and join differ");
+}

@@ -378,13 +378,19 @@ impl<'p> Executor<'p> {
             );
         }
         if let PlanOp::Join { kind, on } = &plan.graph[node].op {
-            // The right side is built; the left streams through the probe.
-            let right = self.output(inputs[1])?;
-            // The build side's tables: its key rows and chains, about twice its size.
-            self.budget.check("join", memory::size_of(&right) * 2)?;
+            // The right side is built (or partitioned to disk); the left streams.
+            let right = self.stage(inputs[1])?;
             let left = self.stage(inputs[0])?;
-            let left_schema = left.schema.clone();
-            return Ok(join::run(&left, &left_schema, &right, *kind, on, out)?.into());
+            return join::run(
+                &left,
+                &right,
+                *kind,
+                on,
+                out,
+                &self.pool,
+                &self.spill,
+                self.options.tuning.operator_memory,
+            );
         }
         let first = self.output(inputs[0])?;
         let relation = || plan.graph[node].relation.clone().unwrap_or_default();

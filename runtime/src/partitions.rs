@@ -3,6 +3,11 @@
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
+/// Rows per partition of what a wide operator (group, sort, join) outputs, in memory or
+/// spilled alike, so that row positions (which `sample` and `split` draw from) do not
+/// depend on the path the operator took.
+pub const PIECE_ROWS: usize = 1 << 16;
+
 /// A relation's rows: partitions in order, each a list of batches in order. Reading
 /// them in that order gives the relation's row order.
 #[derive(Clone, Debug)]

@@ -37,9 +37,6 @@ use std::sync::Arc;
 /// few enough that the partial tables' copies of the same groups stay few.
 pub const MAX_RUNS: usize = 16;
 
-/// The groups come out in partitions of this many rows (whichever way they were merged).
-const OUTPUT_PARTITION_ROWS: usize = 1 << 16;
-
 /// How many hash partitions phase two merges in parallel.
 pub const PARTITIONS: usize = 64;
 
@@ -232,7 +229,7 @@ impl<'a> Aggregation<'a> {
         Ok(Partitions::in_pieces(
             self.out.clone(),
             parts,
-            OUTPUT_PARTITION_ROWS,
+            crate::partitions::PIECE_ROWS,
         ))
     }
 

@@ -10,9 +10,12 @@
 //! right columns whose name is taken get `_right`, as the resolver named them.
 
 use crate::error::{RunError, RunResult};
+use crate::memory::MemoryPool;
 use crate::operators::group_keys::{PREFIX, hash_key, prefix_of};
 use crate::partitions::Partitions;
 use crate::pipeline::Pipeline;
+use crate::relation::Relation;
+use crate::spill::SpillDir;
 use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::zip::zip;
@@ -150,64 +153,106 @@ fn null_keys(keys: &[ArrayRef]) -> Option<NullBuffer> {
     })
 }
 
-/// Runs a join: `left` streams and probes, `right` is built.
-pub fn run(
-    left: &Pipeline<'_>,
-    left_schema: &SchemaRef,
-    right: &Partitions,
-    kind: JoinKind,
-    on: &[(String, String)],
-    out: SchemaRef,
-) -> RunResult<Partitions> {
-    let r = right.concat()?;
-    // Keys in a common type.
-    let mut key_types = Vec::new();
-    let mut rk: Vec<ArrayRef> = Vec::new();
-    for (a, b) in on {
-        let (Ok(x), Some(y)) = (left_schema.field_with_name(a), r.column_by_name(b).cloned())
-        else {
-            continue;
-        };
-        let common = common_arrow(x.data_type(), y.data_type());
-        rk.push(if y.data_type() == &common {
-            y
-        } else {
-            cast(&y, &common)?
-        });
-        key_types.push(common);
-    }
-    let converter = RowConverter::new(
-        key_types
-            .iter()
-            .map(|t| SortField::new(t.clone()))
-            .collect(),
-    )?;
-    let build = Build::new(converter.convert_columns(&rk)?, null_keys(&rk).as_ref());
-    let tracks_matches = matches!(kind, JoinKind::Right | JoinKind::Full);
-    let matched: Vec<AtomicBool> = if tracks_matches {
-        (0..r.num_rows()).map(|_| AtomicBool::new(false)).collect()
-    } else {
-        Vec::new()
-    };
-    let probe = |l: &RecordBatch| -> RunResult<RecordBatch> {
-        let mut lk: Vec<ArrayRef> = Vec::new();
-        for ((a, _), t) in on.iter().zip(&key_types) {
-            let x = l
-                .column_by_name(a)
-                .cloned()
-                .ok_or_else(|| RunError::new(format!("internal error: no key `{a}`")))?;
-            lk.push(if x.data_type() == t { x } else { cast(&x, t)? });
+/// The join keys of both sides in their common types, in Arrow's row format.
+pub struct KeyEncoding {
+    /// Per key: (left column, right column, common type).
+    keys: Vec<(String, String, arrow::datatypes::DataType)>,
+    converter: RowConverter,
+}
+
+impl KeyEncoding {
+    pub fn new(left: &SchemaRef, right: &SchemaRef, on: &[(String, String)]) -> RunResult<Self> {
+        let mut keys = Vec::new();
+        for (a, b) in on {
+            let (Ok(x), Ok(y)) = (left.field_with_name(a), right.field_with_name(b)) else {
+                continue;
+            };
+            keys.push((
+                a.clone(),
+                b.clone(),
+                common_arrow(x.data_type(), y.data_type()),
+            ));
         }
-        let lrows = converter.convert_columns(&lk)?;
-        let nulls = null_keys(&lk);
+        let converter = RowConverter::new(
+            keys.iter()
+                .map(|(_, _, t)| SortField::new(t.clone()))
+                .collect(),
+        )?;
+        Ok(KeyEncoding { keys, converter })
+    }
+
+    /// A batch's key rows and the rows where a key is null, of the left (or right) side.
+    pub fn rows(&self, batch: &RecordBatch, left: bool) -> RunResult<(Rows, Option<NullBuffer>)> {
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for (a, b, t) in &self.keys {
+            let name = if left { a } else { b };
+            let x = batch
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| RunError::new(format!("internal error: no key `{name}`")))?;
+            columns.push(if x.data_type() == t { x } else { cast(&x, t)? });
+        }
+        Ok((
+            self.converter.convert_columns(&columns)?,
+            null_keys(&columns),
+        ))
+    }
+}
+
+/// A hash join with its right side built: probes left batches.
+pub struct HashJoin<'a> {
+    r: RecordBatch,
+    keys: &'a KeyEncoding,
+    build: Build,
+    kind: JoinKind,
+    on: &'a [(String, String)],
+    out: SchemaRef,
+    left_schema: SchemaRef,
+    matched: Vec<AtomicBool>,
+}
+
+impl<'a> HashJoin<'a> {
+    /// Builds the right side `r`.
+    pub fn new(
+        r: RecordBatch,
+        keys: &'a KeyEncoding,
+        left_schema: SchemaRef,
+        kind: JoinKind,
+        on: &'a [(String, String)],
+        out: SchemaRef,
+    ) -> RunResult<Self> {
+        let (rows, nulls) = keys.rows(&r, false)?;
+        let build = Build::new(rows, nulls.as_ref());
+        let matched = if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            (0..r.num_rows()).map(|_| AtomicBool::new(false)).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(HashJoin {
+            r,
+            keys,
+            build,
+            kind,
+            on,
+            out,
+            left_schema,
+            matched,
+        })
+    }
+
+    /// The joined rows of a left batch, and for each the left row it came from.
+    pub fn probe(&self, l: &RecordBatch) -> RunResult<(RecordBatch, Vec<u32>)> {
+        let kind = self.kind;
+        let tracks_matches = !self.matched.is_empty();
+        let (lrows, nulls) = self.keys.rows(l, true)?;
         let mut left_idx: Vec<u32> = Vec::with_capacity(l.num_rows());
         let mut right_idx: Vec<Option<u32>> = Vec::new();
         for i in 0..l.num_rows() {
             let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
             let (mut at, table) = if valid {
-                build.first_match(lrows.row(i).data())
+                self.build.first_match(lrows.row(i).data())
             } else {
-                (NONE, &build.tables[0])
+                (NONE, &self.build.tables[0])
             };
             match kind {
                 JoinKind::Semi | JoinKind::Anti => {
@@ -226,40 +271,118 @@ pub fn run(
                         left_idx.push(i as u32);
                         right_idx.push(Some(m));
                         if tracks_matches {
-                            matched[m as usize].store(true, Ordering::Relaxed);
+                            self.matched[m as usize].store(true, Ordering::Relaxed);
                         }
                     }
                 }
             }
         }
-        let left_idx: Vec<Option<u32>> = left_idx.into_iter().map(Some).collect();
-        assemble(l, &r, kind, on, &left_idx, &right_idx, &out)
+        let left_rows: Vec<Option<u32>> = left_idx.iter().copied().map(Some).collect();
+        let joined = assemble(l, &self.r, kind, self.on, &left_rows, &right_idx, &self.out)?;
+        Ok((joined, left_idx))
+    }
+
+    /// For a right or full join, the right rows no left row matched (in right order),
+    /// and their right row numbers.
+    pub fn unmatched(&self) -> RunResult<Option<(RecordBatch, Vec<u32>)>> {
+        if self.matched.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<u32> = (0..self.r.num_rows() as u32)
+            .filter(|m| !self.matched[*m as usize].load(Ordering::Relaxed))
+            .collect();
+        let unmatched: Vec<Option<u32>> = rows.iter().copied().map(Some).collect();
+        let empty_left = RecordBatch::new_empty(self.left_schema.clone());
+        let left_idx = vec![None; unmatched.len()];
+        let batch = assemble(
+            &empty_left,
+            &self.r,
+            self.kind,
+            self.on,
+            &left_idx,
+            &unmatched,
+            &self.out,
+        )?;
+        Ok(Some((batch, rows)))
+    }
+}
+
+/// Runs a join: the right side streams into memory (reserved from the pool) and is
+/// built, the left streams through the probe; when the pool refuses the right side,
+/// both sides are partitioned to disk and joined partition by partition
+/// (see [`super::join_spill`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    left: &Pipeline<'_>,
+    right: &Pipeline<'_>,
+    kind: JoinKind,
+    on: &[(String, String)],
+    out: SchemaRef,
+    pool: &MemoryPool,
+    spill: &SpillDir,
+    operator_memory: Option<u64>,
+) -> RunResult<Relation> {
+    let keys = KeyEncoding::new(&left.schema, &right.schema, on)?;
+    let cap = operator_memory.unwrap_or(u64::MAX);
+    let mut reservation = pool.reservation("join");
+    let reservation_lock = std::sync::Mutex::new(&mut reservation);
+    // The right side's batches and its hash tables: about twice its size.
+    let collected = right.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
+        let need = batch.get_array_memory_size() as u64 * 2;
+        pool.check_address("join", need)?;
+        let mut r = reservation_lock
+            .lock()
+            .map_err(|_| RunError::new("internal error: a poisoned lock"))?;
+        if !(r.size() + need <= cap && r.try_grow(need)) {
+            return Err(RunError::new(super::join_spill::REFUSED));
+        }
+        part.push(batch);
+        Ok(())
+    });
+    drop(reservation_lock);
+    let right_parts = match collected {
+        Ok(parts) => Partitions::new(right.schema.clone(), parts),
+        Err(e) if e.to_string().contains(super::join_spill::REFUSED) => {
+            reservation.free();
+            return super::join_spill::grace_join(
+                left,
+                right,
+                &keys,
+                kind,
+                on,
+                out,
+                spill,
+                &mut reservation,
+            );
+        }
+        Err(e) => return Err(e),
     };
-    let mut parts = left.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
-        let joined = probe(&batch)?;
+    let join = HashJoin::new(
+        right_parts.concat()?,
+        &keys,
+        left.schema.clone(),
+        kind,
+        on,
+        out.clone(),
+    )?;
+    let joined = left.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
+        let (joined, _) = join.probe(&batch)?;
         if joined.num_rows() > 0 {
             part.push(joined);
         }
         Ok(())
     })?;
-    if tracks_matches {
-        let unmatched: Vec<Option<u32>> = (0..r.num_rows() as u32)
-            .filter(|m| !matched[*m as usize].load(Ordering::Relaxed))
-            .map(Some)
-            .collect();
-        let empty_left = RecordBatch::new_empty(left_schema.clone());
-        let left_idx = vec![None; unmatched.len()];
-        parts.push(vec![assemble(
-            &empty_left,
-            &r,
-            kind,
-            on,
-            &left_idx,
-            &unmatched,
-            &out,
-        )?]);
+    // Partitions of a fixed size, as the join on disk makes them; the unmatched right
+    // rows after them.
+    let piece = crate::partitions::PIECE_ROWS;
+    let mut parts =
+        Partitions::in_pieces(out.clone(), joined.into_iter().flatten().collect(), piece).parts;
+    if let Some((tail, _)) = join.unmatched()?
+        && tail.num_rows() > 0
+    {
+        parts.extend(Partitions::in_pieces(out.clone(), vec![tail], piece).parts);
     }
-    Ok(Partitions::new(out, parts))
+    Ok(Partitions::new(out, parts).into())
 }
 
 /// Output rows from left and right row indices (`None` = no row: nulls).

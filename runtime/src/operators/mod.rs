@@ -10,6 +10,7 @@ pub mod fill_null;
 pub mod fit;
 pub mod group_keys;
 pub mod join;
+pub mod join_spill;
 pub mod limit;
 pub mod narrow;
 pub mod predict;

@@ -26,10 +26,10 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 /// Rows per batch written to and read from spill files, and per merged output batch.
-const BATCH_ROWS: usize = 1 << 16;
+const BATCH_ROWS: usize = 1 << 14;
 
-/// Merged rows per output partition after a spill.
-const PART_ROWS: usize = 1 << 20;
+/// Merged rows per output partition.
+const PART_ROWS: usize = crate::partitions::PIECE_ROWS;
 
 /// A sorted run.
 enum Run {
@@ -226,7 +226,11 @@ fn merge_in_memory(schema: &SchemaRef, runs: &[SortedBatch]) -> RunResult<Partit
     } else {
         interleave_record_batch(&batches, &picks)?
     };
-    Ok(Partitions::new(schema.clone(), vec![vec![merged]]))
+    Ok(Partitions::in_pieces(
+        schema.clone(),
+        vec![merged],
+        PART_ROWS,
+    ))
 }
 
 /// Where a run's merge stands: its current batch and row.
@@ -313,25 +317,16 @@ fn merge_spilled(
     for i in (0..heap.len()).rev() {
         sift_down(&mut heap, i, |a, b| less(&cursors, a, b));
     }
-    let mut parts: Vec<Arc<SpillFile>> = Vec::new();
-    let mut part = spill.writer(&schema)?;
+    let part = spill.writer(&schema)?;
     let mut picks: Vec<(usize, usize)> = Vec::with_capacity(BATCH_ROWS);
     // Rows picked refer to the cursors' current batches: flush them before one moves on.
-    let flush = |cursors: &[Cursor],
-                 picks: &mut Vec<(usize, usize)>,
-                 part: &mut crate::spill::SpillWriter<'_>|
-     -> RunResult<()> {
-        if picks.is_empty() {
-            return Ok(());
-        }
-        let empty = RecordBatch::new_empty(full.clone());
-        let batches: Vec<&RecordBatch> = cursors
-            .iter()
-            .map(|c| c.current.as_ref().map_or(&empty, |s| &s.batch))
-            .collect();
-        part.write(&interleave_record_batch(&batches, picks)?.project(&columns)?)?;
-        picks.clear();
-        Ok(())
+    let mut out = Output {
+        spill,
+        schema: schema.clone(),
+        full: full.clone(),
+        columns,
+        part,
+        parts: Vec::new(),
     };
     while let Some(&top) = heap.first() {
         picks.push((top, cursors[top].row));
@@ -341,7 +336,7 @@ fn merge_spilled(
             .as_ref()
             .is_none_or(|s| cursors[top].row >= s.batch.num_rows());
         if exhausted || picks.len() >= BATCH_ROWS {
-            flush(&cursors, &mut picks, &mut part)?;
+            out.flush(&cursors, &mut picks)?;
         }
         if exhausted {
             cursors[top].load(sorter)?;
@@ -354,12 +349,11 @@ fn merge_spilled(
         if !heap.is_empty() {
             sift_down(&mut heap, 0, |a, b| less(&cursors, a, b));
         }
-        if part.rows >= PART_ROWS {
-            let full = std::mem::replace(&mut part, spill.writer(&schema)?);
-            parts.push(Arc::new(full.finish()?));
-        }
     }
-    flush(&cursors, &mut picks, &mut part)?;
+    out.flush(&cursors, &mut picks)?;
+    let Output {
+        part, mut parts, ..
+    } = out;
     if part.rows > 0 {
         parts.push(Arc::new(part.finish()?));
     }
@@ -367,6 +361,44 @@ fn merge_spilled(
         schema,
         parts,
     })))
+}
+
+/// The merge's output: spill files of exactly [`PART_ROWS`] rows (the last may hold
+/// fewer), as the in-memory sort's partitions.
+struct Output<'s> {
+    spill: &'s SpillDir,
+    schema: SchemaRef,
+    full: SchemaRef,
+    columns: Vec<usize>,
+    part: crate::spill::SpillWriter<'s>,
+    parts: Vec<Arc<SpillFile>>,
+}
+
+impl Output<'_> {
+    /// Writes the rows picked from the cursors' current batches.
+    fn flush(&mut self, cursors: &[Cursor], picks: &mut Vec<(usize, usize)>) -> RunResult<()> {
+        if picks.is_empty() {
+            return Ok(());
+        }
+        let empty = RecordBatch::new_empty(self.full.clone());
+        let batches: Vec<&RecordBatch> = cursors
+            .iter()
+            .map(|c| c.current.as_ref().map_or(&empty, |s| &s.batch))
+            .collect();
+        let mut merged = interleave_record_batch(&batches, picks)?.project(&self.columns)?;
+        picks.clear();
+        while merged.num_rows() > 0 {
+            let room = PART_ROWS - self.part.rows;
+            let n = room.min(merged.num_rows());
+            self.part.write(&merged.slice(0, n))?;
+            merged = merged.slice(n, merged.num_rows() - n);
+            if self.part.rows == PART_ROWS {
+                let full = std::mem::replace(&mut self.part, self.spill.writer(&self.schema)?);
+                self.parts.push(Arc::new(full.finish()?));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Restores the heap order below `i` (a min-heap by `less`).

@@ -1,0 +1,224 @@
+//! The grace hash join: a join whose right side does not fit the memory budget. Both
+//! sides are split by key hash into [`PARTS`] partitions on disk (each input partition
+//! writes its own file per hash partition, with every row's position, so reading a
+//! hash partition's files in order reads its rows in input order); then each hash
+//! partition's right rows are built and its left rows probed. Each partition's output
+//! is in left order (matches in right order), and the partitions' outputs are merged by
+//! the left rows' positions, so the rows and their order are those of the in-memory
+//! join; a right or full join's unmatched right rows follow, in right order.
+
+use super::join::{HashJoin, KeyEncoding};
+use crate::error::RunResult;
+use crate::memory::Reservation;
+use crate::operators::group_keys::hash_key;
+use crate::pipeline::Pipeline;
+use crate::relation::Relation;
+use crate::spill::{SpillDir, SpillFile, SpillWriter, SpilledRelation};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array, UInt64Array};
+use arrow::compute::{concat_batches, take, take_record_batch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use rayon::prelude::*;
+use sluice_compiler::plan::SortKey;
+use sluice_compiler::syntax::ast::JoinKind;
+use std::sync::Arc;
+
+/// Hash partitions of a grace join.
+const PARTS: usize = 32;
+
+/// What the in-memory join reports when the pool refuses its right side.
+pub const REFUSED: &str = "\u{0}the join's build side does not fit the memory pool";
+
+const POSITION: &str = "__position";
+
+/// `schema` with a position column after its columns.
+fn with_position(schema: &SchemaRef) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(POSITION, DataType::UInt64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// Writes a side's rows to disk by key hash: per input partition, a file per hash
+/// partition (`files[input][part]`), each row with its position.
+fn partition_side(
+    side: &Pipeline<'_>,
+    keys: &KeyEncoding,
+    left: bool,
+    spill: &SpillDir,
+) -> RunResult<Vec<Vec<Option<SpillFile>>>> {
+    let schema = with_position(&side.schema);
+    side.fold_indexed(
+        |i| (i, 0u64, Vec::<Option<SpillWriter<'_>>>::new()),
+        |(input, seen, writers), batch| {
+            if writers.is_empty() {
+                writers.extend((0..PARTS).map(|_| None));
+            }
+            let (rows, nulls) = keys.rows(&batch, left)?;
+            let mut members: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
+            for r in 0..batch.num_rows() {
+                // A null key never matches: such rows go to partition 0.
+                let part = if nulls.as_ref().is_none_or(|n| n.is_valid(r)) {
+                    (hash_key(rows.row(r).data()) % PARTS as u64) as usize
+                } else {
+                    0
+                };
+                members[part].push(r as u32);
+            }
+            let positions = UInt64Array::from_iter_values(
+                (0..batch.num_rows() as u64).map(|r| ((*input as u64) << 40) | (*seen + r)),
+            );
+            *seen += batch.num_rows() as u64;
+            let mut columns = batch.columns().to_vec();
+            columns.push(Arc::new(positions));
+            let full = RecordBatch::try_new(schema.clone(), columns)?;
+            for (part, ids) in members.into_iter().enumerate() {
+                if ids.is_empty() {
+                    continue;
+                }
+                let picked = take_record_batch(&full, &UInt32Array::from(ids))?;
+                if writers[part].is_none() {
+                    writers[part] = Some(spill.writer(&schema)?);
+                }
+                if let Some(w) = writers[part].as_mut() {
+                    w.write(&picked)?;
+                }
+            }
+            Ok(())
+        },
+    )?
+    .into_iter()
+    .map(|(_, _, writers)| {
+        writers
+            .into_iter()
+            .map(|w| w.map(SpillWriter::finish).transpose())
+            .collect()
+    })
+    .collect()
+}
+
+/// A hash partition's rows of one side, in input order, without and with positions.
+fn read_part(
+    files: &[Vec<Option<SpillFile>>],
+    part: usize,
+    schema: &SchemaRef,
+) -> RunResult<(RecordBatch, Vec<u64>)> {
+    let mut batches = Vec::new();
+    for input in files {
+        if let Some(Some(f)) = input.get(part) {
+            for b in f.read()? {
+                batches.push(b?);
+            }
+        }
+    }
+    let full = concat_batches(&with_position(schema), &batches)?;
+    let n = full.num_columns() - 1;
+    let positions = full
+        .column(n)
+        .as_primitive::<UInt64Type>()
+        .values()
+        .to_vec();
+    let columns: Vec<usize> = (0..n).collect();
+    Ok((full.project(&columns)?, positions))
+}
+
+/// `batch` with the positions `positions[rows[i]]` as a last column.
+fn positioned(batch: &RecordBatch, positions: &[u64], rows: &[u32]) -> RunResult<RecordBatch> {
+    let values = UInt64Array::from(positions.to_vec());
+    let picked: ArrayRef = take(&values, &UInt32Array::from(rows.to_vec()), None)?;
+    let mut columns = batch.columns().to_vec();
+    columns.push(picked);
+    Ok(RecordBatch::try_new(
+        with_position(&batch.schema()),
+        columns,
+    )?)
+}
+
+/// Joins `left` and `right` partition by partition on disk.
+#[allow(clippy::too_many_arguments)]
+pub fn grace_join(
+    left: &Pipeline<'_>,
+    right: &Pipeline<'_>,
+    keys: &KeyEncoding,
+    kind: JoinKind,
+    on: &[(String, String)],
+    out: SchemaRef,
+    spill: &SpillDir,
+    reservation: &mut Reservation<'_>,
+) -> RunResult<Relation> {
+    let right_files = partition_side(right, keys, false, spill)?;
+    let left_files = partition_side(left, keys, true, spill)?;
+    let spilled: u64 = right_files
+        .iter()
+        .chain(&left_files)
+        .flatten()
+        .flatten()
+        .map(|f| f.bytes)
+        .sum();
+    reservation.spilled(spilled);
+    // Per hash partition: its output sorted by left position, and its unmatched right
+    // rows sorted by right position.
+    let results: Vec<(Option<SpillFile>, Option<SpillFile>)> = (0..PARTS)
+        .into_par_iter()
+        .map(|part| {
+            let (r, right_positions) = read_part(&right_files, part, &right.schema)?;
+            let join = HashJoin::new(r, keys, left.schema.clone(), kind, on, out.clone())?;
+            let mut writer: Option<SpillWriter<'_>> = None;
+            for input in &left_files {
+                let Some(Some(f)) = input.get(part) else {
+                    continue;
+                };
+                for b in f.read()? {
+                    let b = b?;
+                    let n = b.num_columns() - 1;
+                    let positions = b.column(n).as_primitive::<UInt64Type>().values().to_vec();
+                    let columns: Vec<usize> = (0..n).collect();
+                    let (joined, rows) = join.probe(&b.project(&columns)?)?;
+                    if joined.num_rows() == 0 {
+                        continue;
+                    }
+                    let batch = positioned(&joined, &positions, &rows)?;
+                    if writer.is_none() {
+                        writer = Some(spill.writer(&batch.schema())?);
+                    }
+                    if let Some(w) = writer.as_mut() {
+                        w.write(&batch)?;
+                    }
+                }
+            }
+            let tail = match join.unmatched()? {
+                Some((batch, rows)) if batch.num_rows() > 0 => {
+                    let batch = positioned(&batch, &right_positions, &rows)?;
+                    Some(spill.write(&batch.schema(), [Ok(batch)])?)
+                }
+                _ => None,
+            };
+            Ok((writer.map(SpillWriter::finish).transpose()?, tail))
+        })
+        .collect::<RunResult<_>>()?;
+    drop(right_files);
+    drop(left_files);
+    let (joined, tails): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let by_position = [SortKey {
+        column: POSITION.to_string(),
+        descending: false,
+        nulls_first: false,
+    }];
+    let keep = out.fields().len();
+    let mut parts = Vec::new();
+    for files in [joined, tails] {
+        let files: Vec<SpillFile> = files.into_iter().flatten().collect();
+        if files.is_empty() {
+            continue;
+        }
+        match super::sort::merge_files(files, &by_position, with_position(&out), keep, spill)? {
+            Relation::Spilled(s) => parts.extend(s.parts.iter().cloned()),
+            Relation::Memory(m) => {
+                let batches: Vec<RecordBatch> = m.batches().cloned().collect();
+                parts.push(Arc::new(spill.write(&out, batches.into_iter().map(Ok))?));
+            }
+        }
+    }
+    Ok(Relation::Spilled(Arc::new(SpilledRelation {
+        schema: out,
+        parts,
+    })))
+}
