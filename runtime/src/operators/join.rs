@@ -339,7 +339,6 @@ pub fn run(
         part.push(batch);
         Ok(())
     });
-    drop(reservation_lock);
     let right_parts = match collected {
         Ok(parts) => Partitions::new(right.schema.clone(), parts),
         Err(e) if e.to_string().contains(super::join_spill::REFUSED) => {
