@@ -1,0 +1,154 @@
+//! The laws two-phase and spilled aggregation rely on: for every aggregate, folding rows
+//! into columnar states in pieces and merging the pieces' states (in input order; in any
+//! order for the aggregates that do not depend on order), with a round trip through the
+//! states' Arrow form on the way, gives what one pass over all rows gives. Exact for
+//! counts, integer sums, min/max, first/last/collect, count_distinct, median and
+//! quantiles; float sums, means, variances and standard deviations agree within a
+//! relative 1e-9 (their additions happen in another order).
+
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
+use proptest::prelude::*;
+use sluice_stdlib::DataType;
+use sluice_stdlib::aggregates::AggregateKernel;
+use sluice_stdlib::aggregates::states::GroupStates;
+use std::sync::Arc;
+
+const GROUPS: usize = 5;
+
+/// (function, input type, depends on input order)
+const AGGREGATES: &[(&str, Option<DataType>, bool)] = &[
+    ("count", None, false),
+    ("count", Some(DataType::Float64), false),
+    ("count_distinct", Some(DataType::Int64), false),
+    ("sum", Some(DataType::Int64), false),
+    ("sum", Some(DataType::Float64), false),
+    ("mean", Some(DataType::Float64), false),
+    ("mean", Some(DataType::Int64), false),
+    ("min", Some(DataType::Int64), false),
+    ("max", Some(DataType::Float64), false),
+    ("min", Some(DataType::String), false),
+    ("max", Some(DataType::String), false),
+    ("stddev", Some(DataType::Float64), false),
+    ("variance", Some(DataType::Int64), false),
+    ("median", Some(DataType::Float64), false),
+    ("quantile", Some(DataType::Float64), false),
+    ("first", Some(DataType::Int64), true),
+    ("last", Some(DataType::String), true),
+    ("collect", Some(DataType::Int64), true),
+];
+
+fn column(t: &Option<DataType>, values: &[Option<i64>]) -> Option<ArrayRef> {
+    Some(match t.as_ref()? {
+        DataType::Int64 => Arc::new(Int64Array::from(values.to_vec())) as ArrayRef,
+        DataType::Float64 => Arc::new(Float64Array::from(
+            values
+                .iter()
+                .map(|v| v.map(|x| x as f64 / 8.0 + 0.1))
+                .collect::<Vec<_>>(),
+        )),
+        _ => Arc::new(StringArray::from(
+            values
+                .iter()
+                .map(|v| v.map(|x| format!("s{x}")))
+                .collect::<Vec<_>>(),
+        )),
+    })
+}
+
+fn out_type(f: &str, t: &Option<DataType>) -> arrow::datatypes::DataType {
+    use arrow::datatypes::DataType as A;
+    match (f, t) {
+        ("count" | "count_distinct", _) => A::Int64,
+        ("sum" | "min" | "max" | "first" | "last", Some(t)) => t.to_arrow(),
+        ("collect", Some(t)) => A::new_list(t.to_arrow(), true),
+        _ => A::Float64,
+    }
+}
+
+fn kernel(f: &str, t: &Option<DataType>) -> Arc<AggregateKernel> {
+    let q = (f == "quantile").then_some(0.3);
+    Arc::new(AggregateKernel::new(f, t.as_ref(), q).expect("kernel"))
+}
+
+/// States of `rows` (values and groups).
+fn fold(
+    k: &Arc<AggregateKernel>,
+    t: &Option<DataType>,
+    values: &[Option<i64>],
+    groups: &[u32],
+) -> GroupStates {
+    let mut s = GroupStates::new(k.clone());
+    s.resize(GROUPS);
+    s.update(groups, column(t, values).as_ref())
+        .expect("update");
+    s
+}
+
+fn same(a: &ArrayRef, b: &ArrayRef, f: &str) -> Result<(), String> {
+    if let (Some(x), Some(y)) = (
+        a.as_any().downcast_ref::<Float64Array>(),
+        b.as_any().downcast_ref::<Float64Array>(),
+    ) {
+        for i in 0..x.len() {
+            let (p, q) = (x.is_valid(i), y.is_valid(i));
+            if p != q {
+                return Err(format!("{f}: group {i} null in one only"));
+            }
+            if p {
+                let (u, v) = (x.value(i), y.value(i));
+                let tolerance = 1e-9 * u.abs().max(v.abs()).max(1.0);
+                if !((u - v).abs() <= tolerance || (u.is_nan() && v.is_nan())) {
+                    return Err(format!("{f}: group {i}: {u} vs {v}"));
+                }
+            }
+        }
+        return Ok(());
+    }
+    if a.to_data() == b.to_data() {
+        Ok(())
+    } else {
+        Err(format!("{f}: {a:?} vs {b:?}"))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn merged_pieces_equal_one_pass(
+        rows in proptest::collection::vec((proptest::option::weighted(0.8, -40i64..40), 0u32..GROUPS as u32), 0..60),
+        cuts in proptest::collection::vec(0usize..60, 0..4),
+        reversed in any::<bool>(),
+    ) {
+        let (values, groups): (Vec<Option<i64>>, Vec<u32>) = rows.iter().copied().unzip();
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (rows.len() + 1)).collect();
+        bounds.push(0);
+        bounds.push(rows.len());
+        bounds.sort_unstable();
+        let ids: Vec<u32> = (0..GROUPS as u32).collect();
+        for (f, t, ordered) in AGGREGATES {
+            let k = kernel(f, t);
+            let whole = fold(&k, t, &values, &groups).finish(&out_type(f, t)).expect("finish");
+            let mut pieces: Vec<GroupStates> = bounds
+                .windows(2)
+                .map(|w| fold(&k, t, &values[w[0]..w[1]], &groups[w[0]..w[1]]))
+                .collect();
+            if reversed && !ordered {
+                pieces.reverse();
+            }
+            let mut merged = GroupStates::new(k.clone());
+            merged.resize(GROUPS);
+            for (i, piece) in pieces.into_iter().enumerate() {
+                // Every other piece goes through its Arrow form, as spilled states do.
+                let piece = if i % 2 == 1 {
+                    GroupStates::from_columns(k.clone(), &piece.to_columns().expect("to columns"))
+                        .expect("from columns")
+                } else {
+                    piece
+                };
+                merged.merge_from(&piece, &ids, &ids);
+            }
+            let merged = merged.finish(&out_type(f, t)).expect("finish");
+            prop_assert!(same(&whole, &merged, f).is_ok(), "{}", same(&whole, &merged, f).unwrap_err());
+        }
+    }
+}
