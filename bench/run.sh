@@ -6,7 +6,8 @@
 # Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh peers,
 #        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them;
 #        bench/run.sh dbbench [--formats csv --only groupby --questions q1,q3] for the
-#        db-benchmark groupby and join tasks against DuckDB and Polars)
+#        db-benchmark groupby and join tasks against DuckDB and Polars;
+#        bench/run.sh spill for the slowdown of spilling at 1, 2, 4, 8x the memory limit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sluice-cli
@@ -19,6 +20,10 @@ python3 -m venv .venv >/dev/null
 dbbench() {
   [ -f bench/data/dbbench/join_big.parquet ] || .venv/bin/python bench/dbbench/generate.py bench/data/dbbench "${DBBENCH_ROWS:-1e7}"
   .venv/bin/python bench/dbbench/run.py bench/data/dbbench "$@"
+}
+spill() {
+  [ -f bench/data/dbbench/groupby.csv ] || .venv/bin/python bench/dbbench/generate.py bench/data/dbbench "${DBBENCH_ROWS:-1e7}"
+  .venv/bin/python bench/dbbench/spill.py bench/data/dbbench
 }
 ml() {
   .venv/bin/pip install -q scikit-learn==1.9.1 pandas joblib
@@ -35,5 +40,6 @@ case "${1:-all}" in
   jit) jit ;;
   ml) ml ;;
   dbbench) shift; dbbench "$@" ;;
+  spill) spill ;;
   *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit; ml ;;
 esac

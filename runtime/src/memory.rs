@@ -101,10 +101,12 @@ pub struct MemoryPool {
     address_limit: u64,
     reserved: AtomicU64,
     peak: AtomicU64,
-    operators: Mutex<Vec<OperatorMemory>>,
+    /// Per operator: what its reservations hold now, and its record.
+    operators: Mutex<Vec<(u64, OperatorMemory)>>,
 }
 
-/// What one operator held at most and spilled, for the run summary.
+/// What one operator (all its reservations together) held at most and spilled, for
+/// the run summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OperatorMemory {
     pub operator: String,
@@ -148,6 +150,11 @@ impl MemoryPool {
         Ok(())
     }
 
+    /// Bytes reserved now.
+    pub fn reserved(&self) -> u64 {
+        self.reserved.load(Ordering::Relaxed)
+    }
+
     /// The most the operators held at once.
     pub fn peak(&self) -> u64 {
         self.peak.load(Ordering::Relaxed)
@@ -159,14 +166,39 @@ impl MemoryPool {
             pool: self,
             operator: operator.to_string(),
             bytes: 0,
-            peak: 0,
-            spilled: 0,
         }
     }
 
-    /// Per operator, its peak and bytes spilled, in the order they finished.
+    /// Per operator, its peak and bytes spilled, in the order they started.
     pub fn operators(&self) -> Vec<OperatorMemory> {
-        self.operators.lock().map(|o| o.clone()).unwrap_or_default()
+        self.operators
+            .lock()
+            .map(|o| o.iter().map(|(_, m)| m.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Records `operator` holding `grown` more (or `freed` less) and spilling `spilled`.
+    fn record(&self, operator: &str, grown: u64, freed: u64, spilled: u64) {
+        let Ok(mut all) = self.operators.lock() else {
+            return;
+        };
+        let at = match all.iter().position(|(_, m)| m.operator == operator) {
+            Some(i) => i,
+            None => {
+                all.push((
+                    0,
+                    OperatorMemory {
+                        operator: operator.to_string(),
+                        ..Default::default()
+                    },
+                ));
+                all.len() - 1
+            }
+        };
+        let (now, m) = &mut all[at];
+        *now = (*now + grown).saturating_sub(freed);
+        m.peak_bytes = m.peak_bytes.max(*now);
+        m.spilled_bytes += spilled;
     }
 
     fn try_add(&self, bytes: u64) -> bool {
@@ -197,8 +229,6 @@ pub struct Reservation<'p> {
     pool: &'p MemoryPool,
     operator: String,
     bytes: u64,
-    peak: u64,
-    spilled: u64,
 }
 
 impl Reservation<'_> {
@@ -208,7 +238,7 @@ impl Reservation<'_> {
             return false;
         }
         self.bytes += bytes;
-        self.peak = self.peak.max(self.bytes);
+        self.pool.record(&self.operator, bytes, 0, 0);
         true
     }
 
@@ -218,12 +248,15 @@ impl Reservation<'_> {
         let now = self.pool.reserved.fetch_add(bytes, Ordering::Relaxed) + bytes;
         self.pool.peak.fetch_max(now, Ordering::Relaxed);
         self.bytes += bytes;
-        self.peak = self.peak.max(self.bytes);
+        self.pool.record(&self.operator, bytes, 0, 0);
     }
 
     /// Gives back everything held (after spilling it).
     pub fn free(&mut self) {
-        self.pool.reserved.fetch_sub(self.bytes, Ordering::Relaxed);
+        if self.bytes > 0 {
+            self.pool.reserved.fetch_sub(self.bytes, Ordering::Relaxed);
+            self.pool.record(&self.operator, 0, self.bytes, 0);
+        }
         self.bytes = 0;
     }
 
@@ -233,28 +266,13 @@ impl Reservation<'_> {
 
     /// Notes `bytes` written to spill files.
     pub fn spilled(&mut self, bytes: u64) {
-        self.spilled += bytes;
+        self.pool.record(&self.operator, 0, 0, bytes);
     }
 }
 
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         self.free();
-        if (self.peak > 0 || self.spilled > 0)
-            && let Ok(mut all) = self.pool.operators.lock()
-        {
-            match all.iter_mut().find(|o| o.operator == self.operator) {
-                Some(o) => {
-                    o.peak_bytes = o.peak_bytes.max(self.peak);
-                    o.spilled_bytes += self.spilled;
-                }
-                None => all.push(OperatorMemory {
-                    operator: self.operator.clone(),
-                    peak_bytes: self.peak,
-                    spilled_bytes: self.spilled,
-                }),
-            }
-        }
     }
 }
 

@@ -132,7 +132,19 @@ impl<'p> Pipeline<'p> {
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
         let runs = (0..self.partition_count()).map(|i| i..i + 1).collect();
-        self.fold_runs(runs, init, consume)
+        self.fold_runs(runs, init, consume, |_| Ok(()))
+    }
+
+    /// [`Pipeline::fold`] with `end` called on each partition's state when the
+    /// partition is done (while other partitions still run).
+    pub fn fold_with_end<S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync,
+        consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+        end: impl Fn(&mut S) -> RunResult<()> + Sync,
+    ) -> RunResult<Vec<S>> {
+        let runs = (0..self.partition_count()).map(|i| i..i + 1).collect();
+        self.fold_runs(runs, |_| init(), consume, end)
     }
 
     /// Folds runs of consecutive partitions: each run's partitions go in order, on one
@@ -152,7 +164,7 @@ impl<'p> Pipeline<'p> {
         let runs = (0..count)
             .map(|r| r * n / count..(r + 1) * n / count)
             .collect();
-        self.fold_runs(runs, init, consume)
+        self.fold_runs(runs, init, consume, |_| Ok(()))
     }
 
     fn fold_runs<S: Send>(
@@ -160,6 +172,7 @@ impl<'p> Pipeline<'p> {
         runs: Vec<std::ops::Range<usize>>,
         init: impl Fn(usize) -> S + Sync,
         consume: impl Fn(&mut S, RecordBatch) -> RunResult<()> + Sync,
+        end: impl Fn(&mut S) -> RunResult<()> + Sync,
     ) -> RunResult<Vec<S>> {
         // The error reported is the first partition's that failed, as one thread reading
         // in order would report it: a partition after a failed one stops at once, one
@@ -180,6 +193,7 @@ impl<'p> Pipeline<'p> {
                         return done.map(|()| state);
                     }
                 }
+                end(&mut state)?;
                 Ok(state)
             })
             .collect();

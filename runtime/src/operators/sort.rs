@@ -122,7 +122,7 @@ pub fn run(
     // The buffer, and the key rows and sorted copy made from it.
     let cost = |b: &RecordBatch| b.get_array_memory_size() as u64 * 2;
     let cap = operator_memory.unwrap_or(u64::MAX);
-    let partitions = input.fold(
+    let partitions = input.fold_with_end(
         || Runs {
             runs: Vec::new(),
             buffer: Vec::new(),
@@ -147,13 +147,20 @@ pub fn run(
             state.buffer.push(batch);
             Ok(())
         },
+        |state| {
+            // What a partition leaves stays in memory only while the pool is less than
+            // half full: the partitions after it need room too.
+            let crowded = pool.reserved() > pool.limit() / 2;
+            if (state.refused || crowded) && !state.buffer.is_empty() {
+                spill_buffer(state, &sorter, spill)?;
+            }
+            Ok(())
+        },
     )?;
     let mut runs = Vec::new();
     let mut reservations = Vec::new();
     for mut p in partitions {
-        if p.refused && !p.buffer.is_empty() {
-            spill_buffer(&mut p, &sorter, spill)?;
-        } else if !p.buffer.is_empty() {
+        if !p.buffer.is_empty() {
             p.runs.push(Run::Memory(sorter.sort(&p.buffer)?));
         }
         runs.extend(p.runs);
