@@ -377,6 +377,18 @@ impl<'p> Executor<'p> {
                 self.options.tuning.operator_memory,
             );
         }
+        if let PlanOp::Distinct { columns } = &plan.graph[node].op {
+            let input = self.stage(inputs[0])?;
+            let input_schema = &plan.graph[plan.inputs(node)[0]].schema;
+            return distinct::run(
+                &input,
+                columns,
+                input_schema,
+                &self.pool,
+                &self.spill,
+                &self.options.tuning,
+            );
+        }
         if let PlanOp::Join { kind, on } = &plan.graph[node].op {
             // The right side is built (or partitioned to disk); the left streams.
             let right = self.stage(inputs[1])?;
@@ -406,10 +418,6 @@ impl<'p> Executor<'p> {
             }
             PlanOp::Evaluate { spec } => evaluate::run(&first, spec, out)?,
             PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
-            PlanOp::Distinct { columns } => {
-                self.budget.check("distinct", memory::size_of(&first))?;
-                distinct::run(&first, columns)?
-            }
             PlanOp::FillNull { fills } => {
                 fill_null::run(&first, fills, &plan.graph[node].schema, out)?
             }

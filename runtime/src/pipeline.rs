@@ -108,7 +108,7 @@ impl<'p> Pipeline<'p> {
                 Ok(())
             }
             Source::Spilled(s) => {
-                for b in s.parts[i].read()? {
+                for b in s.read(i)? {
                     apply(b?)?;
                 }
                 Ok(())

@@ -35,8 +35,8 @@ impl Relation {
     pub fn batches(&self) -> Box<dyn Iterator<Item = RunResult<RecordBatch>> + '_> {
         match self {
             Relation::Memory(p) => Box::new(p.batches().cloned().map(Ok)),
-            Relation::Spilled(s) => Box::new(s.parts.iter().flat_map(|part| {
-                let batches: Box<dyn Iterator<Item = RunResult<RecordBatch>>> = match part.read() {
+            Relation::Spilled(s) => Box::new((0..s.parts.len()).flat_map(|i| {
+                let batches: Box<dyn Iterator<Item = RunResult<RecordBatch>>> = match s.read(i) {
                     Ok(b) => Box::new(b),
                     Err(e) => Box::new(std::iter::once(Err(e))),
                 };
@@ -45,14 +45,30 @@ impl Relation {
         }
     }
 
+    /// The columns `indices`, in that order.
+    pub fn project(&self, indices: &[usize]) -> RunResult<Relation> {
+        Ok(match self {
+            Relation::Memory(p) => {
+                let schema = Arc::new(p.schema.project(indices)?);
+                let parts = p
+                    .parts
+                    .iter()
+                    .map(|part| part.iter().map(|b| b.project(indices)).collect())
+                    .collect::<Result<Vec<Vec<RecordBatch>>, _>>()?;
+                Relation::Memory(Arc::new(Partitions::new(schema, parts)))
+            }
+            Relation::Spilled(s) => Relation::Spilled(Arc::new(s.project(indices)?)),
+        })
+    }
+
     /// The rows in memory.
     pub fn load(&self) -> RunResult<Arc<Partitions>> {
         match self {
             Relation::Memory(p) => Ok(p.clone()),
             Relation::Spilled(s) => {
                 let mut parts = Vec::with_capacity(s.parts.len());
-                for part in &s.parts {
-                    parts.push(part.read()?.collect::<RunResult<Vec<_>>>()?);
+                for i in 0..s.parts.len() {
+                    parts.push(s.read(i)?.collect::<RunResult<Vec<_>>>()?);
                 }
                 Ok(Arc::new(Partitions::new(s.schema.clone(), parts)))
             }

@@ -186,9 +186,45 @@ impl Drop for SpillFile {
 pub struct SpilledRelation {
     pub schema: SchemaRef,
     pub parts: Vec<Arc<SpillFile>>,
+    /// The files' columns that make the relation's, when not all of them in order.
+    pub projection: Option<Vec<usize>>,
 }
 
 impl SpilledRelation {
+    /// Partitions in spill files with all their columns.
+    pub fn new(schema: SchemaRef, parts: Vec<Arc<SpillFile>>) -> SpilledRelation {
+        SpilledRelation {
+            schema,
+            parts,
+            projection: None,
+        }
+    }
+
+    /// Partition `i`'s batches, in order, read one at a time.
+    pub fn read(
+        &self,
+        i: usize,
+    ) -> RunResult<impl Iterator<Item = RunResult<RecordBatch>> + use<>> {
+        let projection = self.projection.clone();
+        Ok(self.parts[i].read()?.map(move |b| match &projection {
+            Some(p) => Ok(b?.project(p)?),
+            None => b,
+        }))
+    }
+
+    /// The columns `indices` (of this relation), in that order.
+    pub fn project(&self, indices: &[usize]) -> RunResult<SpilledRelation> {
+        let file_columns: Vec<usize> = match &self.projection {
+            Some(p) => indices.iter().map(|&i| p[i]).collect(),
+            None => indices.to_vec(),
+        };
+        Ok(SpilledRelation {
+            schema: Arc::new(self.schema.project(indices)?),
+            parts: self.parts.clone(),
+            projection: Some(file_columns),
+        })
+    }
+
     pub fn num_rows(&self) -> usize {
         self.parts.iter().map(|p| p.rows).sum()
     }

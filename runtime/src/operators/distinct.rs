@@ -1,59 +1,80 @@
 //! `distinct [cols]`: keeps the first row (in input order) of each distinct combination
-//! of the columns (all of them when none are named). Rows are compared in Arrow's row
-//! format, where null equals null, as in SQL's DISTINCT.
+//! of the columns (all of them when none are named), through the hash aggregation: a
+//! `group` by those columns whose other columns are their `first` value, put back in
+//! the input's column order. So it runs in parallel and spills like `group`, and rows
+//! come out in order of first appearance. Rows are compared in Arrow's row format, where
+//! null equals null, as in SQL's DISTINCT.
 
 use crate::error::{RunError, RunResult};
-use crate::partitions::Partitions;
-use arrow::array::{ArrayRef, BooleanArray};
-use arrow::compute::filter_record_batch;
-use arrow::row::{RowConverter, SortField};
-use hashbrown::HashSet;
+use crate::memory::MemoryPool;
+use crate::pipeline::Pipeline;
+use crate::relation::Relation;
+use crate::spill::SpillDir;
+use crate::tuning::Tuning;
+use arrow::datatypes::{Schema, SchemaRef};
+use sluice_compiler::plan::{AggregateExpr, TypedExpr, TypedExprKind};
+use std::sync::Arc;
 
-pub fn run(input: &Partitions, columns: &[String]) -> RunResult<Partitions> {
-    let names: Vec<String> = if columns.is_empty() {
-        input
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect()
+pub fn run(
+    input: &Pipeline<'_>,
+    columns: &[String],
+    input_schema: &sluice_stdlib::Schema,
+    pool: &MemoryPool,
+    spill: &SpillDir,
+    tuning: &Tuning,
+) -> RunResult<Relation> {
+    let schema = input.schema.clone();
+    let keys: Vec<String> = if columns.is_empty() {
+        schema.fields().iter().map(|f| f.name().clone()).collect()
     } else {
         columns.to_vec()
     };
-    let fields = names
+    let aggregates: Vec<AggregateExpr> = input_schema
+        .fields
         .iter()
-        .map(|n| {
-            input
-                .schema
-                .field_with_name(n)
-                .map(|f| SortField::new(f.data_type().clone()))
+        .filter(|f| !keys.contains(&f.name))
+        .map(|f| AggregateExpr {
+            name: f.name.clone(),
+            function: "first".to_string(),
+            args: vec![TypedExpr {
+                kind: TypedExprKind::Column(f.name.clone()),
+                data_type: f.data_type.clone(),
+                nullable: f.nullable,
+            }],
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let converter = RowConverter::new(fields)?;
-    let mut seen: HashSet<Box<[u8]>> = HashSet::new();
-    let mut parts = Vec::with_capacity(input.parts.len());
-    for part in &input.parts {
-        let mut out = Vec::new();
-        for batch in part {
-            let cols: Vec<ArrayRef> = names
-                .iter()
-                .map(|n| {
-                    batch
-                        .column_by_name(n)
-                        .cloned()
-                        .ok_or_else(|| RunError::new(format!("internal error: no column `{n}`")))
-                })
-                .collect::<RunResult<_>>()?;
-            let rows = converter.convert_columns(&cols)?;
-            let keep: BooleanArray = (0..batch.num_rows())
-                .map(|i| Some(seen.insert(rows.row(i).as_ref().into())))
-                .collect();
-            let kept = filter_record_batch(batch, &keep)?;
-            if kept.num_rows() > 0 {
-                out.push(kept);
-            }
-        }
-        parts.push(out);
-    }
-    Ok(Partitions::new(input.schema.clone(), parts))
+        .collect();
+    // The group's columns: the keys, then the others.
+    let field = |name: &String| {
+        schema
+            .field_with_name(name)
+            .cloned()
+            .map_err(|_| RunError::new(format!("internal error: no column `{name}`")))
+    };
+    let grouped: SchemaRef = Arc::new(Schema::new(
+        keys.iter()
+            .chain(aggregates.iter().map(|a| &a.name))
+            .map(field)
+            .collect::<RunResult<Vec<_>>>()?,
+    ));
+    let groups = super::aggregate::run(
+        input,
+        &keys,
+        &aggregates,
+        input_schema,
+        grouped.clone(),
+        pool,
+        spill,
+        tuning,
+    )?;
+    // Back in the input's column order.
+    let order = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            grouped
+                .index_of(f.name())
+                .map_err(|_| RunError::new(format!("internal error: no column `{}`", f.name())))
+        })
+        .collect::<RunResult<Vec<usize>>>()?;
+    groups.project(&order)
 }

@@ -210,15 +210,23 @@ pub fn grace_join(
             continue;
         }
         match super::sort::merge_files(files, &by_position, with_position(&out), keep, spill)? {
-            Relation::Spilled(s) => parts.extend(s.parts.iter().cloned()),
+            Relation::Spilled(s) if s.projection.is_none() => parts.extend(s.parts.iter().cloned()),
+            Relation::Spilled(s) => {
+                let batches: Vec<RecordBatch> = (0..s.parts.len())
+                    .map(|i| s.read(i)?.collect::<RunResult<Vec<_>>>())
+                    .collect::<RunResult<Vec<_>>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                parts.push(Arc::new(spill.write(&out, batches.into_iter().map(Ok))?));
+            }
             Relation::Memory(m) => {
                 let batches: Vec<RecordBatch> = m.batches().cloned().collect();
                 parts.push(Arc::new(spill.write(&out, batches.into_iter().map(Ok))?));
             }
         }
     }
-    Ok(Relation::Spilled(Arc::new(SpilledRelation {
-        schema: out,
-        parts,
-    })))
+    Ok(Relation::Spilled(Arc::new(SpilledRelation::new(
+        out, parts,
+    ))))
 }

@@ -364,10 +364,9 @@ fn merge_spilled(
     if part.rows > 0 {
         parts.push(Arc::new(part.finish()?));
     }
-    Ok(Relation::Spilled(Arc::new(SpilledRelation {
-        schema,
-        parts,
-    })))
+    Ok(Relation::Spilled(Arc::new(SpilledRelation::new(
+        schema, parts,
+    ))))
 }
 
 /// The merge's output: spill files of exactly [`PART_ROWS`] rows (the last may hold
