@@ -9,6 +9,7 @@
 //! Key columns joined by the same name appear once (coalesced in a full join); other
 //! right columns whose name is taken get `_right`, as the resolver named them.
 
+use super::join_spill::{SidePartition, grace_join};
 use crate::error::{RunError, RunResult};
 use crate::memory::MemoryPool;
 use crate::operators::group_keys::{PREFIX, hash_key, prefix_of};
@@ -324,38 +325,64 @@ pub fn run(
 ) -> RunResult<Relation> {
     let keys = KeyEncoding::new(&left.schema, &right.schema, on)?;
     let cap = operator_memory.unwrap_or(u64::MAX);
-    let mut reservation = pool.reservation("join");
-    let reservation_lock = std::sync::Mutex::new(&mut reservation);
+    let reservation = std::sync::Mutex::new(pool.reservation("join"));
+    // Set when the pool refuses the right side: from then on every right partition
+    // writes its rows to disk by key hash instead of keeping them (the right side is
+    // read once either way).
+    let spilling = AtomicBool::new(false);
     // The right side's batches and its hash tables: about twice its size.
-    let collected = right.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
-        let need = batch.get_array_memory_size() as u64 * 2;
-        pool.check_address("join", need)?;
-        let mut r = reservation_lock
-            .lock()
-            .map_err(|_| RunError::new("internal error: a poisoned lock"))?;
-        if !(r.size() + need <= cap && r.try_grow(need)) {
-            return Err(RunError::new(super::join_spill::REFUSED));
+    let collected = right.fold_indexed(
+        |input| (Vec::new(), None::<SidePartition<'_>>, input),
+        |(kept, disk, input), batch| {
+            let need = batch.get_array_memory_size() as u64 * 2;
+            pool.check_address("join", need)?;
+            if disk.is_none() && !spilling.load(Ordering::Relaxed) {
+                let mut r = reservation
+                    .lock()
+                    .map_err(|_| RunError::new("internal error: a poisoned lock"))?;
+                if r.size() + need <= cap && r.try_grow(need) {
+                    kept.push(batch);
+                    return Ok(());
+                }
+                spilling.store(true, Ordering::Relaxed);
+            }
+            let d = disk.get_or_insert_with(|| SidePartition::new(*input));
+            for b in kept.drain(..) {
+                d.write(&b, &keys, false, spill)?;
+            }
+            d.write(&batch, &keys, false, spill)
+        },
+    )?;
+    let mut reservation = reservation
+        .into_inner()
+        .map_err(|_| RunError::new("internal error: a poisoned lock"))?;
+    if spilling.load(Ordering::Relaxed) {
+        // The partitions that kept their rows write them too.
+        let mut files = Vec::with_capacity(collected.len());
+        for (kept, disk, input) in collected {
+            let mut d = disk.unwrap_or_else(|| SidePartition::new(input));
+            for b in &kept {
+                d.write(b, &keys, false, spill)?;
+            }
+            files.push(d.finish()?);
         }
-        part.push(batch);
-        Ok(())
-    });
-    let right_parts = match collected {
-        Ok(parts) => Partitions::new(right.schema.clone(), parts),
-        Err(e) if e.to_string().contains(super::join_spill::REFUSED) => {
-            reservation.free();
-            return super::join_spill::grace_join(
-                left,
-                right,
-                &keys,
-                kind,
-                on,
-                out,
-                spill,
-                &mut reservation,
-            );
-        }
-        Err(e) => return Err(e),
-    };
+        reservation.free();
+        return grace_join(
+            left,
+            right,
+            files,
+            &keys,
+            kind,
+            on,
+            out,
+            spill,
+            &mut reservation,
+        );
+    }
+    let right_parts = Partitions::new(
+        right.schema.clone(),
+        collected.into_iter().map(|(kept, _, _)| kept).collect(),
+    );
     let join = HashJoin::new(
         right_parts.concat()?,
         &keys,

@@ -25,9 +25,6 @@ use std::sync::Arc;
 /// Hash partitions of a grace join.
 const PARTS: usize = 32;
 
-/// What the in-memory join reports when the pool refuses its right side.
-pub const REFUSED: &str = "\u{0}the join's build side does not fit the memory pool";
-
 const POSITION: &str = "__position";
 
 /// `schema` with a position column after its columns.
@@ -37,61 +34,87 @@ fn with_position(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Writes a side's rows to disk by key hash: per input partition, a file per hash
-/// partition (`files[input][part]`), each row with its position.
+/// One input partition of a side being written to disk by key hash: a file per hash
+/// partition, each row with its position.
+pub struct SidePartition<'s> {
+    input: usize,
+    seen: u64,
+    writers: Vec<Option<SpillWriter<'s>>>,
+}
+
+impl<'s> SidePartition<'s> {
+    pub fn new(input: usize) -> Self {
+        SidePartition {
+            input,
+            seen: 0,
+            writers: (0..PARTS).map(|_| None).collect(),
+        }
+    }
+
+    /// Writes a batch of the side (`left` or right) to its hash partitions' files.
+    pub fn write(
+        &mut self,
+        batch: &RecordBatch,
+        keys: &KeyEncoding,
+        left: bool,
+        spill: &'s SpillDir,
+    ) -> RunResult<()> {
+        let schema = with_position(&batch.schema());
+        let (rows, nulls) = keys.rows(batch, left)?;
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
+        for r in 0..batch.num_rows() {
+            // A null key never matches: such rows go to partition 0.
+            let part = if nulls.as_ref().is_none_or(|n| n.is_valid(r)) {
+                (hash_key(rows.row(r).data()) % PARTS as u64) as usize
+            } else {
+                0
+            };
+            members[part].push(r as u32);
+        }
+        let (input, seen) = (self.input as u64, self.seen);
+        let positions = UInt64Array::from_iter_values(
+            (0..batch.num_rows() as u64).map(|r| (input << 40) | (seen + r)),
+        );
+        self.seen += batch.num_rows() as u64;
+        let mut columns = batch.columns().to_vec();
+        columns.push(Arc::new(positions));
+        let full = RecordBatch::try_new(schema.clone(), columns)?;
+        for (part, ids) in members.into_iter().enumerate() {
+            if ids.is_empty() {
+                continue;
+            }
+            let picked = take_record_batch(&full, &UInt32Array::from(ids))?;
+            if self.writers[part].is_none() {
+                self.writers[part] = Some(spill.writer(&schema)?);
+            }
+            if let Some(w) = self.writers[part].as_mut() {
+                w.write(&picked)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The files, by hash partition.
+    pub fn finish(self) -> RunResult<Vec<Option<SpillFile>>> {
+        self.writers
+            .into_iter()
+            .map(|w| w.map(SpillWriter::finish).transpose())
+            .collect()
+    }
+}
+
+/// Writes a whole side to disk by key hash: `files[input][part]`.
 fn partition_side(
     side: &Pipeline<'_>,
     keys: &KeyEncoding,
     left: bool,
     spill: &SpillDir,
 ) -> RunResult<Vec<Vec<Option<SpillFile>>>> {
-    let schema = with_position(&side.schema);
-    side.fold_indexed(
-        |i| (i, 0u64, Vec::<Option<SpillWriter<'_>>>::new()),
-        |(input, seen, writers), batch| {
-            if writers.is_empty() {
-                writers.extend((0..PARTS).map(|_| None));
-            }
-            let (rows, nulls) = keys.rows(&batch, left)?;
-            let mut members: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
-            for r in 0..batch.num_rows() {
-                // A null key never matches: such rows go to partition 0.
-                let part = if nulls.as_ref().is_none_or(|n| n.is_valid(r)) {
-                    (hash_key(rows.row(r).data()) % PARTS as u64) as usize
-                } else {
-                    0
-                };
-                members[part].push(r as u32);
-            }
-            let positions = UInt64Array::from_iter_values(
-                (0..batch.num_rows() as u64).map(|r| ((*input as u64) << 40) | (*seen + r)),
-            );
-            *seen += batch.num_rows() as u64;
-            let mut columns = batch.columns().to_vec();
-            columns.push(Arc::new(positions));
-            let full = RecordBatch::try_new(schema.clone(), columns)?;
-            for (part, ids) in members.into_iter().enumerate() {
-                if ids.is_empty() {
-                    continue;
-                }
-                let picked = take_record_batch(&full, &UInt32Array::from(ids))?;
-                if writers[part].is_none() {
-                    writers[part] = Some(spill.writer(&schema)?);
-                }
-                if let Some(w) = writers[part].as_mut() {
-                    w.write(&picked)?;
-                }
-            }
-            Ok(())
-        },
-    )?
+    side.fold_indexed(SidePartition::new, |p, batch| {
+        p.write(&batch, keys, left, spill)
+    })?
     .into_iter()
-    .map(|(_, _, writers)| {
-        writers
-            .into_iter()
-            .map(|w| w.map(SpillWriter::finish).transpose())
-            .collect()
-    })
+    .map(SidePartition::finish)
     .collect()
 }
 
@@ -137,6 +160,7 @@ fn positioned(batch: &RecordBatch, positions: &[u64], rows: &[u32]) -> RunResult
 pub fn grace_join(
     left: &Pipeline<'_>,
     right: &Pipeline<'_>,
+    right_files: Vec<Vec<Option<SpillFile>>>,
     keys: &KeyEncoding,
     kind: JoinKind,
     on: &[(String, String)],
@@ -144,7 +168,6 @@ pub fn grace_join(
     spill: &SpillDir,
     reservation: &mut Reservation<'_>,
 ) -> RunResult<Relation> {
-    let right_files = partition_side(right, keys, false, spill)?;
     let left_files = partition_side(left, keys, true, spill)?;
     let spilled: u64 = right_files
         .iter()
