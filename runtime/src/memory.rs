@@ -59,17 +59,22 @@ impl Budget {
                 "--memory-limit",
             ));
         }
-        if address.saturating_add(extra) > self.address_limit {
-            return Err(over(
-                operator,
-                address,
-                extra,
-                self.address_limit,
-                "the address-space limit (ulimit -v)",
-            ));
-        }
-        Ok(())
+        address_fits(operator, address, extra, self.address_limit)
     }
+}
+
+/// An error when `address` bytes of address space and `extra` more pass `limit`.
+fn address_fits(operator: &str, address: u64, extra: u64, limit: u64) -> RunResult<()> {
+    if address.saturating_add(extra) > limit {
+        return Err(over(
+            operator,
+            address,
+            extra,
+            limit,
+            "the address-space limit (ulimit -v)",
+        ));
+    }
+    Ok(())
 }
 
 fn over(operator: &str, used: u64, extra: u64, limit: u64, what: &str) -> RunError {
@@ -138,16 +143,7 @@ impl MemoryPool {
             return Ok(());
         }
         let (_, address) = usage().unwrap_or((0, 0));
-        if address.saturating_add(extra) > self.address_limit {
-            return Err(over(
-                operator,
-                address,
-                extra,
-                self.address_limit,
-                "the address-space limit (ulimit -v)",
-            ));
-        }
-        Ok(())
+        address_fits(operator, address, extra, self.address_limit)
     }
 
     /// Bytes reserved now.
