@@ -398,17 +398,13 @@ pub fn run(
         }
         Ok(())
     })?;
-    // Partitions of a fixed size, as the join on disk makes them; the unmatched right
-    // rows after them.
-    let piece = crate::partitions::PIECE_ROWS;
-    let mut parts =
-        Partitions::in_pieces(out.clone(), joined.into_iter().flatten().collect(), piece).parts;
-    if let Some((tail, _)) = join.unmatched()?
-        && tail.num_rows() > 0
-    {
-        parts.extend(Partitions::in_pieces(out.clone(), vec![tail], piece).parts);
+    // The joined rows, then the unmatched right rows, in partitions of a fixed size, as
+    // the join on disk makes them.
+    let mut rows: Vec<RecordBatch> = joined.into_iter().flatten().collect();
+    if let Some((tail, _)) = join.unmatched()? {
+        rows.push(tail);
     }
-    Ok(Partitions::new(out, parts).into())
+    Ok(Partitions::in_pieces(out, rows, crate::partitions::PIECE_ROWS).into())
 }
 
 /// Output rows from left and right row indices (`None` = no row: nulls).

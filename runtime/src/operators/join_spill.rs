@@ -13,7 +13,7 @@ use crate::memory::Reservation;
 use crate::operators::group_keys::hash_key;
 use crate::pipeline::Pipeline;
 use crate::relation::Relation;
-use crate::spill::{SpillDir, SpillFile, SpillWriter, SpilledRelation};
+use crate::spill::{SpillDir, SpillFile, SpillWriter};
 use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array, UInt64Array};
 use arrow::compute::{concat_batches, take, take_record_batch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
@@ -26,6 +26,10 @@ use std::sync::Arc;
 const PARTS: usize = 32;
 
 const POSITION: &str = "__position";
+
+/// Set in the positions of unmatched right rows, so that merging by position puts them
+/// after every joined row, in right order (a position's input number is below 2^23).
+const TAIL: u64 = 1 << 63;
 
 /// `schema` with a position column after its columns.
 fn with_position(schema: &SchemaRef) -> SchemaRef {
@@ -209,7 +213,8 @@ pub fn grace_join(
             }
             let tail = match join.unmatched()? {
                 Some((batch, rows)) if batch.num_rows() > 0 => {
-                    let batch = positioned(&batch, &right_positions, &rows)?;
+                    let after: Vec<u64> = right_positions.iter().map(|p| p | TAIL).collect();
+                    let batch = positioned(&batch, &after, &rows)?;
                     Some(spill.write(&batch.schema(), [Ok(batch)])?)
                 }
                 _ => None,
@@ -219,37 +224,16 @@ pub fn grace_join(
         .collect::<RunResult<_>>()?;
     drop(right_files);
     drop(left_files);
-    let (joined, tails): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let files: Vec<SpillFile> = results
+        .into_iter()
+        .flat_map(|(joined, tail)| [joined, tail])
+        .flatten()
+        .collect();
     let by_position = [SortKey {
         column: POSITION.to_string(),
         descending: false,
         nulls_first: false,
     }];
     let keep = out.fields().len();
-    let mut parts = Vec::new();
-    for files in [joined, tails] {
-        let files: Vec<SpillFile> = files.into_iter().flatten().collect();
-        if files.is_empty() {
-            continue;
-        }
-        match super::sort::merge_files(files, &by_position, with_position(&out), keep, spill)? {
-            Relation::Spilled(s) if s.projection.is_none() => parts.extend(s.parts.iter().cloned()),
-            Relation::Spilled(s) => {
-                let batches: Vec<RecordBatch> = (0..s.parts.len())
-                    .map(|i| s.read(i)?.collect::<RunResult<Vec<_>>>())
-                    .collect::<RunResult<Vec<_>>>()?
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                parts.push(Arc::new(spill.write(&out, batches.into_iter().map(Ok))?));
-            }
-            Relation::Memory(m) => {
-                let batches: Vec<RecordBatch> = m.batches().cloned().collect();
-                parts.push(Arc::new(spill.write(&out, batches.into_iter().map(Ok))?));
-            }
-        }
-    }
-    Ok(Relation::Spilled(Arc::new(SpilledRelation::new(
-        out, parts,
-    ))))
+    super::sort::merge_files(files, &by_position, with_position(&out), keep, spill)
 }

@@ -361,7 +361,8 @@ fn merge_spilled(
     let Output {
         part, mut parts, ..
     } = out;
-    if part.rows > 0 {
+    // No rows is one empty part, as in memory (`Partitions::in_pieces`).
+    if part.rows > 0 || parts.is_empty() {
         parts.push(Arc::new(part.finish()?));
     }
     Ok(Relation::Spilled(Arc::new(SpilledRelation::new(
