@@ -6,8 +6,10 @@ Jobs (same input, same outputs):
   scan        sum seven numeric columns of the CSV, count two string ones
   earthquakes the examples/earthquakes pipeline: filter, derive Year, yearly count and
               mean magnitude, top 500 by magnitude
+  credit      the credit cleaning job on credit x20 (3 M rows): drop the row index,
+              `distinct` over the other eleven columns, write Parquet
 
-Usage: bench/run.sh (builds everything, then calls this).
+Usage: bench/run.sh peers (builds everything, then calls this); JOBS=credit for one job.
 """
 import json
 import os
@@ -19,6 +21,7 @@ from timing import RUNS, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "earthquakes_x100.csv"
+CREDIT = ROOT / "bench" / "data" / "credit_x20.csv"
 SLUICE = ROOT / "target" / "release" / "sluice"
 PY = sys.executable
 
@@ -40,6 +43,21 @@ con.execute(f\"\"\"CREATE TEMP VIEW eq AS SELECT *,
 con.execute(f"COPY (SELECT Year, count(*) AS earthquakes, avg(Magnitude) AS mean_magnitude FROM eq GROUP BY Year ORDER BY Year) TO '{sys.argv[2]}/yearly.csv'")
 con.execute(f\"\"\"COPY (SELECT Date, Time, Latitude, Longitude, Depth, Magnitude, "Magnitude Type", ID, Year
   FROM eq ORDER BY Magnitude DESC, ID LIMIT 500) TO '{sys.argv[2]}/top500.csv'\"\"\")
+"""
+
+DUCKDB_CREDIT = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute(f\"\"\"COPY (SELECT DISTINCT * EXCLUDE (column00)
+  FROM read_csv('{sys.argv[1]}', header = true, nullstr = ['NA', ''])) TO '{sys.argv[2]}/clean.parquet'\"\"\")
+"""
+
+POLARS_CREDIT = """
+import polars as pl, sys
+(pl.scan_csv(sys.argv[1], null_values=["NA", ""], infer_schema_length=10000)
+   .drop("")
+   .unique(maintain_order=True)
+   .sink_parquet(sys.argv[2] + "/clean.parquet"))
 """
 
 POLARS_SCAN = """
@@ -80,17 +98,27 @@ def main():
             "duckdb": [PY, "-c", DUCKDB_EQ, str(DATA), str(out)],
             "polars": [PY, "-c", POLARS_EQ, str(DATA), str(out)],
         },
+        "credit": {
+            "sluice": [str(SLUICE), "run", "-q", "bench/pipelines/credit_cleaning.sluice", "--param", f"input={CREDIT}", "--param", f"out={out}"],
+            "duckdb": [PY, "-c", DUCKDB_CREDIT, str(CREDIT), str(out)],
+            "polars": [PY, "-c", POLARS_CREDIT, str(CREDIT), str(out)],
+        },
     }
-    size_mb = DATA.stat().st_size / 1e6
+    sizes = {"scan": DATA, "earthquakes": DATA, "credit": CREDIT}
+    # JOBS=credit,scan runs only those.
+    wanted = os.environ.get("JOBS")
+    if wanted:
+        jobs = {j: e for j, e in jobs.items() if j in wanted.split(",")}
     results = {}
     for job, engines in jobs.items():
         for engine, cmd in engines.items():
             results[(job, engine)] = measure(cmd)[:2]
-    print(f"input: {DATA.name}, {size_mb:.0f} MB; {os.cpu_count()} cores; median of {RUNS} runs\n")
+    print(f"inputs: {DATA.name} ({DATA.stat().st_size / 1e6:.0f} MB), {CREDIT.name} ({CREDIT.stat().st_size / 1e6:.0f} MB); {os.cpu_count()} cores; median of {RUNS} runs\n")
     print("| job | engine | wall (s) | peak RSS (MiB) | MB/s | time vs sluice | memory vs sluice |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for job in jobs:
         base_t, base_m = results[(job, "sluice")]
+        size_mb = sizes[job].stat().st_size / 1e6
         for engine in jobs[job]:
             t, m = results[(job, engine)]
             print(f"| {job} | {engine} | {t:.2f} | {m:.0f} | {size_mb / t:.0f} | {t / base_t:.2f}× | {m / base_m:.2f}× |")

@@ -3,7 +3,7 @@
 
 use crate::cache::CacheStore;
 use crate::error::{RunError, RunResult};
-use crate::io::csv::{BadRow, CsvScan, MORSEL_BYTES, ParseMode, ScanStats};
+use crate::io::csv::{BadRow, MORSEL_BYTES, ScanStats};
 use crate::jit_cost::{SourceRows, op_cost, worth_compiling};
 use crate::memory;
 use crate::operators::narrow::NarrowOp;
@@ -697,6 +697,7 @@ impl<'p> Executor<'p> {
             options,
             file_schema,
             filters,
+            path_columns,
             ..
         } = &plan.graph[node].op
         else {
@@ -704,148 +705,87 @@ impl<'p> Executor<'p> {
         };
         let format = *format;
         let schema = self.arrow_schema(node);
-        let full = self.path(path);
-        let filter = sluice_compiler::optimize::conjunction(filters.clone());
+        let full = sluice_stdlib::io::stdin::resolve(path, self.options.base_dir.as_deref())
+            .map_err(|e| RunError::new(e.message))?;
         let output: Vec<String> = plan.graph[node].schema.names().map(String::from).collect();
-        let get = |name: &str| options.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-        let mode = match get("mode") {
-            Some(ConstValue::String(m)) => ParseMode::from_name(m).unwrap_or(ParseMode::Permissive),
-            _ => ParseMode::Permissive,
-        };
-        let bad_rows_path = match get("bad_rows") {
-            Some(ConstValue::String(p)) => Some(p.clone()),
+        let bad_rows_path = options.iter().find_map(|(k, v)| match (k.as_str(), v) {
+            ("bad_rows", ConstValue::String(p)) => Some(p.clone()),
             _ => None,
-        };
-        if format == Format::Parquet {
-            let stats = Arc::new(ScanStats::default());
-            let (read_schema, out) = crate::io::readers::ReadRequest {
-                file_schema,
-                columns: &output,
-                filter: filter.as_ref(),
-                stats: &stats,
-                mode,
-                bad_rows: &Mutex::new(Vec::new()),
-            }
-            .schemas();
-            let scan = crate::io::parquet_scan::ParquetScan::open(
-                &full,
-                read_schema,
-                out,
-                filter,
-                stats.clone(),
-            )?;
-            self.scans.push(ScanRecord {
-                name: source.to_string(),
-                stats,
-                bad_rows: Arc::new(Mutex::new(Vec::new())),
-                bad_rows_path,
-                progress: None,
-            });
-            return Ok(Pipeline {
-                source: Source::Parquet(Arc::new(scan)),
-                ops: Vec::new(),
-                schema,
-                counter: None,
-            });
-        }
-        if !matches!(format, Format::Csv | Format::Tsv) {
-            let stats = Arc::new(ScanStats::default());
-            let bad_rows = Arc::new(Mutex::new(Vec::new()));
-            let rows = crate::io::readers::read(
-                format,
-                &full,
-                crate::io::readers::ReadRequest {
-                    file_schema,
-                    columns: &output,
-                    filter: filter.as_ref(),
-                    stats: &stats,
-                    mode,
-                    bad_rows: &bad_rows,
-                },
-            )?;
-            self.scans.push(ScanRecord {
-                name: source.to_string(),
-                stats,
-                bad_rows,
-                bad_rows_path,
-                progress: None,
-            });
-            return Ok(Pipeline {
-                source: Source::Rows(Arc::new(rows)),
-                ops: Vec::new(),
-                schema,
-                counter: None,
-            });
-        }
-        let header = !matches!(get("header"), Some(ConstValue::Bool(false)));
-        let delimiter = match get("delimiter") {
-            Some(ConstValue::String(d)) => d.as_bytes().first().copied().unwrap_or(b','),
-            _ if format == Format::Tsv => b'\t',
-            _ => b',',
-        };
-        let quote = match get("quote") {
-            Some(ConstValue::String(q)) if q == "none" || q.is_empty() => None,
-            Some(ConstValue::Null) => None,
-            Some(ConstValue::String(q)) => q.as_bytes().first().copied(),
-            _ => Some(b'"'),
-        };
-        let nulls = match get("nulls") {
-            Some(ConstValue::List(items)) => items
-                .iter()
-                .filter_map(|i| {
-                    if let ConstValue::String(s) = i {
-                        Some(s.as_bytes().to_vec())
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-            _ => vec![Vec::new()],
-        };
-        let terminator = crate::io::csv::line_terminator(&full)?;
-        let scan = CsvScan {
-            terminator,
-            path: full,
-            header,
-            delimiter,
-            quote,
-            nulls,
-            mode,
-            projection: output
-                .iter()
-                .filter_map(|c| file_schema.index_of(c))
-                .collect(),
-            schema: file_schema.clone(),
-            filter,
-        };
-        let morsels = scan.morsels(self.options.morsel_bytes.unwrap_or(MORSEL_BYTES))?;
+        });
         let stats = Arc::new(ScanStats::default());
         let bad_rows = Arc::new(Mutex::new(Vec::new()));
-        let size = morsels.last().map_or(0, |m| m.end);
-        let progress = (self.options.progress && size >= PROGRESS_BYTES).then(|| {
-            let bar = indicatif::ProgressBar::new(size);
-            let template = "{msg:<16} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar.set_message(format!("source {source}"));
-            bar
-        });
-        self.scans.push(ScanRecord {
+        let morsel_bytes = self.options.morsel_bytes.unwrap_or(MORSEL_BYTES);
+        let mut record = ScanRecord {
             name: source.to_string(),
             stats: stats.clone(),
             bad_rows: bad_rows.clone(),
             bad_rows_path,
-            progress: progress.clone(),
-        });
+            progress: None,
+        };
+        if !path_columns.is_empty() || sluice_stdlib::io::file_set::is_many(&full) {
+            let hive = !options
+                .iter()
+                .any(|(k, v)| k == "hive_partitioning" && *v == ConstValue::Bool(false));
+            let set = sluice_stdlib::io::file_set::FileSet::expand(&full, hive).map_err(|e| {
+                let mut err = RunError::new(e.message);
+                if let Some(h) = e.help {
+                    err = err.with_help(h);
+                }
+                err
+            })?;
+            let files = crate::io::many_files::ManyFiles::open(
+                &set,
+                &crate::io::many_files::ManyRead {
+                    format,
+                    options,
+                    file_schema,
+                    path_columns,
+                    columns: &output,
+                    filters,
+                    stats,
+                    bad_rows,
+                    morsel_bytes,
+                    base_dir: self.options.base_dir.as_deref(),
+                },
+            )?;
+            self.scans.push(record);
+            return Ok(Pipeline {
+                source: Source::Files(Arc::new(files)),
+                ops: Vec::new(),
+                schema,
+                counter: None,
+            });
+        }
+        let read = crate::io::file_scan::FileRead {
+            format,
+            options,
+            file_schema,
+            columns: &output,
+            filter: sluice_compiler::optimize::conjunction(filters.clone()),
+            stats,
+            bad_rows,
+            morsel_bytes,
+        };
+        let mut opened = read.open(&full)?;
+        if let Source::Csv {
+            morsels, progress, ..
+        } = &mut opened
+        {
+            let size = morsels.last().map_or(0, |m| m.end);
+            *progress = (self.options.progress && size >= PROGRESS_BYTES).then(|| {
+                let bar = indicatif::ProgressBar::new(size);
+                let template = "{msg:<16} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
+                if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_message(format!("source {source}"));
+                bar
+            });
+            record.progress = progress.clone();
+        }
+        self.scans.push(record);
         Ok(Pipeline {
-            source: Source::Csv {
-                scan: Arc::new(scan),
-                morsels,
-                stats,
-                bad_rows,
-                progress,
-            },
+            source: opened,
             ops: Vec::new(),
             schema,
             counter: None,

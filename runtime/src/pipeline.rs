@@ -27,6 +27,62 @@ pub enum Source {
     Rows(Arc<Partitions>),
     /// Spilled partitions, each read from its file as it runs.
     Spilled(Arc<crate::spill::SpilledRelation>),
+    /// Many files (a folder, a glob), each opened as one of the sources above.
+    Files(Arc<crate::io::many_files::ManyFiles>),
+}
+
+impl Source {
+    pub fn partition_count(&self) -> usize {
+        match self {
+            Source::Csv { morsels, .. } => morsels.len(),
+            Source::Parquet(scan) => scan.partitions(),
+            Source::Rows(p) => p.parts.len(),
+            Source::Spilled(s) => s.parts.len(),
+            Source::Files(f) => f.partitions(),
+        }
+    }
+
+    /// Reads partition `i`, handing each batch to `apply`.
+    pub fn read(
+        &self,
+        i: usize,
+        apply: &mut dyn FnMut(RecordBatch) -> RunResult<()>,
+    ) -> RunResult<()> {
+        match self {
+            Source::Csv {
+                scan,
+                morsels,
+                stats,
+                bad_rows,
+                progress,
+            } => {
+                let out = scan.read(&morsels[i], stats)?;
+                if let Some(p) = progress {
+                    p.inc(morsels[i].end - morsels[i].start);
+                }
+                if !out.bad_rows.is_empty()
+                    && let Ok(mut all) = bad_rows.lock()
+                {
+                    all.extend(out.bad_rows);
+                }
+                apply(out.batch)
+            }
+            Source::Parquet(scan) => scan.read(i, apply),
+            Source::Rows(p) => {
+                for b in &p.parts[i] {
+                    apply(b.clone())?;
+                }
+                Ok(())
+            }
+            Source::Spilled(s) => {
+                for b in s.read(i)? {
+                    apply(b?)?;
+                }
+                Ok(())
+            }
+            Source::Files(f) => f.read(i, apply),
+        }
+    }
 }
 
 impl From<crate::relation::Relation> for Source {
@@ -49,12 +105,7 @@ pub struct Pipeline<'p> {
 
 impl<'p> Pipeline<'p> {
     pub fn partition_count(&self) -> usize {
-        match &self.source {
-            Source::Csv { morsels, .. } => morsels.len(),
-            Source::Parquet(scan) => scan.partitions(),
-            Source::Rows(p) => p.parts.len(),
-            Source::Spilled(s) => s.parts.len(),
-        }
+        self.source.partition_count()
     }
 
     pub fn push(&mut self, op: NarrowOp<'p>, schema: SchemaRef) {
@@ -81,39 +132,7 @@ impl<'p> Pipeline<'p> {
             }
             each(b)
         };
-        match &self.source {
-            Source::Csv {
-                scan,
-                morsels,
-                stats,
-                bad_rows,
-                progress,
-            } => {
-                let out = scan.read(&morsels[i], stats)?;
-                if let Some(p) = progress {
-                    p.inc(morsels[i].end - morsels[i].start);
-                }
-                if !out.bad_rows.is_empty()
-                    && let Ok(mut all) = bad_rows.lock()
-                {
-                    all.extend(out.bad_rows);
-                }
-                apply(out.batch)
-            }
-            Source::Parquet(scan) => scan.read(i, &mut apply),
-            Source::Rows(p) => {
-                for b in &p.parts[i] {
-                    apply(b.clone())?;
-                }
-                Ok(())
-            }
-            Source::Spilled(s) => {
-                for b in s.read(i)? {
-                    apply(b?)?;
-                }
-                Ok(())
-            }
-        }
+        self.source.read(i, &mut apply)
     }
 
     /// Folds every partition (in parallel) into a state; states come back in partition order.

@@ -209,7 +209,11 @@ pub fn run_everywhere(files: &[(&str, &[u8])], text: &str, outputs: &[&str]) -> 
     for config in Configuration::ALL {
         let dir = tempfile::tempdir().expect("tempdir");
         for (name, bytes) in files {
-            std::fs::write(dir.path().join(name), bytes).expect("write input");
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("input folder");
+            }
+            std::fs::write(path, bytes).expect("write input");
         }
         if let Err(e) = run_text(dir.path(), text, config) {
             panic!("{config:?}: {e}\n{text}");

@@ -139,6 +139,11 @@ pub enum PlanOp {
         /// are rejected before their other fields are converted). Set by predicate
         /// pushdown.
         filters: Vec<TypedExpr>,
+        /// The columns of `file_schema` that come from each file's path rather than
+        /// its contents, last: hive partition keys (`year=2015/`), then `filename`.
+        /// A filter on only these skips whole files.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        path_columns: Vec<String>,
     },
     Filter {
         predicate: TypedExpr,

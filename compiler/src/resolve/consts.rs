@@ -10,6 +10,15 @@ use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 
 impl Resolver<'_> {
     /// Evaluates `expr`, reporting an error (and returning `None`) when it is not constant.
+    /// A name written where a word is expected (`mode = append`) that no param has: the
+    /// word itself.
+    pub(crate) fn bare_word(&self, expr: &Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Name(n) if !self.params.contains_key(n) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn constant(&mut self, expr: &Expr, what: &str) -> Option<ConstValue> {
         match self.try_constant(expr) {
             Ok(v) => Some(v),

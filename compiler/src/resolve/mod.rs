@@ -16,6 +16,7 @@ mod path_clashes;
 mod plan_depth;
 mod recovery;
 mod sources;
+pub use sources::csv_options;
 mod steps;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
@@ -407,6 +408,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        self.check_partition_by(&decl.args, &options, &schema);
         let node = PlanNode {
             op: PlanOp::Sink {
                 format,
@@ -421,6 +423,72 @@ impl Resolver<'_> {
         };
         let id = self.plan.add(node, &[input]);
         self.plan.sinks.push(id);
+    }
+
+    /// A sink's `partition_by` names columns it has, leaves some for the files, and
+    /// holds no list (a folder name is one value).
+    fn check_partition_by(
+        &mut self,
+        args: &[crate::syntax::ast::Arg],
+        options: &[(String, ConstValue)],
+        schema: &Schema,
+    ) {
+        let Some((_, ConstValue::List(columns))) =
+            options.iter().find(|(k, _)| k == "partition_by")
+        else {
+            return;
+        };
+        let Some(arg) = args
+            .iter()
+            .find(|a| a.name.as_ref().is_some_and(|n| n.name == "partition_by"))
+        else {
+            return;
+        };
+        let span = arg.value.span;
+        for c in columns {
+            let ConstValue::String(c) = c else { continue };
+            match schema.field(c) {
+                None => {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownColumn,
+                        format!("no column `{c}` to partition by"),
+                        span,
+                        "not a column of the relation",
+                    );
+                    d.help = did_you_mean(c, schema.names()).or_else(|| {
+                        Some(format!(
+                            "columns: {}",
+                            schema.names().collect::<Vec<_>>().join(", ")
+                        ))
+                    });
+                    self.diags.push(d);
+                }
+                Some(f) if matches!(f.data_type, DataType::List(_)) => self.diags.push(
+                    Diagnostic::error(
+                        Code::UnwritableColumn,
+                        format!(
+                            "`{c}` is {}; a partition folder holds one value",
+                            f.data_type
+                        ),
+                        span,
+                        "a list",
+                    )
+                    .with_help("partition by a scalar column"),
+                ),
+                Some(_) => {}
+            }
+        }
+        if columns.len() >= schema.len() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidConstant,
+                    "`partition_by` takes every column, so the part files would hold none",
+                    span,
+                    "every column",
+                )
+                .with_help("leave at least one column out of partition_by"),
+            );
+        }
     }
 
     fn unused(&mut self) {

@@ -266,9 +266,9 @@ impl Resolver<'_> {
 
     /// A word option (`class_weight = balanced`, or `"balanced"`) among `choices`.
     fn word_option(&mut self, e: &Expr, what: &str, choices: &[&str]) -> Option<String> {
-        let word = match &e.kind {
-            ExprKind::Name(n) if !self.params.contains_key(n) => n.clone(),
-            _ => match self.constant(e, what)? {
+        let word = match self.bare_word(e) {
+            Some(w) => w,
+            None => match self.constant(e, what)? {
                 ConstValue::String(s) => s,
                 v => v.to_string(),
             },

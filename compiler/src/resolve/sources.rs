@@ -4,7 +4,7 @@
 use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, PlanNode, PlanOp};
-use crate::syntax::ast::{Arg, SourceDecl};
+use crate::syntax::ast::{Arg, Expr, ExprKind, Literal, SourceDecl};
 use sluice_stdlib::io::{self, CsvOptions, Format};
 use sluice_stdlib::{Field, Schema};
 
@@ -56,10 +56,20 @@ impl Resolver<'_> {
             return;
         };
         let csv = csv_options(format, &options);
-        let full_path = match &self.options.base_dir {
-            Some(base) => base.join(&path),
-            None => std::path::PathBuf::from(&path),
+        let flag = |name: &str| {
+            options
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| match v {
+                    ConstValue::Bool(b) => Some(*b),
+                    _ => None,
+                })
         };
+        let (by_name, filename) = (
+            flag("union_by_name").unwrap_or(false),
+            flag("filename").unwrap_or(false),
+        );
+        let hive = flag("hive_partitioning").unwrap_or(true);
         let declared: Option<Vec<Field>> = decl.schema.as_ref().map(|fields| {
             fields
                 .iter()
@@ -71,8 +81,21 @@ impl Resolver<'_> {
             .first()
             .map(|a| a.value.span)
             .unwrap_or(decl.format.span);
-        let schema = match io::infer(format, &full_path, &csv) {
-            Ok(inferred) => self.apply_declared(inferred, decl, &csv),
+        let mut path_columns = Vec::new();
+        let mut many = false;
+        let inferred =
+            io::stdin::resolve(&path, self.options.base_dir.as_deref()).and_then(|full_path| {
+                many = io::file_set::is_many(&full_path);
+                if !(many || by_name || filename) {
+                    return io::infer(format, &full_path, &csv);
+                }
+                let set = io::file_set::FileSet::expand(&full_path, hive)?;
+                let (schema, columns) = io::infer_many(format, &set, &csv, by_name, filename)?;
+                path_columns = columns;
+                Ok(schema)
+            });
+        let schema = match inferred {
+            Ok(inferred) => self.apply_declared(inferred, decl, &csv, path_columns.len()),
             Err(e) => match &declared {
                 Some(fields) => Some(Schema::new(fields.clone())),
                 None => {
@@ -83,8 +106,9 @@ impl Resolver<'_> {
                     if let Some(line) = e.line {
                         message.push_str(&format!(" (data line {line})"));
                     }
+                    let label = if many { "these files" } else { "this file" };
                     let mut d =
-                        Diagnostic::error(Code::SourceUnreadable, message, path_span, "this file");
+                        Diagnostic::error(Code::SourceUnreadable, message, path_span, label);
                     d.help = e.help.clone().or_else(|| {
                         Some(
                             "declare the schema: `source s = csv(path) { a: int64, b: string }`"
@@ -106,6 +130,7 @@ impl Resolver<'_> {
                 file_schema: schema.clone(),
                 projection: None,
                 filters: Vec::new(),
+                path_columns,
             };
             let node = PlanNode {
                 op,
@@ -131,12 +156,23 @@ impl Resolver<'_> {
         inferred: Schema,
         decl: &SourceDecl,
         csv: &CsvOptions,
+        path_columns: usize,
     ) -> Option<Schema> {
         let Some(fields) = &decl.schema else {
             return Some(inferred);
         };
         let mut schema = inferred;
         let positional = !csv.header && matches!(decl.format.name.as_str(), "csv" | "tsv");
+        // Without a header, the declared columns may name the files' columns only (the
+        // partition folders' and `filename` keep theirs).
+        let file_columns = schema.len() - path_columns;
+        if positional && path_columns > 0 && fields.len() == file_columns {
+            for (i, f) in fields.iter().enumerate() {
+                schema.fields[i] =
+                    Field::new(f.name.name.clone(), f.ty.data_type.clone(), f.ty.nullable);
+            }
+            return Some(schema);
+        }
         if positional {
             if fields.len() != schema.len() {
                 self.diags.push(
@@ -204,13 +240,16 @@ impl Resolver<'_> {
                 .name
                 .as_ref()
                 .is_none_or(|n| allowed.iter().any(|(a, _)| *a == n.name));
-            let value = if known {
+            let option = arg.name.as_ref().map(|n| n.name.as_str());
+            let value = if !known {
+                ConstValue::Null
+            } else if let Some(v) = self.io_word_option(option, &arg.value) {
+                v
+            } else {
                 match self.constant(&arg.value, "an option") {
                     Some(v) => v,
                     None => continue,
                 }
-            } else {
-                ConstValue::Null
             };
             match &arg.name {
                 None if i == 0 => match value {
@@ -258,7 +297,7 @@ impl Resolver<'_> {
                         self.diags.push(d);
                         continue;
                     }
-                    if let Err(expected) = check_option(&name.name, &value) {
+                    if let Err(expected) = check_option(&name.name, &value, for_sink) {
                         self.diags.push(Diagnostic::error(
                             Code::InvalidConstant,
                             format!("option `{}` expects {expected}, found {value}", name.name),
@@ -275,10 +314,54 @@ impl Resolver<'_> {
     }
 }
 
-fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
+impl Resolver<'_> {
+    /// Options whose values are words may name them bare (`mode = append`,
+    /// `partition_by = [year, month]`: columns) where no param has the name; they are
+    /// then strings, as when quoted.
+    fn io_word_option(&self, option: Option<&str>, value: &Expr) -> Option<ConstValue> {
+        let word = |e: &Expr| match &e.kind {
+            ExprKind::Literal(Literal::String(s)) => Some(ConstValue::String(s.clone())),
+            _ => self.bare_word(e).map(ConstValue::String),
+        };
+        match option? {
+            "mode" | "compression" => word(value),
+            "partition_by" => match &value.kind {
+                ExprKind::List(items) => items
+                    .iter()
+                    .map(word)
+                    .collect::<Option<Vec<_>>>()
+                    .map(ConstValue::List),
+                _ => word(value).map(|v| ConstValue::List(vec![v])),
+            },
+            _ => None,
+        }
+    }
+}
+
+fn check_option(name: &str, value: &ConstValue, for_sink: bool) -> Result<(), &'static str> {
+    if for_sink && name == "mode" {
+        return match value {
+            ConstValue::String(s)
+                if ["overwrite", "append", "error_if_exists"].contains(&s.as_str()) =>
+            {
+                Ok(())
+            }
+            _ => Err("overwrite, append or error_if_exists"),
+        };
+    }
     let ok = match name {
         "header" => matches!(value, ConstValue::Bool(_)),
-        "delimiter" => matches!(value, ConstValue::String(s) if s.len() == 1),
+        "delimiter" => {
+            matches!(value, ConstValue::String(s) if (1..=8).contains(&s.len()) && !s.contains(['\n', '\r', '"']))
+        }
+        "comment" => {
+            matches!(value, ConstValue::String(s) if s.len() == 1 && s != "\n" && s != "\r")
+        }
+        "skip_rows" => matches!(value, ConstValue::Int(i) if *i >= 0),
+        "union_by_name" | "filename" | "hive_partitioning" => matches!(value, ConstValue::Bool(_)),
+        "partition_by" => {
+            matches!(value, ConstValue::List(items) if !items.is_empty() && items.iter().all(|i| matches!(i, ConstValue::String(_))))
+        }
         "quote" => {
             matches!(value, ConstValue::String(s) if s.len() <= 1 || s == "none")
                 || *value == ConstValue::Null
@@ -301,7 +384,13 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
     }
     Err(match name {
         "header" => "true or false",
-        "delimiter" => "a one-byte string such as \",\" or \"\\t\"",
+        "delimiter" => {
+            "one to eight bytes (no quote or line break) such as \",\", \"\\t\" or \"::\""
+        }
+        "comment" => "a one-byte string such as \"#\"",
+        "skip_rows" => "a non-negative integer",
+        "union_by_name" | "filename" | "hive_partitioning" => "true or false",
+        "partition_by" => "a list of columns such as [year, month]",
         "quote" => "a one-byte string, or \"none\"",
         "nulls" => "a list of strings",
         "mode" => "\"permissive\", \"drop_malformed\" or \"fail_fast\"",
@@ -311,8 +400,9 @@ fn check_option(name: &str, value: &ConstValue) -> Result<(), &'static str> {
     })
 }
 
-/// The reading options inference needs, from checked option values.
-fn csv_options(format: Format, options: &[(String, ConstValue)]) -> CsvOptions {
+/// The reading options inference needs, from checked option values (the runtime reads
+/// a file's header with the same).
+pub fn csv_options(format: Format, options: &[(String, ConstValue)]) -> CsvOptions {
     let mut csv = if format == Format::Tsv {
         CsvOptions::tsv()
     } else {
@@ -321,9 +411,9 @@ fn csv_options(format: Format, options: &[(String, ConstValue)]) -> CsvOptions {
     for (name, value) in options {
         match (name.as_str(), value) {
             ("header", ConstValue::Bool(b)) => csv.header = *b,
-            ("delimiter", ConstValue::String(s)) => {
-                csv.delimiter = s.as_bytes().first().copied().unwrap_or(b',')
-            }
+            ("delimiter", ConstValue::String(s)) => csv.delimiter = s.as_bytes().to_vec(),
+            ("skip_rows", ConstValue::Int(n)) => csv.skip_rows = *n as u64,
+            ("comment", ConstValue::String(s)) => csv.comment = s.as_bytes().first().copied(),
             ("quote", ConstValue::String(s)) if s == "none" || s.is_empty() => csv.quote = None,
             ("quote", ConstValue::Null) => csv.quote = None,
             ("quote", ConstValue::String(s)) => csv.quote = s.as_bytes().first().copied(),

@@ -61,8 +61,15 @@ impl ParseMode {
 pub struct CsvScan {
     pub path: PathBuf,
     pub header: bool,
+    /// The delimiter's first byte; `delimiter_tail` holds the rest of a longer one
+    /// (`::`), and is empty for the usual one-byte delimiters.
     pub delimiter: u8,
+    pub delimiter_tail: Vec<u8>,
     pub quote: Option<u8>,
+    /// Lines starting with this byte are skipped.
+    pub comment: Option<u8>,
+    /// Lines skipped at the start of the file, before the header.
+    pub skip_lines: u64,
     pub nulls: Vec<Vec<u8>>,
     pub mode: ParseMode,
     /// The file's columns, in order, with the types to convert them to.
@@ -164,6 +171,22 @@ impl CsvScan {
         let mut data_start = 0u64;
         let mut last_close: Option<u64> = None;
         let mut previous: Option<u8> = None;
+        // Skipped lines and comment lines hold no record, so their quotes do not count.
+        let skipped = self.skipped_bytes()?;
+        if skipped > 0 {
+            start = skipped;
+            data_start = skipped;
+            start_line = 1 + self.skip_lines;
+            line = start_line;
+        }
+        let mut in_comment = false;
+        let mut line_start_pending = true;
+        // A quote opens a field after the delimiter's last byte.
+        let d = self
+            .delimiter_tail
+            .last()
+            .copied()
+            .unwrap_or(self.delimiter);
         loop {
             let n = file
                 .read(&mut buf)
@@ -172,14 +195,27 @@ impl CsvScan {
                 break;
             }
             let block = &buf[..n];
-            if offset == 0 && block.starts_with(BOM) {
+            if offset == 0 && block.starts_with(BOM) && skipped == 0 {
                 start = BOM.len() as u64; // a byte-order mark is not data
                 data_start = start;
             }
             let t = self.terminator;
-            let d = self.delimiter;
+            let comment = self.comment;
+            // Whether the line starting at block byte `i` is a comment.
+            let comment_at = |i: usize| comment.is_some() && block.get(i).copied() == comment;
+            if line_start_pending && offset + (n as u64) > data_start {
+                let first = (data_start.saturating_sub(offset)) as usize;
+                in_comment = comment_at(first);
+                line_start_pending = false;
+            }
             let mut visit = |i: usize, byte: u8| {
                 let pos = offset + i as u64;
+                if pos < data_start {
+                    return;
+                }
+                if in_comment && byte != t {
+                    return;
+                }
                 if Some(byte) == self.quote {
                     let before = if i > 0 { Some(block[i - 1]) } else { previous };
                     if in_quote {
@@ -195,6 +231,10 @@ impl CsvScan {
                 } else {
                     line += 1;
                     let next = pos + 1;
+                    if !in_quote && comment.is_some() {
+                        in_comment = comment_at(i + 1);
+                        line_start_pending = i + 1 == block.len();
+                    }
                     if !in_quote && next >= target {
                         out.push(Morsel {
                             start,
@@ -222,6 +262,27 @@ impl CsvScan {
             });
         }
         Ok(out)
+    }
+
+    /// The bytes of the first `skip_lines` lines (with a byte-order mark before them).
+    fn skipped_bytes(&self) -> RunResult<u64> {
+        if self.skip_lines == 0 {
+            return Ok(0);
+        }
+        let file = self.open()?;
+        let mut reader = std::io::BufReader::new(file);
+        let mut skipped = 0u64;
+        let mut line = Vec::new();
+        for _ in 0..self.skip_lines {
+            line.clear();
+            let n = std::io::BufRead::read_until(&mut reader, self.terminator, &mut line)
+                .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", self.display())))?;
+            if n == 0 {
+                break;
+            }
+            skipped += n as u64;
+        }
+        Ok(skipped)
     }
 
     /// Parses one morsel into a batch of the scan's schema.
@@ -274,15 +335,25 @@ impl CsvScan {
         let mut rows = 0u64;
         let mut converted = 0u64;
         // Only the first morsel starts on line 1 (the others start after a terminator).
-        let mut skip_header = self.header && morsel.first_line == 1;
+        let mut skip_header = self.header && morsel.first_line == 1 + self.skip_lines;
         // A morsel without a quote character takes the simpler splitter.
         let mut plain = match self.quote {
             Some(q) if memchr::memchr(q, &buf).is_some() => None,
-            _ => Some(PlainSplitter::new(self.delimiter, self.terminator)),
+            _ => Some(PlainSplitter::new(
+                self.delimiter,
+                &self.delimiter_tail,
+                self.terminator,
+            )),
         };
         while pos < buf.len() {
             let record_line = line;
             let record_start = pos;
+            if self.comment.is_some() && buf.get(pos).copied() == self.comment {
+                pos =
+                    memchr::memchr(self.terminator, &buf[pos..]).map_or(buf.len(), |k| pos + k + 1);
+                line += 1;
+                continue;
+            }
             let (next, newlines) = self.split_record(&buf, pos, &mut fields, &mut plain);
             pos = next;
             line += newlines;
@@ -594,7 +665,7 @@ impl CsvScan {
                 pos = (end + 1).min(buf.len());
                 // What follows the closing quote up to the field's end: nothing, or a CR
                 // before the line feed; anything else makes the row bad.
-                let rest = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
+                let rest = self.field_end(buf, pos);
                 let after = &buf[pos..rest];
                 if flaw == Flaw::None && !after.is_empty() && after != b"\r" {
                     flaw = Flaw::TextAfterQuote;
@@ -609,7 +680,7 @@ impl CsvScan {
                 });
                 pos = rest;
             } else {
-                let end = memchr::memchr2(d, t, &buf[pos..]).map_or(buf.len(), |k| pos + k);
+                let end = self.field_end(buf, pos);
                 fields.push(Field::plain(
                     buf,
                     pos,
@@ -619,9 +690,27 @@ impl CsvScan {
                 pos = end;
             }
             match buf.get(pos) {
-                Some(&c) if c == d => pos += 1,
+                Some(&c) if c == d => pos += 1 + self.delimiter_tail.len(),
                 Some(&c) if c == t => return (pos + 1, newlines + 1),
                 _ => return (buf.len(), newlines + 1),
+            }
+        }
+    }
+
+    /// Where an unquoted field starting at `pos` ends: at the next delimiter (all of its
+    /// bytes) or terminator.
+    fn field_end(&self, buf: &[u8], mut pos: usize) -> usize {
+        let (d, t) = (self.delimiter, self.terminator);
+        loop {
+            match memchr::memchr2(d, t, &buf[pos..]) {
+                None => return buf.len(),
+                Some(k) => {
+                    let at = pos + k;
+                    if buf[at] == t || buf[at + 1..].starts_with(&self.delimiter_tail) {
+                        return at;
+                    }
+                    pos = at + 1;
+                }
             }
         }
     }
@@ -629,15 +718,18 @@ impl CsvScan {
 
 /// Splits records of a morsel that holds no quote character. Delimiters come every few
 /// bytes, so a plain byte loop beats a SIMD search that would stop at each of them.
-struct PlainSplitter {
+struct PlainSplitter<'t> {
     delimiter: u8,
+    /// The bytes after the first of a longer delimiter (empty for one byte).
+    tail: &'t [u8],
     terminator: u8,
 }
 
-impl PlainSplitter {
-    fn new(delimiter: u8, terminator: u8) -> PlainSplitter {
+impl<'t> PlainSplitter<'t> {
+    fn new(delimiter: u8, tail: &'t [u8], terminator: u8) -> PlainSplitter<'t> {
         PlainSplitter {
             delimiter,
+            tail,
             terminator,
         }
     }
@@ -648,8 +740,9 @@ impl PlainSplitter {
         let mut start = pos;
         while pos < buf.len() {
             let b = buf[pos];
-            if b == d {
+            if b == d && (self.tail.is_empty() || buf[pos + 1..].starts_with(self.tail)) {
                 fields.push(Field::plain(buf, start, pos, false));
+                pos += self.tail.len();
                 start = pos + 1;
             } else if b == self.terminator {
                 fields.push(Field::plain(buf, start, pos, true));
@@ -800,7 +893,10 @@ mod tests {
             path: file.path().to_path_buf(),
             header: true,
             delimiter: b',',
+            delimiter_tail: Vec::new(),
             quote: Some(b'"'),
+            comment: None,
+            skip_lines: 0,
             nulls: vec![b"".to_vec(), b"NA".to_vec()],
             mode,
             projection: (0..schema.len()).collect(),

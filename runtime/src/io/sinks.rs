@@ -40,21 +40,31 @@ pub fn write(
         print_console(&label, data, rows as usize, limit)?;
         return Ok(rows);
     };
+    if super::folder_sink::writes_folder(options) {
+        return super::folder_sink::write(format, Path::new(path), options, data, outputs);
+    }
+    if super::folder_sink::save_mode(options) == super::commit::SaveMode::ErrorIfExists {
+        super::commit::refuse_existing(Path::new(path))?;
+    }
     let tmp = outputs.stage(Path::new(path))?;
-    write_file(format, &tmp, options, data).map_err(|e| {
-        let full = e.to_string().contains("No space left");
-        let e = RunError::new(format!("cannot write `{path}`: {e}"));
-        if full {
-            e.with_help("the disk is full: free space there, or write elsewhere; the previous outputs are unchanged")
-        } else {
-            e
-        }
-    })?;
+    write_file(format, &tmp, options, data).map_err(|e| write_error(path, e.as_ref()))?;
     Ok(rows)
 }
 
+/// A writer's error as the user sees it: the target named, and what to do about a full
+/// disk.
+pub(crate) fn write_error(path: &str, e: &dyn std::error::Error) -> RunError {
+    let full = e.to_string().contains("No space left");
+    let e = RunError::new(format!("cannot write `{path}`: {e}"));
+    if full {
+        e.with_help("the disk is full: free space there, or write elsewhere; the previous outputs are unchanged")
+    } else {
+        e
+    }
+}
+
 /// Writes the file; an error is the writer's own (the caller names the target).
-fn write_file(
+pub(crate) fn write_file(
     format: Format,
     tmp: &Path,
     options: &[(String, ConstValue)],

@@ -9,7 +9,7 @@
 
 use super::value_types::{classify, widen};
 use super::{InferError, open};
-use crate::types::{DataType, Field, Schema};
+use crate::types::{DataType, Schema};
 use std::io::Read;
 use std::path::Path;
 
@@ -20,22 +20,29 @@ pub const DEFAULT_SAMPLE_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvOptions {
     pub header: bool,
-    pub delimiter: u8,
+    /// The bytes between fields: usually one (`,`), possibly more (`::`).
+    pub delimiter: Vec<u8>,
     /// `None` turns quoting off (fields are split on the delimiter alone).
     pub quote: Option<u8>,
     pub nulls: Vec<String>,
     /// Rows to sample; `None` samples the first [`DEFAULT_SAMPLE_BYTES`].
     pub sample_rows: Option<u64>,
+    /// Lines skipped at the start of the file, before the header.
+    pub skip_rows: u64,
+    /// Lines starting with this byte are comments, not records.
+    pub comment: Option<u8>,
 }
 
 impl Default for CsvOptions {
     fn default() -> Self {
         CsvOptions {
             header: true,
-            delimiter: b',',
+            delimiter: b",".to_vec(),
             quote: Some(b'"'),
             nulls: vec![String::new()],
             sample_rows: None,
+            skip_rows: 0,
+            comment: None,
         }
     }
 }
@@ -43,7 +50,7 @@ impl Default for CsvOptions {
 impl CsvOptions {
     pub fn tsv() -> Self {
         CsvOptions {
-            delimiter: b'\t',
+            delimiter: b"\t".to_vec(),
             ..CsvOptions::default()
         }
     }
@@ -56,22 +63,50 @@ struct ColumnStats {
 
 /// Infers the schema of a delimited text file.
 pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
+    Ok(super::Inferred::schema(infer_columns(path, options)?))
+}
+
+/// Each column's name and type (`None` when the sample held no value of it).
+pub(crate) fn infer_columns(
+    path: &Path,
+    options: &CsvOptions,
+) -> Result<Vec<super::Inferred>, InferError> {
     let file = open(path)?;
     let byte_budget = if options.sample_rows.is_some() {
         u64::MAX
     } else {
         DEFAULT_SAMPLE_BYTES
     };
+    let mut input: Box<dyn Read> = Box::new(std::io::BufReader::new(file).take(byte_budget));
+    if options.skip_rows > 0 {
+        input = skip_lines(input, options.skip_rows, path)?;
+    }
+    // The `csv` crate splits on one byte: a longer delimiter becomes the unit separator
+    // (0x1F) in the sample, which only type inference reads.
+    let mut sample_cut = false;
+    let delimiter = match options.delimiter.as_slice() {
+        [d] => *d,
+        long => {
+            let mut sample = Vec::new();
+            input
+                .read_to_end(&mut sample)
+                .map_err(|e| InferError::new(format!("cannot read `{}`: {e}", path.display())))?;
+            sample_cut = sample.len() as u64 >= byte_budget.saturating_sub(options.skip_rows);
+            input = Box::new(std::io::Cursor::new(replace_all(&sample, long, 0x1F)));
+            0x1F
+        }
+    };
     let mut builder = csv::ReaderBuilder::new();
     builder
         .has_headers(false)
-        .delimiter(options.delimiter)
+        .delimiter(delimiter)
         .flexible(true)
+        .comment(options.comment)
         .quoting(options.quote.is_some());
     if let Some(q) = options.quote {
         builder.quote(q);
     }
-    let mut reader = builder.from_reader(file.take(byte_budget));
+    let mut reader = builder.from_reader(input);
     let mut record = csv::ByteRecord::new();
     let mut names: Vec<String> = Vec::new();
     let mut columns: Vec<ColumnStats> = Vec::new();
@@ -179,7 +214,7 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
             });
         }
     }
-    if reader.position().byte() >= byte_budget {
+    if reader.position().byte() >= byte_budget || sample_cut {
         complete = false;
     }
     if names.is_empty() {
@@ -188,15 +223,45 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
                 .with_help("declare the schema in the pipeline file"),
         );
     }
-    let fields = names
+    Ok(names
         .into_iter()
         .zip(columns)
-        .map(|(name, c)| {
-            let nullable = c.saw_null || !complete || c.data_type.is_none();
-            Field::new(name, c.data_type.unwrap_or(DataType::String), nullable)
+        .map(|(name, c)| super::Inferred {
+            name,
+            nullable: c.saw_null || !complete || c.data_type.is_none(),
+            data_type: c.data_type,
         })
-        .collect();
-    Ok(Schema::new(fields))
+        .collect())
+}
+
+/// `input` after its first `lines` lines.
+fn skip_lines(input: Box<dyn Read>, lines: u64, path: &Path) -> Result<Box<dyn Read>, InferError> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(input);
+    let mut line = Vec::new();
+    for _ in 0..lines {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| InferError::new(format!("cannot read `{}`: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(Box::new(reader))
+}
+
+/// `bytes` with every `from` sequence replaced by the byte `to`.
+fn replace_all(bytes: &[u8], from: &[u8], to: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(i) = memchr::memmem::find(rest, from) {
+        out.extend_from_slice(&rest[..i]);
+        out.push(to);
+        rest = &rest[i + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> InferError {

@@ -5,7 +5,7 @@
 
 use super::value_types::{parse_iso_date, parse_iso_timestamp, widen};
 use super::{DEFAULT_SAMPLE_BYTES, InferError, open};
-use crate::types::{DataType, Field, Schema};
+use crate::types::{DataType, Schema};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -17,6 +17,14 @@ struct Column {
 
 /// Infers the schema of a JSON lines file.
 pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError> {
+    Ok(super::Inferred::schema(infer_columns(path, sample_rows)?))
+}
+
+/// Each key's name and type (`None` when the sample held no value of it).
+pub(crate) fn infer_columns(
+    path: &Path,
+    sample_rows: Option<u64>,
+) -> Result<Vec<super::Inferred>, InferError> {
     let budget = if sample_rows.is_some() {
         u64::MAX
     } else {
@@ -111,16 +119,14 @@ pub fn infer(path: &Path, sample_rows: Option<u64>) -> Result<Schema, InferError
         ))
         .with_help("declare the schema in the pipeline file"));
     }
-    Ok(Schema::new(
-        columns
-            .into_iter()
-            .map(|c| {
-                let nullable = c.nullable || !complete || c.data_type.is_none();
-                let data_type = c.data_type.map_or(DataType::String, known_items);
-                Field::new(c.name, data_type, nullable)
-            })
-            .collect(),
-    ))
+    Ok(columns
+        .into_iter()
+        .map(|c| super::Inferred {
+            nullable: c.nullable || !complete || c.data_type.is_none(),
+            data_type: c.data_type.map(known_items),
+            name: c.name,
+        })
+        .collect())
 }
 
 /// The type with list items never seen (only empty lists) read as text.

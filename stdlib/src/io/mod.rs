@@ -5,15 +5,19 @@
 //! lines, the footer for Parquet, the schema message for Arrow IPC.
 
 pub mod damaged;
+pub mod file_set;
 mod infer_arrow;
 mod infer_csv;
 mod infer_jsonl;
+mod infer_many;
 mod infer_parquet;
+pub mod stdin;
 pub mod value_types;
 
 pub use infer_csv::{CsvOptions, DEFAULT_SAMPLE_BYTES};
+pub use infer_many::{FILENAME_COLUMN, infer_many};
 
-use crate::types::Schema;
+use crate::types::{DataType, Field, Schema};
 use std::fmt;
 use std::path::Path;
 
@@ -80,7 +84,15 @@ impl Format {
                 ),
                 (
                     "delimiter",
-                    "string: one character between fields (default `,`, tsv `\\t`)",
+                    "string: what separates fields, one to eight bytes (default `,`, tsv `\\t`; `::` for MovieLens)",
+                ),
+                (
+                    "skip_rows",
+                    "int: lines skipped at the start of each file, before the header (default 0)",
+                ),
+                (
+                    "comment",
+                    "string: lines starting with this character are skipped (default none)",
                 ),
                 (
                     "quote",
@@ -96,6 +108,9 @@ impl Format {
                     "int: rows sampled for schema inference (default: the first 8 MiB)",
                 ),
                 ("bad_rows", "string: a path where rejected rows are written"),
+                MANY_FILES[0],
+                MANY_FILES[1],
+                MANY_FILES[2],
             ],
             (Format::Jsonl, false) => &[
                 (
@@ -110,10 +125,16 @@ impl Format {
                     "bad_rows",
                     "string: a path where rejected lines are written",
                 ),
+                MANY_FILES[0],
+                MANY_FILES[1],
+                MANY_FILES[2],
             ],
+            (Format::Parquet | Format::Arrow, false) => &MANY_FILES,
             (Format::Csv | Format::Tsv, true) => &[
                 ("header", "bool: write a header line (default true)"),
                 ("delimiter", "string: one character between fields"),
+                FOLDER_SINKS[0],
+                FOLDER_SINKS[1],
             ],
             (Format::Console, true) => &[("limit", "int: rows shown (default 20)")],
             (Format::Parquet, true) => &[
@@ -122,11 +143,42 @@ impl Format {
                     "row_group_rows",
                     "int: rows per row group (default 1048576); smaller groups prune finer",
                 ),
+                FOLDER_SINKS[0],
+                FOLDER_SINKS[1],
             ],
+            (Format::Jsonl | Format::Arrow, true) => &FOLDER_SINKS,
             _ => &[],
         }
     }
 }
+
+/// The options of every file source about reading many files (a folder or a glob).
+const MANY_FILES: [(&str, &str); 3] = [
+    (
+        "union_by_name",
+        "bool: files may have different columns; columns are matched by name and a file's missing ones are null (default false: every file has the first's columns)",
+    ),
+    (
+        "filename",
+        "bool: add a `filename` column with the path of the file each row came from (default false)",
+    ),
+    (
+        "hive_partitioning",
+        "bool: folders named `key=value` become columns, and filters on them skip whole files (default true)",
+    ),
+];
+
+/// The options of sinks that can write a folder of part files.
+const FOLDER_SINKS: [(&str, &str); 2] = [
+    (
+        "partition_by",
+        "list of columns: write hive folders `col=value/` with a part file each (the columns are left out of the files; reading the folder back restores them)",
+    ),
+    (
+        "mode",
+        "overwrite | append | error_if_exists: replace what is there (default), add new part files to the folder (never rewriting old ones), or refuse to run when the path exists",
+    ),
+];
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,6 +219,30 @@ impl fmt::Display for InferError {
     }
 }
 
+/// A column as inference saw it: `data_type` is `None` when the sample held no value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Inferred {
+    pub name: String,
+    pub data_type: Option<DataType>,
+    pub nullable: bool,
+}
+
+impl Inferred {
+    /// The schema: a column without a value seen is a nullable string (as in Spark,
+    /// DuckDB and Polars).
+    pub(crate) fn schema(columns: Vec<Inferred>) -> Schema {
+        Schema::new(
+            columns
+                .into_iter()
+                .map(|c| {
+                    let nullable = c.nullable || c.data_type.is_none();
+                    Field::new(c.name, c.data_type.unwrap_or(DataType::String), nullable)
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Infers the schema of the file at `path` in `format`.
 pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
     match format {
@@ -183,14 +259,15 @@ pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema
     }
 }
 
-/// When `path` is a folder: what to tell the user (message, help). A source reads one
-/// file; the operating system would open a folder and fail only on the first read.
+/// When `path` is not a regular file: what to tell the user (message, help). The
+/// operating system would open a folder and fail only on the first read. (A source's
+/// folder is expanded to its files before any is opened: see [`file_set`].)
 pub fn not_a_regular_file(path: &Path) -> Option<(String, String)> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.is_dir() {
         return Some((
             format!("`{}` is a folder, not a file", path.display()),
-            "give the path of one file in it; a source reads one file (reading every file of a folder as one source is not supported yet)".to_string(),
+            "give the path of a file; a source given a folder reads every file in it".to_string(),
         ));
     }
     (!meta.is_file()).then(|| {
