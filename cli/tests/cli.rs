@@ -397,3 +397,39 @@ fn console_tables_are_labelled() {
         stdout(&o)
     );
 }
+
+/// `-` as a source's path reads standard input: the schema is inferred from it and the
+/// parallel reader sees the same bytes; a sink to `-` writes standard output.
+#[test]
+fn a_source_reads_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = pipeline_dir(
+        "unused\n",
+        "source s = csv(\"-\", comment = \"#\")\nlet t = s | group k { n = count(), v = sum(v) } | sort k\nsink t -> csv(\"-\")\n",
+    );
+    let mut input = String::from("k,v\n# counts by key\n");
+    for i in 0..5000 {
+        input.push_str(&format!("{},{i}\n", ["a", "b", "c"][i % 3]));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "-q", "p.sluice"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "k,n,v\na,1667,4165833\nb,1667,4167500\nc,1666,4164167\n"
+    );
+}

@@ -445,8 +445,18 @@ impl Resolver<'_> {
             return;
         };
         let span = arg.value.span;
-        for c in columns {
+        // Each column's own span when they are written as a list.
+        let item_spans: Vec<Span> = match &arg.value.kind {
+            crate::syntax::ast::ExprKind::List(items) => items.iter().map(|i| i.span).collect(),
+            _ => Vec::new(),
+        };
+        let mut known = std::collections::HashSet::new();
+        for (i, c) in columns.iter().enumerate() {
             let ConstValue::String(c) = c else { continue };
+            let span = item_spans.get(i).copied().unwrap_or(span);
+            if schema.field(c).is_some() {
+                known.insert(c.as_str());
+            }
             match schema.field(c) {
                 None => {
                     let mut d = Diagnostic::error(
@@ -478,7 +488,7 @@ impl Resolver<'_> {
                 Some(_) => {}
             }
         }
-        if columns.len() >= schema.len() {
+        if known.len() >= schema.len() {
             self.diags.push(
                 Diagnostic::error(
                     Code::InvalidConstant,

@@ -47,7 +47,10 @@ impl Resolver<'_> {
                     options,
                     ..
                 } => {
-                    add(path, format!("source `{source}` reads it"), Use::Read);
+                    // `-` is standard input here and standard output in a sink.
+                    if path != sluice_stdlib::io::stdin::STDIN {
+                        add(path, format!("source `{source}` reads it"), Use::Read);
+                    }
                     if let Some((_, ConstValue::String(bad))) =
                         options.iter().find(|(k, _)| k == "bad_rows")
                     {

@@ -71,6 +71,21 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
             .map(|k| item(k, CompletionItemKind::KEYWORD, Some("operator".into())))
             .collect();
     }
+    if let Some((format, for_sink)) = io_call(&before[..typed_start]) {
+        return format
+            .options(for_sink)
+            .iter()
+            .map(|(name, what)| {
+                let mut i = item(
+                    name,
+                    CompletionItemKind::PROPERTY,
+                    Some(format!("{format} option")),
+                );
+                i.documentation = Some(Documentation::String(what.to_string()));
+                i
+            })
+            .collect();
+    }
     if at_line_start && !prev.ends_with(',') && !prev.ends_with('(') && !prev.ends_with('{') {
         return DECLARATIONS
             .iter()
@@ -141,6 +156,35 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
     out
 }
 
+/// When the text before the cursor is inside a source's or sink's format call, after
+/// its `(` or a `,` (`source s = csv("a.csv", ` or `sink t -> parquet("o", `): the
+/// format, and whether it is a sink's.
+fn io_call(before: &str) -> Option<(sluice_stdlib::io::Format, bool)> {
+    let statement = before.rsplit('\n').next().unwrap_or("").trim_start();
+    let for_sink = if statement.starts_with("sink ") {
+        true
+    } else if statement.starts_with("source ") {
+        false
+    } else {
+        return None;
+    };
+    let open = statement.rfind('(')?;
+    let inside = &statement[open + 1..];
+    // After the path or another option, outside a string.
+    if inside.contains(')') || inside.matches('"').count() % 2 == 1 {
+        return None;
+    }
+    let trimmed = inside.trim_end();
+    if !(trimmed.is_empty() || trimmed.ends_with(',')) {
+        return None;
+    }
+    let name = statement[..open]
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?;
+    let format = sluice_stdlib::io::Format::from_name(name)?;
+    Some((format, for_sink))
+}
+
 /// Whether the statement before `=` is `let NAME` or `model NAME` (so a relation comes
 /// next).
 fn is_declaration_head(prev: &str) -> bool {
@@ -170,4 +214,31 @@ fn columns_in_scope(plan: &LogicalPlan, offset: usize) -> Vec<sluice_stdlib::Fie
         .max_by_key(|n| plan.graph[*n].span.end)
         .map(|n| plan.graph[n].schema.fields.clone())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::io_call;
+    use sluice_stdlib::io::Format;
+
+    #[test]
+    fn options_are_offered_inside_a_format_call_after_a_comma() {
+        assert_eq!(
+            io_call("source s = csv(\"a/*.csv\", "),
+            Some((Format::Csv, false))
+        );
+        assert_eq!(
+            io_call("sink t -> parquet(\"out\", mode = append, "),
+            Some((Format::Parquet, true))
+        );
+        assert_eq!(io_call("source s = csv(\"a, "), None, "inside the path");
+        assert_eq!(io_call("source s = csv(\"a\", header = "), None);
+        assert_eq!(io_call("let x = f(a, "), None);
+        let sink = Format::Parquet.options(true);
+        assert!(sink.iter().any(|(n, _)| *n == "partition_by"));
+        let source = Format::Csv.options(false);
+        for want in ["union_by_name", "filename", "skip_rows", "comment"] {
+            assert!(source.iter().any(|(n, _)| *n == want), "{want}");
+        }
+    }
 }
