@@ -9,7 +9,7 @@ use crate::memory;
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
     aggregate, distinct, evaluate, fill_null, fit, join, limit, predict, repartition, sort, split,
-    topk, union,
+    topk, union, window,
 };
 use crate::partitions::Partitions;
 use crate::physical::{self, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
@@ -372,6 +372,24 @@ impl<'p> Executor<'p> {
             return sort::run(
                 &input,
                 keys,
+                &self.pool,
+                &self.spill,
+                self.options.tuning.operator_memory,
+            );
+        }
+        if let PlanOp::Window {
+            partition_by,
+            order_by,
+            functions,
+        } = &plan.graph[node].op
+        {
+            let input = self.stage(inputs[0])?;
+            return window::run(
+                &input,
+                partition_by,
+                order_by,
+                functions,
+                out,
                 &self.pool,
                 &self.spill,
                 self.options.tuning.operator_memory,

@@ -616,6 +616,53 @@ fn cases() -> Vec<Case> {
         scalar("round", "round(y / 3)", "round(y / 3)"),
         scalar("round_digits", "round(x, 2)", "round(x, 2)"),
         scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+        // --- window functions (ties broken by `id` where the function sees row order;
+        // sums over `y`, quarters, so that every order of addition is exact)
+        case(
+            "window_ranking",
+            "t | window by k order by g { w_r = rank(), w_dr = dense_rank(), w_pr = percent_rank(), w_cd = cume_dist() } | select id, w_r, w_dr, w_pr, w_cd",
+            "SELECT id, rank() OVER w, dense_rank() OVER w, percent_rank() OVER w, cume_dist() OVER w FROM t WINDOW w AS (PARTITION BY k ORDER BY g)",
+        ),
+        case(
+            "window_row_number_ntile",
+            "t | window by k order by g desc, id { w_rn = row_number(), w_n3 = ntile(3), w_n50 = ntile(50) } | select id, w_rn, w_n3, w_n50",
+            "SELECT id, row_number() OVER w, ntile(3) OVER w, ntile(50) OVER w FROM t WINDOW w AS (PARTITION BY k ORDER BY g DESC, id)",
+        ),
+        case(
+            "window_lag_lead",
+            "t | window by g order by id { w_a = lag(x), w_b = lag(s, 2), w_c = lead(j, 1, 0), w_d = lead(ts, 3) } | select id, w_a, w_b, w_c, w_d",
+            "SELECT id, lag(x) OVER w, lag(s, 2) OVER w, lead(j, 1, 0) OVER w, lead(ts, 3) OVER w FROM t WINDOW w AS (PARTITION BY g ORDER BY id)",
+        ),
+        case(
+            "window_running_aggregates",
+            "t | window by k order by id { w_s = sum(y), w_c = count(x), w_n = count(), w_m = mean(y), w_lo = min(x), w_hi = max(d) } | select id, w_s, w_c, w_n, w_m, w_lo, w_hi",
+            "SELECT id, sum(y) OVER w, count(x) OVER w, count(*) OVER w, avg(y) OVER w, min(x) OVER w, max(d) OVER w FROM t WINDOW w AS (PARTITION BY k ORDER BY id)",
+        ),
+        case(
+            "window_rows_frames",
+            "t | window by g order by id { w_s = sum(y) rows between 2 preceding and 1 following, w_f = first_value(x) rows between 1 preceding and 1 following, w_l = last_value(s) rows between current row and 2 following, w_v = nth_value(i, 2) rows between unbounded preceding and current row, w_e = sum(j) rows between 3 preceding and 2 preceding } | select id, w_s, w_f, w_l, w_v, w_e",
+            "SELECT id, sum(y) OVER (w ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING), first_value(x) OVER (w ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), last_value(s) OVER (w ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING), nth_value(i, 2) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), sum(j) OVER (w ROWS BETWEEN 3 PRECEDING AND 2 PRECEDING) FROM t WINDOW w AS (PARTITION BY g ORDER BY id)",
+        ),
+        case(
+            "window_range_frames",
+            "t | window by k order by j { w_a = count() range between 2 preceding and 1 following, w_b = sum(y) range between current row and unbounded following, w_c = max(x) range between 1 following and 3 following } | select id, w_a, w_b, w_c",
+            "SELECT id, count(*) OVER (w RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING), sum(y) OVER (w RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), max(x) OVER (w RANGE BETWEEN 1 FOLLOWING AND 3 FOLLOWING) FROM t WINDOW w AS (PARTITION BY k ORDER BY j)",
+        ),
+        case(
+            "window_range_descending",
+            "t | window by g order by j desc { w_a = count() range between 1 preceding and current row, w_b = sum(y) range between 2 preceding and 2 following } | select id, w_a, w_b",
+            "SELECT id, count(*) OVER (w RANGE BETWEEN 1 PRECEDING AND CURRENT ROW), sum(y) OVER (w RANGE BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM t WINDOW w AS (PARTITION BY g ORDER BY j DESC)",
+        ),
+        case(
+            "window_whole_partition",
+            "t | window by k { w_s = sum(y), w_n = count(), w_md = median(y), w_cd = count_distinct(g), w_v = variance(y) } | select id, w_s, w_n, w_md, w_cd, w_v",
+            "SELECT id, sum(y) OVER w, count(*) OVER w, median(y) OVER w, count(DISTINCT g) OVER w, var_samp(y) OVER w FROM t WINDOW w AS (PARTITION BY k)",
+        ),
+        case(
+            "window_no_partition",
+            "t | window order by g, id { w_rn = row_number(), w_s = sum(y) rows between 5 preceding and current row, w_q = quantile(y, 0.25) rows between 10 preceding and 10 following } | select id, w_rn, w_s, w_q",
+            "SELECT id, row_number() OVER w, sum(y) OVER (w ROWS BETWEEN 5 PRECEDING AND CURRENT ROW), quantile_cont(y, 0.25) OVER (w ROWS BETWEEN 10 PRECEDING AND 10 FOLLOWING) FROM t WINDOW w AS (ORDER BY g, id)",
+        ),
     ]
 }
 

@@ -295,6 +295,39 @@ fn fill_value(v: &FillValue) -> String {
     }
 }
 
+fn sort_keys(keys: &[SortKey]) -> String {
+    let ks: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let mut s = display_name(&k.column.name);
+            if k.descending {
+                s.push_str(" desc");
+            }
+            if let Some(first) = k.nulls_first {
+                s.push_str(if first { " nulls first" } else { " nulls last" });
+            }
+            s
+        })
+        .collect();
+    ks.join(", ")
+}
+
+/// `rows between 2 preceding and current row`.
+pub fn frame(f: &Frame) -> String {
+    let bound = |b: &FrameBound| match b {
+        FrameBound::UnboundedPreceding => "unbounded preceding".to_string(),
+        FrameBound::Preceding(e) => format!("{} preceding", format_expr(e)),
+        FrameBound::CurrentRow => "current row".to_string(),
+        FrameBound::Following(e) => format!("{} following", format_expr(e)),
+        FrameBound::UnboundedFollowing => "unbounded following".to_string(),
+    };
+    let unit = match f.unit {
+        FrameUnit::Rows => "rows",
+        FrameUnit::Range => "range",
+    };
+    format!("{unit} between {} and {}", bound(&f.start), bound(&f.end))
+}
+
 fn step(op: &Operator) -> String {
     match op {
         Operator::Filter { predicate } => format!("filter {}", format_expr(predicate)),
@@ -359,22 +392,37 @@ fn step(op: &Operator) -> String {
                 block(&head, &items, false)
             }
         }
-        Operator::Sort { keys } => {
-            let ks: Vec<String> = keys
+        Operator::Window {
+            partition_by,
+            order_by,
+            columns,
+        } => {
+            let mut head = "window".to_string();
+            if !partition_by.is_empty() {
+                head.push_str(&format!(" by {}", names(partition_by)));
+            }
+            if !order_by.is_empty() {
+                head.push_str(&format!(" order by {}", sort_keys(order_by)));
+            }
+            let items: Vec<String> = columns
                 .iter()
-                .map(|k| {
-                    let mut s = display_name(&k.column.name);
-                    if k.descending {
-                        s.push_str(" desc");
-                    }
-                    if let Some(first) = k.nulls_first {
-                        s.push_str(if first { " nulls first" } else { " nulls last" });
+                .map(|c| {
+                    let mut s =
+                        format!("{} = {}", display_name(&c.name.name), format_expr(&c.value));
+                    if let Some(f) = &c.frame {
+                        s.push(' ');
+                        s.push_str(&frame(f));
                     }
                     s
                 })
                 .collect();
-            format!("sort {}", ks.join(", "))
+            if items.is_empty() {
+                format!("{head} {{}}")
+            } else {
+                block(&head, &items, false)
+            }
         }
+        Operator::Sort { keys } => format!("sort {}", sort_keys(keys)),
         Operator::Take { count } => format!("take {}", format_expr(count)),
         Operator::Join { kind, right, on } => {
             let kind = if *kind == JoinKind::Inner {

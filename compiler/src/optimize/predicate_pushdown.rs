@@ -218,6 +218,12 @@ fn target(plan: &LogicalPlan, input: NodeIndex, c: &TypedExpr) -> Target {
         {
             below()
         }
+        // A filter on the partition keys keeps or drops whole partitions.
+        PlanOp::Window { partition_by, .. }
+            if !partition_by.is_empty() && reads.iter().all(|r| partition_by.contains(r)) =>
+        {
+            below()
+        }
         PlanOp::Union => {
             let out = &plan.graph[input].schema;
             let slots: Vec<(usize, Vec<(String, String)>)> = plan

@@ -187,6 +187,20 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
         PlanOp::Sort { keys } | PlanOp::TopK { keys, .. } => {
             add(&mut need, keys.iter().map(|k| k.column.clone()))
         }
+        PlanOp::Window {
+            partition_by,
+            order_by,
+            functions,
+        } => {
+            need.retain(|n| !functions.iter().any(|w| &w.name == n));
+            add(&mut need, partition_by.iter().cloned());
+            add(&mut need, order_by.iter().map(|k| k.column.clone()));
+            for w in functions {
+                for arg in &w.args {
+                    add(&mut need, columns_of(arg));
+                }
+            }
+        }
         PlanOp::Explode { column } => add(&mut need, [column.clone()]),
         PlanOp::SplitPart {
             stratify: Some(s), ..

@@ -42,6 +42,76 @@ pub struct AggregateExpr {
     pub args: Vec<TypedExpr>,
 }
 
+/// One column a `window` computes: a window function or an aggregate over a frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowExpr {
+    pub name: String,
+    pub function: String,
+    /// Typed arguments; constant ones (`lag`'s offset and default, `ntile`'s buckets,
+    /// `quantile`'s q) are literals.
+    pub args: Vec<TypedExpr>,
+    pub frame: WindowFrame,
+    /// The column's type (as the resolver typed the call).
+    pub data_type: DataType,
+}
+
+/// Which rows of its partition a row's aggregate sees.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowFrame {
+    /// Offsets count rows (`rows`), or are distances in the order column (`range`, where
+    /// a row's peers are always in its frame together).
+    pub rows: bool,
+    pub start: FrameEdge,
+    pub end: FrameEdge,
+}
+
+impl WindowFrame {
+    /// The frame a window without one has: up to the row and its peers when the window
+    /// has an order, else the whole partition (SQL's default).
+    pub fn default_for(ordered: bool) -> WindowFrame {
+        WindowFrame {
+            rows: false,
+            start: FrameEdge::UnboundedPreceding,
+            end: if ordered {
+                FrameEdge::CurrentRow
+            } else {
+                FrameEdge::UnboundedFollowing
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameEdge {
+    UnboundedPreceding,
+    /// Rows, or a distance in the order column's unit (days for a date, microseconds
+    /// for a timestamp).
+    Preceding(f64),
+    CurrentRow,
+    Following(f64),
+    UnboundedFollowing,
+}
+
+impl fmt::Display for WindowFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let edge = |e: &FrameEdge| match e {
+            FrameEdge::UnboundedPreceding => "unbounded preceding".to_string(),
+            FrameEdge::Preceding(n) => format!("{n} preceding"),
+            FrameEdge::CurrentRow => "current row".to_string(),
+            FrameEdge::Following(n) => format!("{n} following"),
+            FrameEdge::UnboundedFollowing => "unbounded following".to_string(),
+        };
+        write!(
+            f,
+            "{} between {} and {}",
+            if self.rows { "rows" } else { "range" },
+            edge(&self.start),
+            edge(&self.end)
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SortKey {
     pub column: String,
@@ -177,6 +247,14 @@ pub enum PlanOp {
         keys: Vec<String>,
         aggregates: Vec<AggregateExpr>,
     },
+    /// A column per window expression, computed over each row's partition (the rows
+    /// with its `partition_by` values) in `order_by` order. Rows come out sorted by the
+    /// partition keys, then the order keys (stable).
+    Window {
+        partition_by: Vec<String>,
+        order_by: Vec<SortKey>,
+        functions: Vec<WindowExpr>,
+    },
     Sort {
         keys: Vec<SortKey>,
     },
@@ -273,6 +351,7 @@ impl PlanOp {
             PlanOp::FillNull { .. } => "FillNull",
             PlanOp::DropNull { .. } => "DropNull",
             PlanOp::Aggregate { .. } => "Aggregate",
+            PlanOp::Window { .. } => "Window",
             PlanOp::Sort { .. } => "Sort",
             PlanOp::Limit { .. } => "Limit",
             PlanOp::TopK { .. } => "TopK",
@@ -423,6 +502,29 @@ impl fmt::Display for PlanOp {
                         name(&a.name),
                         a.function,
                         list(&a.args)
+                    )))
+                )
+            }
+            PlanOp::Window {
+                partition_by,
+                order_by,
+                functions,
+            } => {
+                if !partition_by.is_empty() {
+                    write!(f, " by {}", list(partition_by.iter().map(|c| name(c))))?;
+                }
+                if !order_by.is_empty() {
+                    write!(f, " order by {}", sort_keys(order_by))?;
+                }
+                write!(
+                    f,
+                    " {{ {} }}",
+                    list(functions.iter().map(|w| format!(
+                        "{} = {}({}) {}",
+                        name(&w.name),
+                        w.function,
+                        list(&w.args),
+                        w.frame
                     )))
                 )
             }

@@ -69,6 +69,14 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
                     .collect::<Result<_, _>>()?,
             )
         }
+        PlanOp::Window { functions, .. } => {
+            let mut out = input(0)?.clone();
+            for w in functions {
+                let nullable = previous.field(&w.name).is_none_or(|f| f.nullable);
+                out.upsert(Field::new(w.name.clone(), w.data_type.clone(), nullable));
+            }
+            out
+        }
         PlanOp::Derive { columns } => {
             let mut out = input(0)?.clone();
             for (name, e) in columns {

@@ -15,6 +15,8 @@ pub(crate) enum Context {
     Row,
     /// The top of a `group` item: one aggregate call.
     Aggregate,
+    /// The top of a `window` item: a window function or an aggregate call.
+    Window,
 }
 
 impl Resolver<'_> {
@@ -411,7 +413,24 @@ impl Resolver<'_> {
         let name = function.name.as_str();
         let sig = match (functions::scalar(name), functions::aggregate(name)) {
             (Some(s), _) => s,
-            (None, Some(a)) if context == Context::Aggregate => a,
+            (None, Some(a)) if matches!(context, Context::Aggregate | Context::Window) => a,
+            (None, None) if context == Context::Window && functions::window(name).is_some() => {
+                functions::window(name)?
+            }
+            (None, None) if functions::window(name).is_some() => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::AggregateMisuse,
+                        format!("`{name}` is a window function; it can only be used in a `window`"),
+                        function.span,
+                        "window function here",
+                    )
+                    .with_help(format!(
+                        "write `| window by KEYS order by COLUMN {{ result = {name}(...) }}`"
+                    )),
+                );
+                return None;
+            }
             (None, Some(_)) => {
                 self.diags.push(
                     Diagnostic::error(

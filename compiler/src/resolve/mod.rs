@@ -18,6 +18,7 @@ mod recovery;
 mod sources;
 pub use sources::csv_options;
 mod steps;
+mod window;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::plan::{ConstValue, LogicalPlan, PlanNode, PlanOp};

@@ -33,7 +33,7 @@ impl Resolver<'_> {
         )
     }
 
-    fn no_duplicates(&mut self, names: &[Ident]) -> bool {
+    pub(crate) fn no_duplicates(&mut self, names: &[Ident]) -> bool {
         for (i, n) in names.iter().enumerate() {
             if let Some(prev) = names[..i].iter().find(|p| p.name == n.name) {
                 self.diags.push(
@@ -51,7 +51,7 @@ impl Resolver<'_> {
         true
     }
 
-    fn columns_exist(&mut self, names: &[Ident], schema: &Schema) -> bool {
+    pub(crate) fn columns_exist(&mut self, names: &[Ident], schema: &Schema) -> bool {
         let mut ok = true;
         for n in names {
             ok &= self.column(n, schema).is_some();
@@ -313,28 +313,16 @@ impl Resolver<'_> {
                 )
             }
             Operator::Sort { keys } => {
-                let mut plan_keys = Vec::new();
-                for k in keys {
-                    let f = self.column(&k.column, &schema)?;
-                    if !f.data_type.is_ordered() {
-                        self.diags.push(Diagnostic::error(
-                            Code::TypeMismatch,
-                            format!(
-                                "cannot sort by `{}`: {} has no order",
-                                k.column.name, f.data_type
-                            ),
-                            k.column.span,
-                            "not sortable",
-                        ));
-                        return None;
-                    }
-                    plan_keys.push(SortKey {
-                        column: k.column.name.clone(),
-                        descending: k.descending,
-                        nulls_first: k.nulls_first.unwrap_or(false),
-                    });
-                }
-                (PlanOp::Sort { keys: plan_keys }, schema, vec![])
+                let keys = self.sort_keys(keys, &schema)?;
+                (PlanOp::Sort { keys }, schema, vec![])
+            }
+            Operator::Window {
+                partition_by,
+                order_by,
+                columns,
+            } => {
+                let (op, out) = self.window(partition_by, order_by, columns, &schema)?;
+                (op, out, vec![])
             }
             Operator::Take { count } => {
                 let n = self.non_negative_int(count, "`take`")?;
@@ -448,6 +436,36 @@ impl Resolver<'_> {
             Operator::Split { .. } => return None,
         };
         Some(self.add_step(input, op, out, step, &extra))
+    }
+
+    /// Sort keys (of `sort`, or a window's order): columns with an order.
+    pub(crate) fn sort_keys(
+        &mut self,
+        keys: &[crate::syntax::ast::SortKey],
+        schema: &Schema,
+    ) -> Option<Vec<SortKey>> {
+        let mut plan_keys = Vec::new();
+        for k in keys {
+            let f = self.column(&k.column, schema)?;
+            if !f.data_type.is_ordered() {
+                self.diags.push(Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!(
+                        "cannot sort by `{}`: {} has no order",
+                        k.column.name, f.data_type
+                    ),
+                    k.column.span,
+                    "not sortable",
+                ));
+                return None;
+            }
+            plan_keys.push(SortKey {
+                column: k.column.name.clone(),
+                descending: k.descending,
+                nulls_first: k.nulls_first.unwrap_or(false),
+            });
+        }
+        Some(plan_keys)
     }
 
     fn not_aggregate(&mut self, e: &Expr) {

@@ -195,6 +195,42 @@ pub struct Assignment {
     pub value: Expr,
 }
 
+/// One column of a `window`: a window function or an aggregate call, and its frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowColumn {
+    pub name: Ident,
+    pub value: Expr,
+    pub frame: Option<Frame>,
+}
+
+/// `rows between 2 preceding and current row`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Frame {
+    pub unit: FrameUnit,
+    pub start: FrameBound,
+    pub end: FrameBound,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameUnit {
+    /// Offsets count rows.
+    Rows,
+    /// Offsets are distances in the (one) order column's values; peers go together.
+    Range,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
+}
+
 /// `old -> new` in `rename`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RenamePair {
@@ -316,6 +352,13 @@ pub enum Operator {
         keys: Vec<Ident>,
         aggregates: Vec<Assignment>,
     },
+    /// `window [by KEYS] [order by KEYS] { name = f(...) [frame], ... }`: a value per
+    /// row from the row's partition.
+    Window {
+        partition_by: Vec<Ident>,
+        order_by: Vec<SortKey>,
+        columns: Vec<WindowColumn>,
+    },
     Sort {
         keys: Vec<SortKey>,
     },
@@ -389,6 +432,7 @@ impl Operator {
             Operator::FillNull { .. } => "fill_null",
             Operator::DropNull { .. } => "drop_null",
             Operator::Group { .. } => "group",
+            Operator::Window { .. } => "window",
             Operator::Sort { .. } => "sort",
             Operator::Take { .. } => "take",
             Operator::Join { .. } => "join",
@@ -424,6 +468,7 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "fill_null",
     "drop_null",
     "group",
+    "window",
     "sort",
     "take",
     "join",

@@ -313,6 +313,13 @@ pub fn parse_sort_key(text: &str, offset: usize) -> Result<SortKey, Diagnostic> 
     parse_fragment(Rule::sort_key_only, text, offset, |b, p| b.sort_key(p))
 }
 
+/// A window column's value as YAML writes it: `sum(x) rows between 1 preceding and current row`.
+pub fn parse_window_call(text: &str, offset: usize) -> Result<(Expr, Option<Frame>), Diagnostic> {
+    parse_fragment(Rule::window_call_only, text, offset, |b, p| {
+        b.window_call(p)
+    })
+}
+
 pub fn parse_join_key(text: &str, offset: usize) -> Result<JoinKey, Diagnostic> {
     parse_fragment(Rule::join_key_only, text, offset, |b, p| b.join_key(p))
 }
@@ -732,6 +739,50 @@ impl Builder {
                 }
                 Operator::Group { keys, aggregates }
             }
+            Rule::op_window => {
+                let mut partition_by = Vec::new();
+                let mut order_by = Vec::new();
+                let mut columns = Vec::new();
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::window_by => {
+                            partition_by = p
+                                .into_inner()
+                                .filter(|x| x.as_rule() == Rule::ident_list)
+                                .flat_map(|x| self.idents(x))
+                                .collect()
+                        }
+                        Rule::window_order => {
+                            order_by = p
+                                .into_inner()
+                                .filter(|x| x.as_rule() == Rule::sort_key)
+                                .map(|x| self.sort_key(x))
+                                .collect()
+                        }
+                        Rule::window_block => {
+                            for item in p.into_inner() {
+                                let item_span = self.span(&item);
+                                let mut i = item.into_inner();
+                                let name = i
+                                    .next()
+                                    .map(|x| self.ident(x))
+                                    .unwrap_or_else(|| Ident::new("", item_span));
+                                let (value, frame) = match i.next() {
+                                    Some(call) => self.window_call(call),
+                                    None => (null_expr(), None),
+                                };
+                                columns.push(WindowColumn { name, value, frame });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Operator::Window {
+                    partition_by,
+                    order_by,
+                    columns,
+                }
+            }
             Rule::op_sort => Operator::Sort {
                 keys: rest.into_iter().map(|p| self.sort_key(p)).collect(),
             },
@@ -922,6 +973,71 @@ impl Builder {
             }
         }
         key
+    }
+
+    /// `f(args) [rows|range between START and END]`.
+    fn window_call(&mut self, pair: Pair<'_, Rule>) -> (Expr, Option<Frame>) {
+        let mut value = null_expr();
+        let mut frame = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::call => value = self.primary(p),
+                Rule::frame => {
+                    let span = self.span(&p);
+                    let mut unit = FrameUnit::Range;
+                    let mut bounds = Vec::new();
+                    for f in p.into_inner() {
+                        match f.as_rule() {
+                            Rule::frame_unit => {
+                                unit = if f.as_str() == "rows" {
+                                    FrameUnit::Rows
+                                } else {
+                                    FrameUnit::Range
+                                }
+                            }
+                            Rule::frame_bound => bounds.push(self.frame_bound(f)),
+                            _ => {}
+                        }
+                    }
+                    let mut bounds = bounds.into_iter();
+                    frame = Some(Frame {
+                        unit,
+                        start: bounds.next().unwrap_or(FrameBound::UnboundedPreceding),
+                        end: bounds.next().unwrap_or(FrameBound::CurrentRow),
+                        span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        (value, frame)
+    }
+
+    fn frame_bound(&mut self, pair: Pair<'_, Rule>) -> FrameBound {
+        let parts: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
+        let following = parts
+            .iter()
+            .any(|p| p.as_rule() == Rule::frame_dir && p.as_str() == "following");
+        let unbounded = parts.iter().any(|p| p.as_rule() == Rule::kw_unbounded);
+        if parts.iter().any(|p| p.as_rule() == Rule::kw_current) {
+            return FrameBound::CurrentRow;
+        }
+        match (unbounded, following) {
+            (true, false) => FrameBound::UnboundedPreceding,
+            (true, true) => FrameBound::UnboundedFollowing,
+            (false, _) => {
+                let offset = parts
+                    .into_iter()
+                    .find(|p| p.as_rule() == Rule::expr)
+                    .map(|e| self.expr(e))
+                    .unwrap_or_else(null_expr);
+                if following {
+                    FrameBound::Following(offset)
+                } else {
+                    FrameBound::Preceding(offset)
+                }
+            }
+        }
     }
 
     fn join_key(&mut self, pair: Pair<'_, Rule>) -> JoinKey {

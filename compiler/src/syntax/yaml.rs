@@ -780,25 +780,44 @@ impl Reader<'_> {
                 }
                 Operator::Group { keys, aggregates }
             }
-            "sort" => {
-                let items: Vec<Node> = match &arg.value {
-                    Value::Seq(items) => items.clone(),
-                    _ => vec![arg.clone()],
-                };
-                let mut keys = Vec::new();
-                for item in &items {
-                    let Value::Str(s) = &item.value else {
-                        self.shape(item, "a sort key such as `Magnitude desc`");
-                        continue;
-                    };
-                    let offset = self.value_offset(item, s, 0);
-                    match dsl::parse_sort_key(s, offset) {
-                        Ok(k) => keys.push(k),
-                        Err(d) => self.diagnostics.push(d),
+            "window" => {
+                let mut partition_by = Vec::new();
+                let mut order_by = Vec::new();
+                let mut columns = Vec::new();
+                for (k, v) in self.entries(arg, "a mapping with `by`, `order` and `columns`") {
+                    match self.key_name(k).as_str() {
+                        "by" => partition_by = self.names_of(v),
+                        "order" => order_by = self.sort_keys(v),
+                        "columns" => {
+                            for (name, value) in
+                                self.entries(v, "a mapping of name: window function")
+                            {
+                                let name = self.ident_of(name);
+                                let Value::Str(text) = &value.value else {
+                                    self.shape(value, "a call such as `row_number()` or `sum(x) rows between 1 preceding and current row`");
+                                    continue;
+                                };
+                                let offset = self.value_offset(value, text, 0);
+                                match dsl::parse_window_call(text, offset) {
+                                    Ok((value, frame)) => {
+                                        columns.push(WindowColumn { name, value, frame })
+                                    }
+                                    Err(d) => self.diagnostics.push(d),
+                                }
+                            }
+                        }
+                        other => self.unknown_key(k, other, &["by", "order", "columns"], "window"),
                     }
                 }
-                Operator::Sort { keys }
+                Operator::Window {
+                    partition_by,
+                    order_by,
+                    columns,
+                }
             }
+            "sort" => Operator::Sort {
+                keys: self.sort_keys(arg),
+            },
             "take" => Operator::Take {
                 count: self.value_expr(arg),
             },
@@ -1005,6 +1024,27 @@ impl Reader<'_> {
             Value::Null | Value::Bool(true) => Vec::new(),
             _ => self.names_of(node),
         }
+    }
+
+    /// `[Magnitude desc, ID]` (or one key).
+    fn sort_keys(&mut self, arg: &Node) -> Vec<SortKey> {
+        let items: Vec<Node> = match &arg.value {
+            Value::Seq(items) => items.clone(),
+            _ => vec![arg.clone()],
+        };
+        let mut keys = Vec::new();
+        for item in &items {
+            let Value::Str(s) = &item.value else {
+                self.shape(item, "a sort key such as `Magnitude desc`");
+                continue;
+            };
+            let offset = self.value_offset(item, s, 0);
+            match dsl::parse_sort_key(s, offset) {
+                Ok(k) => keys.push(k),
+                Err(d) => self.diagnostics.push(d),
+            }
+        }
+        keys
     }
 
     fn assignments(&mut self, node: &Node) -> Vec<Assignment> {

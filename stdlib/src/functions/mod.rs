@@ -10,18 +10,22 @@
 mod aggregate;
 mod reference;
 mod scalar;
+mod window;
 
 pub use aggregate::AGGREGATES;
 pub use reference::reference_markdown;
 pub use scalar::SCALARS;
+pub use window::WINDOWS;
 
 use crate::types::DataType;
 
-/// Whether a function maps rows to values or groups to values.
+/// Whether a function maps rows to values, groups to values, or rows of an ordered
+/// partition to values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FunctionKind {
     Scalar,
     Aggregate,
+    Window,
 }
 
 /// What an argument may be.
@@ -93,6 +97,8 @@ pub enum ConstCheck {
     DatePart,
     /// A non-negative integer.
     NonNegativeInt,
+    /// An integer of at least 1.
+    PositiveInt,
 }
 
 /// The date parts `date_diff` understands.
@@ -116,7 +122,7 @@ impl ConstCheck {
                     ))
                 }
             }
-            ConstCheck::Probability | ConstCheck::NonNegativeInt => {
+            ConstCheck::Probability | ConstCheck::NonNegativeInt | ConstCheck::PositiveInt => {
                 Err("expected a number, found a string".into())
             }
         }
@@ -128,6 +134,8 @@ impl ConstCheck {
             ConstCheck::Probability => Err(format!("{value} is not between 0 and 1")),
             ConstCheck::NonNegativeInt if value >= 0.0 && value.fract() == 0.0 => Ok(()),
             ConstCheck::NonNegativeInt => Err(format!("{value} is not a non-negative integer")),
+            ConstCheck::PositiveInt if value >= 1.0 && value.fract() == 0.0 => Ok(()),
+            ConstCheck::PositiveInt => Err(format!("{value} is not an integer of at least 1")),
             _ => Err("expected a string, found a number".into()),
         }
     }
@@ -344,9 +352,18 @@ pub fn aggregate(name: &str) -> Option<&'static FunctionSig> {
     AGGREGATES.iter().find(|f| f.name == name)
 }
 
-/// Every function name, scalar then aggregate, for "did you mean" suggestions.
+/// Looks a window function up by name.
+pub fn window(name: &str) -> Option<&'static FunctionSig> {
+    WINDOWS.iter().find(|f| f.name == name)
+}
+
+/// Every function name, scalar, aggregate then window, for "did you mean" suggestions.
 pub fn all_names() -> impl Iterator<Item = &'static str> {
-    SCALARS.iter().chain(AGGREGATES.iter()).map(|f| f.name)
+    SCALARS
+        .iter()
+        .chain(AGGREGATES.iter())
+        .chain(WINDOWS.iter())
+        .map(|f| f.name)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `sluice functions`, checked for staleness by the CLI's tests) and the LSP's hover
 //! text are both made here, so neither can drift from what the resolver checks.
 
-use super::{AGGREGATES, FunctionSig, NullRule, Returns, SCALARS};
+use super::{AGGREGATES, FunctionSig, NullRule, Returns, SCALARS, WINDOWS};
 
 impl NullRule {
     /// When a result is null, in words.
@@ -87,6 +87,13 @@ pub fn reference_markdown() -> String {
          `last`).\n\n",
     );
     table(&mut out, AGGREGATES);
+    out.push_str(
+        "\n## Window functions\n\n\
+         Used in `window [by KEYS] [order by KEYS] { name = f(...) [rows|range between ...] }` \
+         beside any aggregate above, one value per row from the row's partition; see \
+         [language.md](language.md) for frames.\n\n",
+    );
+    table(&mut out, WINDOWS);
     out
 }
 
@@ -97,7 +104,7 @@ mod tests {
     #[test]
     fn every_function_is_in_the_reference() {
         let text = reference_markdown();
-        for f in SCALARS.iter().chain(AGGREGATES) {
+        for f in SCALARS.iter().chain(AGGREGATES).chain(WINDOWS) {
             assert!(text.contains(&format!("| `{}(", f.name)), "{}", f.name);
         }
     }
