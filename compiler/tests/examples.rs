@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use sluice_compiler::SourceFile;
 use sluice_compiler::plan::text;
 
 #[test]
@@ -163,4 +164,22 @@ fn a_relation_used_twice_is_one_node_with_two_out_edges() {
         "read by yearly and top500"
     );
     assert_eq!(plan.sinks.len(), 2);
+}
+
+/// A `window` step written in YAML compiles to the DSL's plan.
+#[test]
+fn a_window_in_yaml_gives_the_dsl_plan() {
+    let dsl = "source q = csv(\"compiler/tests/data/files_differ/2015.csv\")\n\
+               let w = q | window by name order by id desc { rn = row_number(), run = sum(id) rows between 2 preceding and current row, near = count() range between 1 preceding and unbounded following }\n\
+               sink w -> console\n";
+    let yaml = "sources:\n  q: {csv: compiler/tests/data/files_differ/2015.csv}\n\
+                relations:\n  w:\n    from: q\n    steps:\n      - window:\n          by: [name]\n          order: [id desc]\n          columns:\n            rn: row_number()\n            run: sum(id) rows between 2 preceding and current row\n            near: count() range between 1 preceding and unbounded following\n\
+                sinks:\n  - {from: w, console: null}\n";
+    let a = sluice_compiler::compile(&SourceFile::new("w.sluice", dsl.to_string()), &options())
+        .expect("dsl compiles");
+    let b = sluice_compiler::compile(&SourceFile::new("w.yaml", yaml.to_string()), &options())
+        .unwrap_or_else(|d| panic!("yaml compiles: {d:#?}"));
+    assert_eq!(a.ast, b.ast);
+    assert_eq!(text::render(&a.plan, true), text::render(&b.plan, true));
+    assert!(text::render(&a.plan, true).contains("rows between 2 preceding and current row"));
 }

@@ -69,7 +69,7 @@ module.exports = grammar({
     _operator: ($) =>
       choice(
         $.filter, $.select, $.drop, $.derive, $.rename, $.cast, $.distinct, $.fill_null, $.drop_null,
-        $.group, $.sort, $.take, $.join, $.union, $.sample, $.split, $.explode, $.repartition,
+        $.group, $.window, $.sort, $.take, $.join, $.union, $.sample, $.split, $.explode, $.repartition,
         $.fit, $.cross_validate, $.predict, $.evaluate, $.transform,
       ),
 
@@ -84,6 +84,13 @@ module.exports = grammar({
     drop_null: ($) => prec.right(seq('drop_null', optional($.identifier_list))),
     group: ($) => seq('group', optional($.identifier_list), $.assignment_block),
     sort: ($) => seq('sort', commaSep1($.sort_key)),
+    window: ($) =>
+      seq('window', optional(seq('by', $.identifier_list)), optional(seq('order', 'by', commaSep1($.sort_key))), $.window_block),
+    window_block: ($) => seq('{', commaSepTrailing($.window_item), '}'),
+    window_item: ($) => seq(field('name', $.identifier), '=', field('value', $.call), optional($.frame)),
+    frame: ($) => seq(choice('rows', 'range'), 'between', $.frame_bound, 'and', $.frame_bound),
+    frame_bound: ($) =>
+      choice(seq('unbounded', choice('preceding', 'following')), seq('current', 'row'), seq($._expression, choice('preceding', 'following'))),
     take: ($) => seq('take', $._expression),
     join: ($) => seq('join', optional($.join_kind), field('right', $.identifier), 'on', commaSep1($.join_key)),
     union: ($) => seq('union', $.identifier_list),

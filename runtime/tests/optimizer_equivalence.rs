@@ -187,7 +187,7 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
     for step in 0..steps {
         let name = format!("s{step}");
         sorted_last = false;
-        let op = match rng.below(18) {
+        let op = match rng.below(20) {
             0 | 1 => format!("filter {}", predicate(rng, &columns, 2)),
             2 | 3 => {
                 let (e, ty) = numeric(rng, &columns, 2);
@@ -334,6 +334,47 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
             17 => {
                 in_file_order = false;
                 format!("repartition hash({}, 3)", quote(&rng.pick(&columns).0))
+            }
+            18 | 19 => {
+                in_file_order = false;
+                let (key, _) = rng.pick(&columns).clone();
+                let (order, ot) = rng.pick(&columns).clone();
+                let dir = *rng.pick(&["", " desc"]);
+                let by = if rng.chance(80) {
+                    format!(" by {}", quote(&key))
+                } else {
+                    String::new()
+                };
+                let mut items = vec![
+                    format!("w{step}_rn = row_number()"),
+                    format!("w{step}_rk = rank()"),
+                ];
+                columns.push((format!("w{step}_rn"), Ty::Int));
+                columns.push((format!("w{step}_rk"), Ty::Int));
+                let (v, vt) = rng.pick(&columns[..columns.len() - 2]).clone();
+                items.push(format!("w{step}_prev = lag({}, 1)", quote(&v)));
+                columns.push((format!("w{step}_prev"), vt));
+                let nums = of(&columns, &[Ty::Int, Ty::Float]);
+                if let Some(x) = nums.iter().find(|n| !n.starts_with(&format!("w{step}_"))) {
+                    items.push(format!(
+                        "w{step}_run = count({}) rows between {} preceding and current row",
+                        quote(x),
+                        rng.below(4)
+                    ));
+                    columns.push((format!("w{step}_run"), Ty::Int));
+                    if matches!(ot, Ty::Int | Ty::Float) {
+                        items.push(format!(
+                            "w{step}_near = count() range between {} preceding and 1 following",
+                            rng.below(3)
+                        ));
+                        columns.push((format!("w{step}_near"), Ty::Int));
+                    }
+                }
+                format!(
+                    "window{by} order by {}{dir} {{ {} }}",
+                    quote(&order),
+                    items.join(", ")
+                )
             }
             _ => format!("filter {}", predicate(rng, &columns, 1)),
         };

@@ -143,7 +143,9 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
     }
     out.extend(named(&[NameKind::Param]));
     for f in sluice_stdlib::functions::all_names().filter_map(|n| {
-        sluice_stdlib::functions::scalar(n).or_else(|| sluice_stdlib::functions::aggregate(n))
+        sluice_stdlib::functions::scalar(n)
+            .or_else(|| sluice_stdlib::functions::aggregate(n))
+            .or_else(|| sluice_stdlib::functions::window(n))
     }) {
         let mut i = item(
             f.name,

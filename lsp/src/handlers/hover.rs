@@ -79,6 +79,7 @@ fn describe(
     if called
         && let Some(f) = sluice_stdlib::functions::scalar(word)
             .or_else(|| sluice_stdlib::functions::aggregate(word))
+            .or_else(|| sluice_stdlib::functions::window(word))
     {
         return Some(f.hover_markdown());
     }
