@@ -5,7 +5,7 @@
 # --no-optimize).
 # Usage: bench/run.sh   (RUNS=5 bench/run.sh for more runs; bench/run.sh peers,
 #        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them;
-#        bench/run.sh dbbench [--formats csv --only groupby --questions q1,q3] for the
+#        bench/run.sh dbbench [--formats csv --only groupby,window --questions q1,w3] for the
 #        db-benchmark groupby and join tasks against DuckDB and Polars;
 #        bench/run.sh spill for the slowdown of spilling at 1, 2, 4, 8x the memory limit)
 set -euo pipefail

@@ -6,8 +6,8 @@ Sluice pipelines are templates: `{fmt}` becomes `csv` or `parquet`. `check` name
 answer's columns whose sums, with the row count, are compared across engines (as the
 db-benchmark's own `chk` does).
 
-Not expressible in Sluice yet (listed so the table says so):
-  groupby q8 "largest two v3 by id6": top-k per group needs window functions (issue 15).
+WINDOW (issue 15's benchmark, on the groupby table): row_number and a running sum per
+key, with 100 keys (id1) and 100 k keys (id6).
 """
 
 GROUPBY = {
@@ -53,6 +53,18 @@ GROUPBY = {
         sql="SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM x GROUP BY id3",
         polars="x.group_by('id3').agg((pl.max('v1') - pl.min('v2')).alias('range_v1_v2'))",
         check=["range_v1_v2"]),
+    "q8": dict(
+        title="largest two v3 by id6",
+        sluice=("filter is_not_null(v3)\n"
+                "  | window by id6 order by v3 desc { order_v3 = row_number() }\n"
+                "  | filter order_v3 <= 2\n"
+                "  | select id6, v3\n"
+                "  | rename { v3 -> largest2_v3 }"),
+        sql=("SELECT id6, largest2_v3 FROM (SELECT id6, v3 AS largest2_v3, row_number() OVER "
+             "(PARTITION BY id6 ORDER BY v3 DESC) AS order_v3 FROM x WHERE v3 IS NOT NULL) WHERE order_v3 <= 2"),
+        polars=("x.drop_nulls('v3').sort('v3', descending=True).group_by('id6').head(2)"
+                ".select('id6', pl.col('v3').alias('largest2_v3'))"),
+        check=["largest2_v3"]),
     "q9": dict(
         title="regression v1 v2 by id2 id4",
         # r² = corr(v1, v2)², from sums (no `corr` aggregate yet).
@@ -71,7 +83,34 @@ GROUPBY = {
         check=["v3", "count"]),
 }
 
-NOT_EXPRESSIBLE = {"q8": "largest two v3 by id6: top-k per group needs window functions"}
+NOT_EXPRESSIBLE = {}
+
+WINDOW = {
+    "w1": dict(
+        title="row_number by id1 (100 keys) order by v3",
+        sluice="window by id1 order by v3 { rn = row_number() }\n  | select id1, v3, rn",
+        sql="SELECT id1, v3, row_number() OVER (PARTITION BY id1 ORDER BY v3) AS rn FROM x",
+        polars="x.select('id1', 'v3', pl.col('v3').rank('ordinal').over('id1').alias('rn'))",
+        check=["rn"]),
+    "w2": dict(
+        title="running sum v1 by id1 (100 keys) order by v3",
+        sluice="window by id1 order by v3 { run = sum(v1) rows between unbounded preceding and current row }\n  | select id1, v3, run",
+        sql="SELECT id1, v3, sum(v1) OVER (PARTITION BY id1 ORDER BY v3 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run FROM x",
+        polars="x.sort('v3').select('id1', 'v3', pl.col('v1').cum_sum().over('id1').alias('run'))",
+        check=["run"]),
+    "w3": dict(
+        title="row_number by id6 (100 k keys) order by v3",
+        sluice="window by id6 order by v3 { rn = row_number() }\n  | select id6, v3, rn",
+        sql="SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3) AS rn FROM x",
+        polars="x.select('id6', 'v3', pl.col('v3').rank('ordinal').over('id6').alias('rn'))",
+        check=["rn"]),
+    "w4": dict(
+        title="running sum v1 by id6 (100 k keys) order by v3",
+        sluice="window by id6 order by v3 { run = sum(v1) rows between unbounded preceding and current row }\n  | select id6, v3, run",
+        sql="SELECT id6, v3, sum(v1) OVER (PARTITION BY id6 ORDER BY v3 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run FROM x",
+        polars="x.sort('v3').select('id6', 'v3', pl.col('v1').cum_sum().over('id6').alias('run'))",
+        check=["run"]),
+}
 
 JOIN = {
     "q1": dict(

@@ -5,7 +5,7 @@ count and column sums, relative tolerance 1e-6) and prints a markdown table of m
 wall time, each engine's peak memory, and Sluice's time over the faster peer's.
 
 Inputs come from generate.py (bench/run.sh dbbench makes them). Usage:
-  run.py DATA_DIR [--formats csv,parquet] [--only groupby|join] [--questions q1,q3]
+  run.py DATA_DIR [--formats csv,parquet] [--only groupby,join,window] [--questions q1,q3]
 """
 import argparse
 import math
@@ -19,7 +19,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from questions import GROUPBY, JOIN, NOT_EXPRESSIBLE  # noqa: E402
+from questions import GROUPBY, JOIN, NOT_EXPRESSIBLE, WINDOW  # noqa: E402
 from timing import measure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ PY = sys.executable
 
 
 def sluice_job(task, q, spec, data, fmt, out):
-    if task == "groupby":
+    if task in ("groupby", "window"):
         sources = f"source x = {fmt}(\"{data}/groupby.{fmt}\")\n"
         body = f"let ans = x\n  | {spec['sluice']}\n"
     else:
@@ -48,7 +48,7 @@ def reader(fmt, path, engine):
 
 
 def duckdb_job(task, spec, data, fmt, out):
-    tables = ["x"] if task == "groupby" else ["x", spec["right"]]
+    tables = ["x"] if task != "join" else ["x", spec["right"]]
     views = "\n".join(
         f"con.execute(\"CREATE VIEW {t} AS SELECT * FROM {reader(fmt, data / file_of(task, t, fmt), 'duckdb')}\")"
         for t in tables)
@@ -59,7 +59,7 @@ def duckdb_job(task, spec, data, fmt, out):
 
 
 def polars_job(task, spec, data, fmt, out):
-    tables = ["x"] if task == "groupby" else ["x", spec["right"]]
+    tables = ["x"] if task != "join" else ["x", spec["right"]]
     frames = "\n".join(f"{t} = {reader(fmt, data / file_of(task, t, fmt), 'polars')}" for t in tables)
     code = (f"import polars as pl\n{frames}\n"
             f"ans = ({spec['polars']})\nans.sink_{fmt}('{out}/ans.{fmt}')\n")
@@ -67,7 +67,7 @@ def polars_job(task, spec, data, fmt, out):
 
 
 def file_of(task, table, fmt):
-    return f"groupby.{fmt}" if task == "groupby" else f"join_{table}.{fmt}"
+    return f"join_{table}.{fmt}" if task == "join" else f"groupby.{fmt}"
 
 
 def checksum(out, fmt, columns):
@@ -87,14 +87,14 @@ def main():
     args = argparse.ArgumentParser()
     args.add_argument("data", type=Path)
     args.add_argument("--formats", default="csv,parquet")
-    args.add_argument("--only", default="groupby,join")
+    args.add_argument("--only", default="groupby,join,window")
     args.add_argument("--questions", default="")
     a = args.parse_args()
     data = a.data.resolve()
     wanted = set(filter(None, a.questions.split(",")))
     rows, ratios, failures = [], [], []
     for fmt in a.formats.split(","):
-        for task, questions in (("groupby", GROUPBY), ("join", JOIN)):
+        for task, questions in (("groupby", GROUPBY), ("join", JOIN), ("window", WINDOW)):
             if task not in a.only:
                 continue
             for q, spec in questions.items():

@@ -14,6 +14,7 @@ const PREC = {
   mul: 7,
   unary: 8,
   cast: 9,
+  index: 10,
 };
 
 const commaSep1 = (rule) => seq(rule, repeat(seq(',', rule)));
@@ -69,7 +70,7 @@ module.exports = grammar({
     _operator: ($) =>
       choice(
         $.filter, $.select, $.drop, $.derive, $.rename, $.cast, $.distinct, $.fill_null, $.drop_null,
-        $.group, $.window, $.sort, $.take, $.join, $.union, $.sample, $.split, $.explode, $.repartition,
+        $.group, $.window, $.sort, $.take, $.cross_join, $.join, $.union, $.intersect, $.except, $.sample, $.split, $.explode, $.repartition,
         $.fit, $.cross_validate, $.predict, $.evaluate, $.transform,
       ),
 
@@ -93,7 +94,10 @@ module.exports = grammar({
       choice(seq('unbounded', choice('preceding', 'following')), seq('current', 'row'), seq($._expression, choice('preceding', 'following'))),
     take: ($) => seq('take', $._expression),
     join: ($) => seq('join', optional($.join_kind), field('right', $.identifier), 'on', commaSep1($.join_key)),
-    union: ($) => seq('union', $.identifier_list),
+    union: ($) => seq('union', optional('distinct'), optional(seq('by', 'name')), $.identifier_list),
+    intersect: ($) => seq('intersect', field('right', $.identifier)),
+    except: ($) => seq('except', field('right', $.identifier)),
+    cross_join: ($) => seq('join', 'cross', field('right', $.identifier)),
     sample: ($) => seq('sample', $._expression, optional(seq('seed', $._expression))),
     split: ($) =>
       prec.right(seq('split', commaSep1($._expression), optional(seq('seed', $._expression)), optional(seq('stratify', $.identifier)))),
@@ -125,7 +129,7 @@ module.exports = grammar({
 
     // ---- expressions
     _expression: ($) =>
-      choice($.binary_expression, $.unary_expression, $.cast_expression, $.in_expression, $._primary),
+      choice($.binary_expression, $.unary_expression, $.cast_expression, $.in_expression, $.index_expression, $._primary),
 
     binary_expression: ($) =>
       choice(
@@ -137,6 +141,7 @@ module.exports = grammar({
       ),
     unary_expression: ($) => choice(prec(PREC.not, seq('not', $._expression)), prec(PREC.unary, seq('-', $._expression))),
     cast_expression: ($) => prec.left(PREC.cast, seq($._expression, 'as', $.type)),
+    index_expression: ($) => prec.left(PREC.index, seq($._expression, '[', $._expression, ']')),
     in_expression: ($) => prec.left(PREC.in, seq($._expression, optional('not'), 'in', $.list)),
 
     _primary: ($) =>

@@ -118,7 +118,13 @@ pub fn index(ast: &Pipeline) -> Vec<Symbol> {
 fn step_uses<'a>(op: &'a Operator, uses: &mut Vec<(String, Span)>, exprs: &mut Vec<&'a Expr>) {
     match op {
         Operator::Join { right, .. } => uses.push((right.name.clone(), right.span)),
-        Operator::Union { others } => uses.extend(others.iter().map(|o| (o.name.clone(), o.span))),
+        Operator::Union { others, .. } => {
+            uses.extend(others.iter().map(|o| (o.name.clone(), o.span)))
+        }
+        Operator::Intersect { other: r }
+        | Operator::Except { other: r }
+        | Operator::CrossJoin { right: r } => uses.push((r.name.clone(), r.span)),
+        Operator::Window { columns, .. } => exprs.extend(columns.iter().map(|c| &c.value)),
         Operator::Predict { model } => uses.push((model.name.clone(), model.span)),
         Operator::Filter { predicate } => exprs.push(predicate),
         Operator::Derive { columns } => exprs.extend(columns.iter().map(|a| &a.value)),

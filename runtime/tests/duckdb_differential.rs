@@ -616,6 +616,160 @@ fn cases() -> Vec<Case> {
         scalar("round", "round(y / 3)", "round(y / 3)"),
         scalar("round_digits", "round(x, 2)", "round(x, 2)"),
         scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+        // --- set operations and the cross join (issue 15)
+        case(
+            "set_intersect",
+            "t | select k, g | intersect other",
+            "SELECT k, g FROM t INTERSECT SELECT k, g FROM u",
+        ),
+        case(
+            "set_except",
+            "t | select k, g | except other",
+            "SELECT k, g FROM t EXCEPT SELECT k, g FROM u",
+        ),
+        case(
+            "set_union_distinct",
+            "t | select k, g | union distinct other",
+            "SELECT k, g FROM t UNION SELECT k, g FROM u",
+        ),
+        case(
+            "set_union_by_name",
+            "t | select id, k, x | union by name other",
+            "SELECT id, k, x FROM t UNION ALL BY NAME SELECT k, g FROM u",
+        ),
+        case(
+            "cross_join",
+            "t | filter id < 12 | select id, k | join cross other",
+            "SELECT t.id, t.k, o.k AS k_right, o.g FROM (SELECT id, k FROM t WHERE id < 12) t CROSS JOIN (SELECT k, g FROM u) o",
+        ),
+        // --- more scalars (issue 15)
+        scalar("substr", "substr(s, j, 3)", "substring(s, j, 3)"),
+        scalar("substr_rest", "substr(s, j)", "substring(s, j)"),
+        scalar(
+            "left_right",
+            "concat(left(s, j), \"|\", right(s, j))",
+            "left(s, j) || '|' || right(s, j)",
+        ),
+        scalar(
+            "pad",
+            "concat(lpad(k, 4, \"*\"), rpad(s, 3, \"-\"))",
+            "lpad(k, 4, '*') || rpad(s, 3, '-')",
+        ),
+        scalar(
+            "ltrim_rtrim",
+            "concat(\"[\", ltrim(s), \"|\", rtrim(s), \"]\")",
+            "'[' || ltrim(s) || '|' || rtrim(s) || ']'",
+        ),
+        scalar(
+            "strpos",
+            "strpos(s, \"c\") + strpos(k, \"\")",
+            "strpos(s, 'c') + strpos(k, '')",
+        ),
+        scalar("repeat", "repeat(k, g)", "repeat(k, g)"),
+        scalar(
+            "split_part",
+            "split_part(s, \";\", j)",
+            "split_part(s, ';', j)",
+        ),
+        scalar(
+            "regex_replace",
+            "regex_replace(s, \"[aeiou;]\", \"_\")",
+            "regexp_replace(s, '[aeiou;]', '_', 'g')",
+        ),
+        scalar(
+            "regex_extract",
+            "regex_extract(s, \"([0-9]+)[/-]([0-9]+)\", 2)",
+            "CASE WHEN regexp_matches(s, '([0-9]+)[/-]([0-9]+)') THEN regexp_extract(s, '([0-9]+)[/-]([0-9]+)', 2) END",
+        ),
+        scalar(
+            "like",
+            "like(s, \"%a%\") or like(k, \"_\")",
+            "s LIKE '%a%' OR k LIKE '_'",
+        ),
+        scalar("ilike", "ilike(s, \"h%\")", "s ILIKE 'h%'"),
+        scalar(
+            "md5_sha256",
+            "concat(md5(s), sha256(k))",
+            "md5(s) || sha256(k)",
+        ),
+        scalar("nullif", "nullif(g, 2)", "nullif(g, 2)"),
+        scalar("between", "between(x, -1, 3)", "x BETWEEN -1 AND 3"),
+        scalar(
+            "sign_trunc",
+            "sign(y) + sign(j) + trunc(y)",
+            "sign(y) + sign(j) + trunc(y)",
+        ),
+        scalar(
+            "log10_log2",
+            "log10(abs(y) + 1) + log2(abs(j) + 1)",
+            "log10(abs(y) + 1) + log2(abs(j) + 1)",
+        ),
+        scalar(
+            "trigonometry",
+            "sin(y) + cos(y) + tan(y) + asin(y / 5) + acos(y / 5) + atan(y) + atan2(y, j) + degrees(y) + radians(y)",
+            "sin(y) + cos(y) + tan(y) + asin(y / 5) + acos(y / 5) + atan(y) + atan2(y, j) + degrees(y) + radians(y)",
+        ),
+        scalar(
+            "date_trunc_date",
+            "date_trunc(\"month\", d)",
+            "CAST(date_trunc('month', d) AS DATE)",
+        ),
+        scalar(
+            "date_trunc_week",
+            "date_trunc(\"week\", d)",
+            "CAST(date_trunc('week', d) AS DATE)",
+        ),
+        scalar(
+            "date_trunc_quarter",
+            "date_trunc(\"quarter\", d)",
+            "CAST(date_trunc('quarter', d) AS DATE)",
+        ),
+        scalar(
+            "date_trunc_timestamp",
+            "date_trunc(\"hour\", ts)",
+            "date_trunc('hour', ts)",
+        ),
+        scalar(
+            "make_date",
+            "make_date(2000 + j, g, 28 + j)",
+            "TRY(make_date(2000 + j, g, 28 + j))",
+        ),
+        scalar(
+            "strftime",
+            "strftime(ts, \"%Y/%m/%d %H:%M\")",
+            "strftime(ts, '%Y/%m/%d %H:%M')",
+        ),
+        scalar(
+            "day_of_week_week_quarter",
+            "day_of_week(d) * 1000 + week(d) * 10 + quarter(d)",
+            "isodow(d) * 1000 + week(d) * 10 + quarter(d)",
+        ),
+        scalar("epoch", "epoch(ts)", "epoch(ts)"),
+        scalar(
+            "from_epoch",
+            "from_epoch(j * 100000)",
+            "make_timestamp(j * 100000 * 1000000)",
+        ),
+        scalar(
+            "list_contains",
+            "list_contains(split(s, \";\"), \"b\")",
+            "list_contains(string_split(s, ';'), 'b')",
+        ),
+        scalar(
+            "list_sort",
+            "list_sort(split(s, \";\"))",
+            "list_sort(string_split(s, ';'))",
+        ),
+        scalar(
+            "list_distinct",
+            "list_sort(list_distinct(split(s, \";\")))",
+            "list_sort(list_distinct(string_split(s, ';')))",
+        ),
+        scalar(
+            "list_index",
+            "concat(split(s, \";\")[2], \"|\", split(s, \";\")[-1])",
+            "string_split(s, ';')[2] || '|' || string_split(s, ';')[-1]",
+        ),
         // --- window functions (ties broken by `id` where the function sees row order;
         // sums over `y`, quarters, so that every order of addition is exact)
         case(
@@ -860,7 +1014,14 @@ fn agree(
         params: Default::default(),
         base_dir: Some(dir.to_path_buf()),
     };
-    let compiled = sluice_compiler::compile(&file, &options).unwrap_or_else(|d| panic!("{d:#?}"));
+    let compiled = sluice_compiler::compile(&file, &options).unwrap_or_else(|d| {
+        let at = d.first().map_or(0, |x| x.primary.span.start);
+        let from = pipeline[..at].rfind("\nlet ").unwrap_or(0);
+        panic!(
+            "{d:#?}\nnear: {}",
+            &pipeline[from..(at + 80).min(pipeline.len())]
+        )
+    });
     let columns = |name: &str| -> Vec<String> {
         let node = compiled
             .plan

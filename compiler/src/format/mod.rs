@@ -450,7 +450,19 @@ fn step(op: &Operator) -> String {
                 keys.join(", ")
             )
         }
-        Operator::Union { others } => format!("union {}", names(others)),
+        Operator::Union {
+            others,
+            distinct,
+            by_name,
+        } => format!(
+            "union {}{}{}",
+            if *distinct { "distinct " } else { "" },
+            if *by_name { "by name " } else { "" },
+            names(others)
+        ),
+        Operator::Intersect { other } => format!("intersect {}", display_name(&other.name)),
+        Operator::Except { other } => format!("except {}", display_name(&other.name)),
+        Operator::CrossJoin { right } => format!("join cross {}", display_name(&right.name)),
         Operator::Sample { fraction, seed } => {
             let mut s = format!("sample {}", format_expr(fraction));
             if let Some(seed) = seed {

@@ -519,13 +519,26 @@ impl fmt::Display for PlanOp {
                 write!(
                     f,
                     " {{ {} }}",
-                    list(functions.iter().map(|w| format!(
-                        "{} = {}({}) {}",
-                        name(&w.name),
-                        w.function,
-                        list(&w.args),
-                        w.frame
-                    )))
+                    list(functions.iter().map(|w| {
+                        let call = format!("{} = {}({})", name(&w.name), w.function, list(&w.args));
+                        // Ranking functions and lag/lead see the whole partition.
+                        let framed = !matches!(
+                            w.function.as_str(),
+                            "row_number"
+                                | "rank"
+                                | "dense_rank"
+                                | "percent_rank"
+                                | "cume_dist"
+                                | "ntile"
+                                | "lag"
+                                | "lead"
+                        );
+                        if framed {
+                            format!("{call} {}", w.frame)
+                        } else {
+                            call
+                        }
+                    }))
                 )
             }
             PlanOp::Sort { keys } => write!(f, " {}", sort_keys(keys)),

@@ -17,6 +17,7 @@ mod plan_depth;
 mod recovery;
 mod sources;
 pub use sources::csv_options;
+mod set_operations;
 mod steps;
 mod window;
 

@@ -58,7 +58,15 @@ impl Resolver<'_> {
                 .map(|k| known_or_unknown(&k.name))
                 .chain(aggregates.iter().map(|a| unknown(&a.name.name)))
                 .collect(),
+            Operator::Window { columns, .. } => schema
+                .fields
+                .iter()
+                .cloned()
+                .chain(columns.iter().map(|c| unknown(&c.name.name)))
+                .collect(),
             Operator::Join { .. }
+            | Operator::CrossJoin { .. }
+            | Operator::Union { by_name: true, .. }
             | Operator::Predict { .. }
             | Operator::Evaluate { .. }
             | Operator::Split { .. }

@@ -10,7 +10,7 @@ use petgraph::stable_graph::NodeIndex;
 use sluice_stdlib::{DataType, Field, Schema};
 
 impl Resolver<'_> {
-    fn add_step(
+    pub(crate) fn add_step(
         &mut self,
         input: NodeIndex,
         op: PlanOp,
@@ -341,59 +341,18 @@ impl Resolver<'_> {
                     vec![right_node],
                 )
             }
-            Operator::Union { others } => {
-                let mut nodes = Vec::new();
-                let mut out = schema.clone();
-                for o in others {
-                    let node = self.lookup(o).ok()??;
-                    let other = self.schema(node).clone();
-                    let missing: Vec<&str> = schema
-                        .names()
-                        .filter(|n| other.field(n).is_none())
-                        .collect();
-                    let extra: Vec<&str> = other
-                        .names()
-                        .filter(|n| schema.field(n).is_none())
-                        .collect();
-                    if !missing.is_empty() || !extra.is_empty() {
-                        let mut parts = Vec::new();
-                        if !missing.is_empty() {
-                            parts.push(format!("missing {}", missing.join(", ")));
-                        }
-                        if !extra.is_empty() {
-                            parts.push(format!("extra {}", extra.join(", ")));
-                        }
-                        self.diags.push(
-                            Diagnostic::error(Code::UnionMismatch, format!("`{}` does not have the same columns: {}", o.name, parts.join("; ")), o.span, "different columns")
-                                .with_help("union matches columns by name; select or derive the same columns on both sides"),
-                        );
-                        return None;
-                    }
-                    for f in &mut out.fields {
-                        let g = other.field(&f.name).expect("checked above");
-                        match DataType::common_supertype(&f.data_type, &g.data_type) {
-                            Some(t) => {
-                                f.data_type = t;
-                                f.nullable |= g.nullable;
-                            }
-                            None => {
-                                self.diags.push(Diagnostic::error(
-                                    Code::UnionMismatch,
-                                    format!(
-                                        "column `{}` is {} here but {} in `{}`",
-                                        f.name, f.data_type, g.data_type, o.name
-                                    ),
-                                    o.span,
-                                    "type differs",
-                                ));
-                                return None;
-                            }
-                        }
-                    }
-                    nodes.push(node);
-                }
-                (PlanOp::Union, out, nodes)
+            Operator::Union {
+                others,
+                distinct,
+                by_name,
+            } => return self.union_step(input, others, *distinct, *by_name, step),
+            Operator::Intersect { other } => {
+                return self.intersect_or_except(input, other, true, step);
             }
+            Operator::Except { other } => {
+                return self.intersect_or_except(input, other, false, step);
+            }
+            Operator::CrossJoin { right } => return self.cross_join(input, right, step),
             Operator::Sample { fraction, seed } => {
                 let fraction = self.fraction(fraction)?;
                 let seed = match seed {
@@ -607,7 +566,7 @@ impl Resolver<'_> {
         Some((fills, out))
     }
 
-    fn join(
+    pub(crate) fn join(
         &mut self,
         kind: JoinKind,
         on: &[crate::syntax::ast::JoinKey],

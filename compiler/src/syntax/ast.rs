@@ -370,8 +370,25 @@ pub enum Operator {
         right: Ident,
         on: Vec<JoinKey>,
     },
+    /// `union [distinct] [by name] a, b`.
     Union {
         others: Vec<Ident>,
+        /// Duplicate rows removed (SQL's `UNION`; without it, `UNION ALL`).
+        distinct: bool,
+        /// A side's missing columns are null (DuckDB's `UNION BY NAME`).
+        by_name: bool,
+    },
+    /// The distinct rows also in `other` (SQL's `INTERSECT`; nulls equal nulls).
+    Intersect {
+        other: Ident,
+    },
+    /// The distinct rows not in `other` (SQL's `EXCEPT`).
+    Except {
+        other: Ident,
+    },
+    /// Every row with every row of `right` (`join cross right`).
+    CrossJoin {
+        right: Ident,
     },
     Sample {
         fraction: Expr,
@@ -437,6 +454,9 @@ impl Operator {
             Operator::Take { .. } => "take",
             Operator::Join { .. } => "join",
             Operator::Union { .. } => "union",
+            Operator::Intersect { .. } => "intersect",
+            Operator::Except { .. } => "except",
+            Operator::CrossJoin { .. } => "join",
             Operator::Sample { .. } => "sample",
             Operator::Split { .. } => "split",
             Operator::Explode { .. } => "explode",
@@ -473,6 +493,8 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "take",
     "join",
     "union",
+    "intersect",
+    "except",
     "sample",
     "split",
     "explode",

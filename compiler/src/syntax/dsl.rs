@@ -33,6 +33,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::rem, Assoc::Left))
         .op(Op::prefix(Rule::neg))
         .op(Op::postfix(Rule::as_type))
+        .op(Op::postfix(Rule::index))
 });
 
 /// Parses a DSL file. Syntax errors stop at the first broken declaration, but the rest
@@ -663,8 +664,22 @@ impl Builder {
                 columns: self.ident_list(rest),
             },
             Rule::op_union => Operator::Union {
+                distinct: rest.iter().any(|p| p.as_rule() == Rule::union_distinct),
+                by_name: rest.iter().any(|p| p.as_rule() == Rule::union_by_name),
                 others: self.ident_list(rest),
             },
+            Rule::op_intersect | Rule::op_except | Rule::op_cross_join => {
+                let name = rest
+                    .into_iter()
+                    .find(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| Ident::new("", span));
+                match rule {
+                    Rule::op_intersect => Operator::Intersect { other: name },
+                    Rule::op_except => Operator::Except { other: name },
+                    _ => Operator::CrossJoin { right: name },
+                }
+            }
             Rule::op_derive => Operator::Derive {
                 columns: self.assignments(rest),
             },
@@ -1116,6 +1131,37 @@ impl Builder {
             .map_postfix(|operand, op| {
                 let span = Span::new(operand.span.start, offset + op.as_span().end());
                 match op.as_rule() {
+                    // `l[i]` is `list_get(l, i)`.
+                    Rule::index => {
+                        let mut b = Builder {
+                            offset,
+                            diagnostics: Vec::new(),
+                            nested: true,
+                        };
+                        let at = op
+                            .into_inner()
+                            .next()
+                            .map(|e| b.expr(e))
+                            .unwrap_or_else(null_expr);
+                        diags.borrow_mut().extend(b.diagnostics);
+                        let function = Ident::new("list_get", Span::new(span.end - 1, span.end));
+                        Expr {
+                            kind: ExprKind::Call {
+                                function,
+                                args: vec![
+                                    Arg {
+                                        name: None,
+                                        value: operand,
+                                    },
+                                    Arg {
+                                        name: None,
+                                        value: at,
+                                    },
+                                ],
+                            },
+                            span,
+                        }
+                    }
                     Rule::as_type => {
                         let mut b = Builder {
                             offset,

@@ -726,8 +726,42 @@ impl Reader<'_> {
             "drop_null" => Operator::DropNull {
                 columns: self.optional_names(arg),
             },
-            "union" => Operator::Union {
-                others: self.names_of(arg),
+            // `union: [a, b]`, or `union: {with: [a, b], distinct: true, by_name: true}`.
+            "union" => match &arg.value {
+                Value::Map(_) => {
+                    let (mut others, mut distinct, mut by_name) = (Vec::new(), false, false);
+                    for (k, v) in
+                        self.entries(arg, "a mapping with `with`, `distinct` and `by_name`")
+                    {
+                        match self.key_name(k).as_str() {
+                            "with" => others = self.names_of(v),
+                            "distinct" => distinct = matches!(v.value, Value::Bool(true)),
+                            "by_name" => by_name = matches!(v.value, Value::Bool(true)),
+                            other => self.unknown_key(
+                                k,
+                                other,
+                                &["with", "distinct", "by_name"],
+                                "union",
+                            ),
+                        }
+                    }
+                    Operator::Union {
+                        others,
+                        distinct,
+                        by_name,
+                    }
+                }
+                _ => Operator::Union {
+                    others: self.names_of(arg),
+                    distinct: false,
+                    by_name: false,
+                },
+            },
+            "intersect" => Operator::Intersect {
+                other: self.ident_of(arg),
+            },
+            "except" => Operator::Except {
+                other: self.ident_of(arg),
             },
             "explode" => Operator::Explode {
                 column: self.ident_of(arg),
@@ -825,12 +859,14 @@ impl Reader<'_> {
                 let mut kind = JoinKind::Inner;
                 let mut right = None;
                 let mut on = Vec::new();
+                let mut cross = false;
                 for (k, v) in self.entries(arg, "a mapping with `with`, `kind` and `on`") {
                     match self.key_name(k).as_str() {
                         "with" => right = Some(self.ident_of(v)),
                         "kind" => {
                             let name = self.key_name(v);
                             match JoinKind::from_name(&name) {
+                                _ if name == "cross" => cross = true,
                                 Some(k) => kind = k,
                                 None => self.diagnostics.push(
                                     Diagnostic::error(
@@ -840,7 +876,7 @@ impl Reader<'_> {
                                         "not a join kind",
                                     )
                                     .with_help(
-                                        "join kinds are inner, left, right, full, semi and anti",
+                                        "join kinds are inner, left, right, full, semi, anti and cross",
                                     ),
                                 ),
                             }
@@ -869,7 +905,11 @@ impl Reader<'_> {
                     self.shape(arg, "a `with: RELATION` entry");
                     return None;
                 };
-                Operator::Join { kind, right, on }
+                if cross {
+                    Operator::CrossJoin { right }
+                } else {
+                    Operator::Join { kind, right, on }
+                }
             }
             "sample" => match &arg.value {
                 Value::Map(entries) => {

@@ -494,6 +494,13 @@ impl Window<'_> {
             let result = states.finish(&out_type)?;
             return Ok(take(result.as_ref(), &UInt32Array::from(ids), None)?);
         }
+        // From the partition's start to the row (or its last peer): one pass.
+        if matches!(w.frame.start, FrameEdge::UnboundedPreceding)
+            && matches!(w.frame.end, FrameEdge::CurrentRow)
+            && let Some(out) = running(chunk, w, values.as_ref(), &out_type)?
+        {
+            return Ok(out);
+        }
         if keeps_values(&w.function) {
             let seen: usize = frames.iter().map(|(lo, hi)| hi - lo).sum();
             if seen > MAX_KEPT_VALUES {
@@ -574,6 +581,105 @@ fn partition_point(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool)
         }
     }
     lo
+}
+
+/// `count`, `sum`, `mean`, `min` and `max` from each partition's start to the row (to
+/// its last peer for a `range` frame) in one pass over the chunk; `None` for the other
+/// aggregates and argument types, which take the segment tree. The results are those of
+/// the aggregate's states: int64 sums are exact (null when they overflow), floats add
+/// in row order, min and max order floats as Arrow does (NaN above every number).
+fn running(
+    chunk: &Chunk,
+    w: &WindowExpr,
+    values: Option<&ArrayRef>,
+    out_type: &A,
+) -> RunResult<Option<ArrayRef>> {
+    let n = chunk.batch.num_rows();
+    let rows_frame = w.frame.rows;
+    // Per row, the last row its value is read at.
+    let at = |i: usize| if rows_frame { i } else { chunk.peers[i].1 - 1 };
+    let f = w.function.as_str();
+    let starts = |i: usize| chunk.part[i].0 == i;
+    let column: ArrayRef = match (f, values.map(|v| v.data_type())) {
+        ("count", _) => {
+            let mut c = 0i64;
+            let mut cum = Vec::with_capacity(n);
+            for i in 0..n {
+                if starts(i) {
+                    c = 0;
+                }
+                if values.is_none_or(|v| v.is_valid(i)) {
+                    c += 1;
+                }
+                cum.push(c);
+            }
+            Arc::new(Int64Array::from_iter_values((0..n).map(|i| cum[at(i)])))
+        }
+        ("sum", Some(A::Int64)) => {
+            let v = values
+                .map(|v| v.as_primitive::<Int64Type>())
+                .expect("values");
+            let mut acc: Option<i128> = None;
+            let mut cum = Vec::with_capacity(n);
+            for i in 0..n {
+                if starts(i) {
+                    acc = None;
+                }
+                if v.is_valid(i) {
+                    acc = Some(acc.unwrap_or(0) + i128::from(v.value(i)));
+                }
+                cum.push(acc.and_then(|a| i64::try_from(a).ok()));
+            }
+            Arc::new((0..n).map(|i| cum[at(i)]).collect::<Int64Array>())
+        }
+        ("sum" | "mean", Some(A::Float64 | A::Int64)) | ("min" | "max", Some(A::Float64)) => {
+            let v = arrow::compute::cast(values.expect("values"), &A::Float64)?;
+            let v = v.as_primitive::<Float64Type>();
+            let mut acc: Option<f64> = None;
+            let mut count = 0u64;
+            let mut cum = Vec::with_capacity(n);
+            for i in 0..n {
+                if starts(i) {
+                    acc = None;
+                    count = 0;
+                }
+                if v.is_valid(i) {
+                    let x = v.value(i);
+                    count += 1;
+                    acc = Some(match (acc, f) {
+                        (None, _) => x,
+                        (Some(a), "sum" | "mean") => a + x,
+                        (Some(a), "min") => {
+                            if x.total_cmp(&a).is_lt() {
+                                x
+                            } else {
+                                a
+                            }
+                        }
+                        (Some(a), _) => {
+                            if x.total_cmp(&a).is_gt() {
+                                x
+                            } else {
+                                a
+                            }
+                        }
+                    });
+                }
+                cum.push(match f {
+                    "mean" => acc.map(|a| a / count as f64),
+                    _ => acc,
+                });
+            }
+            let out: ArrayRef = Arc::new((0..n).map(|i| cum[at(i)]).collect::<Float64Array>());
+            if out.data_type() == out_type {
+                out
+            } else {
+                arrow::compute::cast(&out, out_type)?
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(column))
 }
 
 /// Aggregates whose states keep the values themselves.

@@ -99,7 +99,17 @@ pub enum ConstCheck {
     NonNegativeInt,
     /// An integer of at least 1.
     PositiveInt,
+    /// A `date_trunc` unit: `year`, `quarter`, `month`, `week`, `day`, `hour`, `minute`,
+    /// `second`.
+    TruncUnit,
+    /// An IANA time zone name such as `Europe/Paris`.
+    TimeZone,
 }
+
+/// The units `date_trunc` understands.
+pub const TRUNC_UNITS: &[&str] = &[
+    "year", "quarter", "month", "week", "day", "hour", "minute", "second",
+];
 
 /// The date parts `date_diff` understands.
 pub const DATE_PARTS: &[&str] = &["year", "month", "week", "day", "hour", "minute", "second"];
@@ -122,6 +132,19 @@ impl ConstCheck {
                     ))
                 }
             }
+            ConstCheck::TruncUnit => {
+                if TRUNC_UNITS.contains(&value) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "unknown unit `{value}`; expected one of {}",
+                        TRUNC_UNITS.join(", ")
+                    ))
+                }
+            }
+            ConstCheck::TimeZone => value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+                format!("unknown time zone `{value}`; use an IANA name such as Europe/Paris or UTC")
+            }),
             ConstCheck::Probability | ConstCheck::NonNegativeInt | ConstCheck::PositiveInt => {
                 Err("expected a number, found a string".into())
             }
@@ -204,6 +227,8 @@ pub enum Returns {
     ListOf(usize),
     /// A list of a fixed item type (`split` gives `list<string>`).
     ListOfFixed(&'static DataType),
+    /// The item type of list argument `i` (`list_get`).
+    ItemOf(usize),
 }
 
 /// When the result is null.
@@ -297,6 +322,10 @@ impl FunctionSig {
                 _ => DataType::Float64,
             },
             Returns::ListOfFixed(t) => DataType::List(Box::new(t.clone())),
+            Returns::ItemOf(i) => match args.get(i).map(|a| &a.data_type) {
+                Some(DataType::List(item)) => (**item).clone(),
+                _ => DataType::Null,
+            },
             Returns::ListOf(i) => DataType::List(Box::new(
                 args.get(i).map_or(DataType::Null, |a| a.data_type.clone()),
             )),

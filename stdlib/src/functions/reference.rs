@@ -27,6 +27,7 @@ impl Returns {
             Returns::IntOrFloat(i) => format!("int64 when `{}` is int64, else float64", param(i)),
             Returns::ListOf(i) => format!("a list of the type of `{}`", param(i)),
             Returns::ListOfFixed(t) => format!("list<{t}>"),
+            Returns::ItemOf(i) => format!("the item type of `{}`", param(i)),
         }
     }
 }

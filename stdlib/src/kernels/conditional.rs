@@ -1,5 +1,6 @@
 //! Null tests and conditionals: `is_null`, `is_not_null`, `is_nan`, `coalesce`, `if`,
-//! `least`, `greatest`. `coalesce`, `least` and `greatest` first bring their arguments
+//! `least`, `greatest`, `nullif`, `between` (both ends included; null when any
+//! argument is). `coalesce`, `least` and `greatest` first bring their arguments
 //! to one type (int64 widens to float64). `if` takes `else` where the condition is null.
 
 use super::{KernelError, KernelResult, arg_as};
@@ -74,6 +75,32 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
                 out = arrow::compute::nullif(&merged, &not(&valid)?)?;
             }
             Ok(out)
+        }
+        "nullif" => {
+            let target = common_type(args, len);
+            let value = arg_as(args, 0, len, &target)?;
+            let other = arg_as(args, 1, len, &target)?;
+            // Equal values (nulls never equal) become null.
+            let same = arrow::compute::kernels::cmp::eq(&value, &other)?;
+            let same = arrow::compute::prep_null_mask_filter(&same);
+            let out = arrow::compute::nullif(&value, &same)?;
+            let original = args[0].to_array(len);
+            Ok(if original.data_type() == out.data_type() {
+                out
+            } else {
+                arrow::compute::cast(&out, original.data_type())?
+            })
+        }
+        "between" => {
+            let target = common_type(args, len);
+            let (v, lo, hi) = (
+                arg_as(args, 0, len, &target)?,
+                arg_as(args, 1, len, &target)?,
+                arg_as(args, 2, len, &target)?,
+            );
+            let above = arrow::compute::kernels::cmp::gt_eq(&v, &lo)?;
+            let below = arrow::compute::kernels::cmp::lt_eq(&v, &hi)?;
+            Ok(Arc::new(arrow::compute::and(&above, &below)?))
         }
         other => Err(KernelError(format!("no kernel `{other}`"))),
     }

@@ -17,7 +17,7 @@ use arrow::datatypes::{DataType as A, TimeUnit};
 use chrono::format::{Item, Parsed, StrftimeItems};
 use std::sync::Arc;
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+pub(super) const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// (year, month, day) of a day number, exact over the whole `i32` range (Hinnant's
 /// civil-from-days).
@@ -121,7 +121,7 @@ fn format_arg(args: &[Columnar]) -> Result<Option<String>, KernelError> {
     }
 }
 
-fn is_date(args: &[Columnar], i: usize) -> bool {
+pub(super) fn is_date(args: &[Columnar], i: usize) -> bool {
     match &args[i] {
         Columnar::Array(a) => a.data_type() == &A::Date32,
         Columnar::Scalar(v) => matches!(v, ScalarValue::Date(_)),
@@ -130,7 +130,11 @@ fn is_date(args: &[Columnar], i: usize) -> bool {
 
 /// A date or timestamp column as day numbers (a timestamp's day, in UTC), exact for
 /// every date.
-fn days(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, KernelError> {
+pub(super) fn days(
+    args: &[Columnar],
+    i: usize,
+    len: usize,
+) -> Result<Vec<Option<i64>>, KernelError> {
     if is_date(args, i) {
         let a = args[i].to_array(len);
         let d = a
@@ -147,7 +151,11 @@ fn days(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, Ker
 
 /// A date or timestamp column as microseconds since the epoch (dates beyond the
 /// timestamp range, ±292,000 years, saturate).
-fn micros(args: &[Columnar], i: usize, len: usize) -> Result<Vec<Option<i64>>, KernelError> {
+pub(super) fn micros(
+    args: &[Columnar],
+    i: usize,
+    len: usize,
+) -> Result<Vec<Option<i64>>, KernelError> {
     let a = args[i].to_array(len);
     Ok(match a.data_type() {
         A::Date32 => {
@@ -307,7 +315,7 @@ fn add_months(micros: i64, months: i64) -> i64 {
         .clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+pub(super) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
@@ -318,7 +326,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 
 /// The day number of a civil date (Hinnant's days-from-civil), the inverse of
 /// [`civil_from_days`].
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

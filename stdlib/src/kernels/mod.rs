@@ -6,10 +6,14 @@
 //! [`call`] dispatches by name; arguments arrive in parameter order, already checked by
 //! the resolver, so a type the kernel cannot take is an internal error, not a user's.
 
+mod calendar;
 mod conditional;
 mod dates;
+mod hashing;
+mod lists;
 mod math;
 mod strings;
+mod text;
 
 pub use dates::{parse_date_with, parse_timestamp_with};
 
@@ -41,18 +45,26 @@ pub type KernelResult = Result<ArrayRef, KernelError>;
 /// Runs the scalar function `name` over `len` rows.
 pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
     match name {
-        "is_null" | "is_not_null" | "is_nan" | "coalesce" | "if" | "least" | "greatest" => {
-            conditional::call(name, args, len)
+        "is_null" | "is_not_null" | "is_nan" | "coalesce" | "if" | "least" | "greatest"
+        | "nullif" | "between" => conditional::call(name, args, len),
+        "substr" | "left" | "right" | "lpad" | "rpad" | "ltrim" | "rtrim" | "strpos"
+        | "reverse" | "repeat" | "initcap" | "split_part" | "regex_replace" | "regex_extract"
+        | "like" | "ilike" | "mask" => text::call(name, args, len),
+        "md5" | "sha256" | "xxhash64" => hashing::call(name, args, len),
+        "list_contains" | "list_sort" | "list_distinct" | "list_get" => {
+            lists::call(name, args, len)
         }
+        "date_trunc" | "make_date" | "strftime" | "day_of_week" | "week" | "quarter" | "epoch"
+        | "from_epoch" | "from_utc" | "to_utc" => calendar::call(name, args, len),
         "lower" | "upper" | "trim" | "length" | "contains" | "starts_with" | "ends_with"
         | "replace" | "regex_match" | "split" | "concat" | "concat_ws" => {
             strings::call(name, args, len)
         }
         "parse_date" | "parse_timestamp" | "year" | "month" | "day" | "hour" | "minute"
         | "second" | "date_diff" => dates::call(name, args, len),
-        "abs" | "sqrt" | "ln" | "exp" | "pow" | "round" | "floor" | "ceil" => {
-            math::call(name, args, len)
-        }
+        "abs" | "sqrt" | "ln" | "exp" | "pow" | "round" | "floor" | "ceil" | "sign" | "trunc"
+        | "log10" | "log2" | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "atan2"
+        | "degrees" | "radians" => math::call(name, args, len),
         other => Err(KernelError(format!("no kernel for function `{other}`"))),
     }
 }
