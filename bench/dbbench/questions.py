@@ -49,7 +49,7 @@ GROUPBY = {
         check=["median_v3", "sd_v3"]),
     "q7": dict(
         title="max v1 - min v2 by id3",
-        sluice="group id3 { max_v1 = max(v1), min_v2 = min(v2) }\n  | derive range_v1_v2 = max_v1 - min_v2\n  | select id3, range_v1_v2",
+        sluice="group id3 { range_v1_v2 = max(v1) - min(v2) }",
         sql="SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM x GROUP BY id3",
         polars="x.group_by('id3').agg((pl.max('v1') - pl.min('v2')).alias('range_v1_v2'))",
         check=["range_v1_v2"]),

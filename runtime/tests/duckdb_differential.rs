@@ -616,6 +616,12 @@ fn cases() -> Vec<Case> {
         scalar("round", "round(y / 3)", "round(y / 3)"),
         scalar("round_digits", "round(x, 2)", "round(x, 2)"),
         scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+        // --- expressions over aggregates (issue 15)
+        case(
+            "group_expressions",
+            "t | group k { spread = max(y) - min(y), share = count(x) / count(), r = round(mean(y) * 2, 1), label = case when sum(j) > 0 then \"up\" else \"down\" end, key = concat(k, \"!\") }",
+            "SELECT k, max(y) - min(y), CASE WHEN count(*) = 0 THEN NULL ELSE count(x) / count(*) END, round(avg(y) * 2, 1), CASE WHEN sum(j) > 0 THEN 'up' ELSE 'down' END, k || '!' FROM t GROUP BY k",
+        ),
         // --- set operations and the cross join (issue 15)
         case(
             "set_intersect",

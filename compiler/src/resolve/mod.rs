@@ -9,6 +9,7 @@
 
 mod consts;
 mod expr;
+mod group_expressions;
 mod hints;
 mod models;
 mod params;

@@ -252,6 +252,13 @@ impl Resolver<'_> {
                 if !self.columns_exist(keys, &schema) || !self.no_duplicates(keys) {
                     return None;
                 }
+                // Expressions over aggregates take a group, a derive and a projection.
+                if !aggregates
+                    .iter()
+                    .all(|a| super::group_expressions::is_single_aggregate(&a.value))
+                {
+                    return self.group_with_expressions(input, keys, aggregates, step);
+                }
                 let mut out = Schema::new(
                     keys.iter()
                         .filter_map(|k| schema.field(&k.name).cloned())
