@@ -616,6 +616,12 @@ fn cases() -> Vec<Case> {
         scalar("round", "round(y / 3)", "round(y / 3)"),
         scalar("round_digits", "round(x, 2)", "round(x, 2)"),
         scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+        // --- more aggregates (issue 15)
+        case(
+            "aggregates_more",
+            "t | group k { a = bool_and(b), o = bool_or(b), p = product(j), some = is_not_null(any_value(s)), pd = percentile_disc(y, 0.3), pd0 = percentile_disc(j, 0), aq = approx_quantile(y, 0.5), cs = list_sort(collect_set(g)) }",
+            "SELECT k, bool_and(b), bool_or(b), product(j), count(s) > 0, percentile_disc(0.3) WITHIN GROUP (ORDER BY y), percentile_disc(0) WITHIN GROUP (ORDER BY j), median(y), list_sort(list_distinct(list(g))) FROM t GROUP BY k",
+        ),
         // --- expressions over aggregates (issue 15)
         case(
             "group_expressions",

@@ -19,7 +19,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::compute::cast;
 use arrow::datatypes::DataType as A;
 use arrow::row::{RowConverter, SortField};
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub mod states;
@@ -59,9 +59,40 @@ pub enum AccState {
     Collect(Vec<Key>),
 }
 
+/// How an aggregate that shares another's states differs from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Plain,
+    /// `any_value`: `first`, skipping nulls.
+    SkipNulls,
+    /// `collect_set`: `collect`, each value once.
+    Set,
+    /// `mode`: the most frequent collected value (ties: the first seen).
+    Mode,
+    /// `percentile_disc`: the first value whose cumulative share reaches q.
+    Discrete,
+}
+
+/// The state-sharing aggregate an aggregate is computed as: `bool_and` is `min` of
+/// bools, `bool_or` their `max`, `any_value` a `first` that skips nulls, ... (so the
+/// states, their merging and their serialization are those aggregates').
+fn canonical(function: &str) -> (&str, Variant) {
+    match function {
+        "bool_and" => ("min", Variant::Plain),
+        "bool_or" => ("max", Variant::Plain),
+        "any_value" => ("first", Variant::SkipNulls),
+        "collect_set" => ("collect", Variant::Set),
+        "mode" => ("collect", Variant::Mode),
+        "percentile_disc" => ("quantile", Variant::Discrete),
+        "approx_quantile" => ("quantile", Variant::Plain),
+        other => (other, Variant::Plain),
+    }
+}
+
 /// One aggregate function applied to one input column type.
 pub struct AggregateKernel {
     function: String,
+    variant: Variant,
     /// `count()` with no argument counts rows.
     counts_rows: bool,
     input_type: A,
@@ -79,6 +110,7 @@ impl AggregateKernel {
         q: Option<f64>,
     ) -> Result<AggregateKernel, KernelError> {
         let input = input_type.map_or(A::Null, crate::DataType::to_arrow);
+        let (function, variant) = canonical(function);
         let keeps_rows = matches!(
             function,
             "count_distinct" | "min" | "max" | "first" | "last" | "collect"
@@ -90,6 +122,7 @@ impl AggregateKernel {
         };
         Ok(AggregateKernel {
             function: function.to_string(),
+            variant,
             counts_rows: input_type.is_none(),
             input_type: input,
             converter,
@@ -109,6 +142,10 @@ impl AggregateKernel {
             },
             "sum" => AccState::SumFloat {
                 sum: 0.0,
+                seen: false,
+            },
+            "product" => AccState::SumFloat {
+                sum: 1.0,
                 seen: false,
             },
             "mean" => AccState::Mean { sum: 0.0, n: 0 },
@@ -140,6 +177,7 @@ impl AggregateKernel {
                 Some(cast(v, &A::Float64)?)
             }
             (Some(v), "sum") if self.input_type != A::Int64 => Some(cast(v, &A::Float64)?),
+            (Some(v), "product") => Some(cast(v, &A::Float64)?),
             _ => None,
         };
         let floats = floats
@@ -150,6 +188,8 @@ impl AggregateKernel {
             .and_then(|v| v.as_any().downcast_ref::<Int64Array>());
         let is_max = self.function == "max";
         let is_last = self.function == "last";
+        let product = self.function == "product";
+        let skip_nulls = self.variant == Variant::SkipNulls;
         for (r, &g) in group_of.iter().enumerate() {
             let valid = values.is_none_or(|v| v.is_valid(r));
             let acc = &mut states[g as usize];
@@ -166,7 +206,12 @@ impl AggregateKernel {
                     *seen = true;
                 }
                 AccState::SumFloat { sum, seen } if valid => {
-                    *sum += floats.map_or(0.0, |a| a.value(r));
+                    let x = floats.map_or(0.0, |a| a.value(r));
+                    if product {
+                        *sum *= x;
+                    } else {
+                        *sum += x;
+                    }
                     *seen = true;
                 }
                 AccState::Mean { sum, n } if valid => {
@@ -191,7 +236,7 @@ impl AggregateKernel {
                         }
                     }
                 }
-                AccState::Pick(value) => {
+                AccState::Pick(value) if valid || !skip_nulls => {
                     if (is_last || value.is_none())
                         && let Some(rows) = &rows
                     {
@@ -230,7 +275,11 @@ impl AggregateKernel {
                 *seen |= e2;
             }
             (AccState::SumFloat { sum, seen }, AccState::SumFloat { sum: s2, seen: e2 }) => {
-                *sum += s2;
+                if self.function == "product" {
+                    *sum *= s2;
+                } else {
+                    *sum += s2;
+                }
                 *seen |= e2;
             }
             (AccState::Mean { sum, n }, AccState::Mean { sum: s2, n: n2 }) => {
@@ -310,6 +359,14 @@ impl AggregateKernel {
                     })
                     .collect::<Int64Array>(),
             ),
+            "product" => Arc::new(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::SumFloat { sum, seen: true } => Some(*sum),
+                        _ => None,
+                    })
+                    .collect::<Float64Array>(),
+            ),
             "sum" => match accs.first() {
                 Some(AccState::SumInt { .. }) => Arc::new(
                     accs.iter()
@@ -350,6 +407,9 @@ impl AggregateKernel {
             "median" | "quantile" => Arc::new(
                 accs.iter()
                     .map(|a| match a {
+                        AccState::Numbers(v) if self.variant == Variant::Discrete => {
+                            discrete_quantile(&mut v.clone(), q)
+                        }
                         AccState::Numbers(v) => {
                             quantile(&mut v.clone(), if f == "median" { 0.5 } else { q })
                         }
@@ -365,13 +425,27 @@ impl AggregateKernel {
                     })
                     .collect(),
             )?,
+            _ if self.variant == Variant::Mode => decode(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::Collect(v) => most_frequent(v),
+                        _ => None,
+                    })
+                    .collect(),
+            )?,
             _ => {
-                // collect: a list per group.
+                // collect: a list per group (collect_set: each value once).
+                let set = self.variant == Variant::Set;
                 let mut offsets = vec![0i32];
                 let mut all: Vec<Option<&Key>> = Vec::new();
                 for a in accs {
                     if let AccState::Collect(v) = a {
-                        all.extend(v.iter().map(Some));
+                        if set {
+                            let mut seen = HashSet::new();
+                            all.extend(v.iter().filter(|k| seen.insert(*k)).map(Some));
+                        } else {
+                            all.extend(v.iter().map(Some));
+                        }
                     }
                     offsets.push(all.len() as i32);
                 }
@@ -400,6 +474,31 @@ impl AggregateKernel {
         };
         Ok(crate::nan::canonical_nans(array))
     }
+}
+
+/// The most frequent value (the first seen among the most frequent ones).
+fn most_frequent(values: &[Key]) -> Option<&Key> {
+    let mut counts: HashMap<&Key, (usize, usize)> = HashMap::new();
+    for (i, k) in values.iter().enumerate() {
+        counts.entry(k).or_insert((0, i)).0 += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(k, _)| k)
+}
+
+/// The discrete q-th quantile: the smallest value whose cumulative share of the values
+/// reaches q (the first value for q = 0), as SQL's `percentile_disc`; NaN sorts above
+/// every number.
+pub fn discrete_quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let at = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+    Some(values[at])
 }
 
 /// The q-th quantile with linear interpolation between the closest ranks (NaN sorts above
@@ -448,6 +547,23 @@ mod tests {
         assert!(quantile(&mut [-inf, inf], 0.5).is_some_and(f64::is_nan));
         assert!(quantile(&mut [1.0, -f64::NAN, f64::NAN], 0.5).is_some_and(f64::is_nan));
         assert_eq!(quantile(&mut [-f64::NAN, 1.0, 2.0], 0.5), Some(2.0));
+    }
+
+    #[test]
+    fn mode_takes_the_first_of_the_most_frequent_and_discrete_quantiles_are_values() {
+        let k = |b: u8| -> Key { vec![b].into() };
+        let values = [k(3), k(1), k(1), k(3), k(2)];
+        assert_eq!(
+            most_frequent(&values),
+            Some(&k(3)),
+            "3 and 1 tie; 3 came first"
+        );
+        assert_eq!(most_frequent(&[]), None);
+        let mut v = [5.0, 1.0, 3.0, 2.0];
+        assert_eq!(discrete_quantile(&mut v, 0.5), Some(2.0));
+        assert_eq!(discrete_quantile(&mut v, 0.0), Some(1.0));
+        assert_eq!(discrete_quantile(&mut v, 0.51), Some(3.0));
+        assert_eq!(discrete_quantile(&mut v, 1.0), Some(5.0));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! order for the aggregates that do not depend on order), with a round trip through the
 //! states' Arrow form on the way, gives what one pass over all rows gives. Exact for
 //! counts, integer sums, min/max, first/last/collect, count_distinct, median and
-//! quantiles; float sums, means, variances and standard deviations agree within a
+//! quantiles, any_value, mode, collect_set; float sums, products, means, variances and
+//! standard deviations agree within a
 //! relative 1e-9 (their additions happen in another order).
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
@@ -35,6 +36,12 @@ const AGGREGATES: &[(&str, Option<DataType>, bool)] = &[
     ("first", Some(DataType::Int64), true),
     ("last", Some(DataType::String), true),
     ("collect", Some(DataType::Int64), true),
+    ("product", Some(DataType::Int64), false),
+    ("percentile_disc", Some(DataType::Float64), false),
+    ("approx_quantile", Some(DataType::Float64), false),
+    ("any_value", Some(DataType::Int64), true),
+    ("mode", Some(DataType::String), true),
+    ("collect_set", Some(DataType::Int64), true),
 ];
 
 fn column(t: &Option<DataType>, values: &[Option<i64>]) -> Option<ArrayRef> {
@@ -59,14 +66,17 @@ fn out_type(f: &str, t: &Option<DataType>) -> arrow::datatypes::DataType {
     use arrow::datatypes::DataType as A;
     match (f, t) {
         ("count" | "count_distinct", _) => A::Int64,
-        ("sum" | "min" | "max" | "first" | "last", Some(t)) => t.to_arrow(),
-        ("collect", Some(t)) => A::new_list(t.to_arrow(), true),
+        (
+            "sum" | "min" | "max" | "first" | "last" | "any_value" | "mode" | "percentile_disc",
+            Some(t),
+        ) => t.to_arrow(),
+        ("collect" | "collect_set", Some(t)) => A::new_list(t.to_arrow(), true),
         _ => A::Float64,
     }
 }
 
 fn kernel(f: &str, t: &Option<DataType>) -> Arc<AggregateKernel> {
-    let q = (f == "quantile").then_some(0.3);
+    let q = matches!(f, "quantile" | "percentile_disc" | "approx_quantile").then_some(0.3);
     Arc::new(AggregateKernel::new(f, t.as_ref(), q).expect("kernel"))
 }
 

@@ -12,6 +12,7 @@ use crate::types::DataType;
 
 const INT: &DataType = &DataType::Int64;
 const FLOAT: &DataType = &DataType::Float64;
+const BOOL: &DataType = &DataType::Bool;
 
 const fn aggregate(
     name: &'static str,
@@ -144,5 +145,75 @@ pub static AGGREGATES: &[FunctionSig] = &[
         Never,
         "the group's non-null values as a list, in input order",
         "collect(ID)",
+    ),
+    aggregate(
+        "percentile_disc",
+        &[
+            Param::required("x", Numeric),
+            Param::required("q", Float).constant(ConstCheck::Probability),
+        ],
+        SameAs(0),
+        Always,
+        "the smallest value whose cumulative share of the values reaches q (an actual value, no interpolation)",
+        "percentile_disc(Depth, 0.9)",
+    ),
+    aggregate(
+        "approx_quantile",
+        &[
+            Param::required("x", Numeric),
+            Param::required("q", Float).constant(ConstCheck::Probability),
+        ],
+        Fixed(FLOAT),
+        Always,
+        "the q-th quantile, computed exactly (as `quantile`; the name is DuckDB's and Spark's `percentile_approx`, whose answers may differ by their approximation)",
+        "approx_quantile(latency, 0.99)",
+    ),
+    aggregate(
+        "product",
+        &[Param::required("x", Numeric)],
+        Fixed(FLOAT),
+        Always,
+        "the product of the values, in float64",
+        "product(growth)",
+    ),
+    aggregate(
+        "bool_and",
+        &[Param::required("value", Bool)],
+        Fixed(BOOL),
+        Always,
+        "true when every non-null value is true",
+        "bool_and(on_time)",
+    ),
+    aggregate(
+        "bool_or",
+        &[Param::required("value", Bool)],
+        Fixed(BOOL),
+        Always,
+        "true when some non-null value is true",
+        "bool_or(delayed)",
+    ),
+    aggregate(
+        "any_value",
+        &[Param::required("value", Any)],
+        SameAs(0),
+        Always,
+        "the first non-null value (in row order, so it is deterministic)",
+        "any_value(name)",
+    ),
+    aggregate(
+        "mode",
+        &[Param::required("value", Ordered)],
+        SameAs(0),
+        Always,
+        "the most frequent non-null value; among equally frequent ones, the first seen",
+        "mode(airline)",
+    ),
+    aggregate(
+        "collect_set",
+        &[Param::required("value", Any)],
+        ListOf(0),
+        Never,
+        "the distinct non-null values as a list, in order of first appearance",
+        "collect_set(tag)",
     ),
 ];
