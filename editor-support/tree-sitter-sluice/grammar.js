@@ -92,7 +92,7 @@ module.exports = grammar({
     frame: ($) => seq(choice('rows', 'range'), 'between', $.frame_bound, 'and', $.frame_bound),
     frame_bound: ($) =>
       choice(seq('unbounded', choice('preceding', 'following')), seq('current', 'row'), seq($._expression, choice('preceding', 'following'))),
-    take: ($) => seq('take', $._expression),
+    take: ($) => prec.right(seq('take', $._expression, optional(seq('offset', $._expression)))),
     join: ($) => seq('join', optional($.join_kind), field('right', $.identifier), 'on', commaSep1($.join_key)),
     union: ($) => seq('union', optional('distinct'), optional(seq('by', 'name')), $.identifier_list),
     intersect: ($) => seq('intersect', field('right', $.identifier)),

@@ -129,7 +129,10 @@ fn step_uses<'a>(op: &'a Operator, uses: &mut Vec<(String, Span)>, exprs: &mut V
         Operator::Filter { predicate } => exprs.push(predicate),
         Operator::Derive { columns } => exprs.extend(columns.iter().map(|a| &a.value)),
         Operator::Group { aggregates, .. } => exprs.extend(aggregates.iter().map(|a| &a.value)),
-        Operator::Take { count } => exprs.push(count),
+        Operator::Take { count, offset } => {
+            exprs.push(count);
+            exprs.extend(offset);
+        }
         Operator::Sample { fraction, seed } => {
             exprs.push(fraction);
             exprs.extend(seed);

@@ -436,6 +436,7 @@ impl<'p> Executor<'p> {
             }
             PlanOp::Evaluate { spec } => evaluate::run(&first, spec, out)?,
             PlanOp::Limit { count } => limit::run(&first, *count as usize)?,
+            PlanOp::Offset { count } => limit::skip(&first, *count as usize)?,
             PlanOp::FillNull { fills } => {
                 fill_null::run(&first, fills, &plan.graph[node].schema, out)?
             }

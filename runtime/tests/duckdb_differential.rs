@@ -616,6 +616,11 @@ fn cases() -> Vec<Case> {
         scalar("round", "round(y / 3)", "round(y / 3)"),
         scalar("round_digits", "round(x, 2)", "round(x, 2)"),
         scalar("floor_ceil", "floor(x) + ceil(y)", "floor(x) + ceil(y)"),
+        ordered(
+            "take_offset",
+            "t | sort x desc, id | take 7 offset 11 | select id, x",
+            "SELECT id, x FROM t ORDER BY x DESC NULLS LAST, id LIMIT 7 OFFSET 11",
+        ),
         // --- more aggregates (issue 15)
         case(
             "aggregates_more",

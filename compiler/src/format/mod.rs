@@ -423,7 +423,10 @@ fn step(op: &Operator) -> String {
             }
         }
         Operator::Sort { keys } => format!("sort {}", sort_keys(keys)),
-        Operator::Take { count } => format!("take {}", format_expr(count)),
+        Operator::Take { count, offset } => match offset {
+            Some(o) => format!("take {} offset {}", format_expr(count), format_expr(o)),
+            None => format!("take {}", format_expr(count)),
+        },
         Operator::Join { kind, right, on } => {
             let kind = if *kind == JoinKind::Inner {
                 String::new()

@@ -252,6 +252,7 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
         | PlanOp::Cast { .. }
         | PlanOp::FillNull { .. }
         | PlanOp::Limit { .. }
+        | PlanOp::Offset { .. }
         | PlanOp::Union
         | PlanOp::Sample { .. }
         | PlanOp::SplitPart { .. }

@@ -261,6 +261,10 @@ pub enum PlanOp {
     Limit {
         count: u64,
     },
+    /// The rows after the first `count` (`take N offset M` is a limit of N + M, then this).
+    Offset {
+        count: u64,
+    },
     /// The first `count` rows in `keys` order (a sort followed by a take, fused).
     TopK {
         keys: Vec<SortKey>,
@@ -354,6 +358,7 @@ impl PlanOp {
             PlanOp::Window { .. } => "Window",
             PlanOp::Sort { .. } => "Sort",
             PlanOp::Limit { .. } => "Limit",
+            PlanOp::Offset { .. } => "Offset",
             PlanOp::TopK { .. } => "TopK",
             PlanOp::Stage { .. } => "Stage",
             PlanOp::Join { .. } => "Join",
@@ -542,7 +547,7 @@ impl fmt::Display for PlanOp {
                 )
             }
             PlanOp::Sort { keys } => write!(f, " {}", sort_keys(keys)),
-            PlanOp::Limit { count } => write!(f, " {count}"),
+            PlanOp::Limit { count } | PlanOp::Offset { count } => write!(f, " {count}"),
             PlanOp::TopK { keys, count } => write!(f, " {count} by {}", sort_keys(keys)),
             PlanOp::Stage { steps } => write!(
                 f,

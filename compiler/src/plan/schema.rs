@@ -54,6 +54,7 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
         PlanOp::Filter { .. }
         | PlanOp::Sort { .. }
         | PlanOp::Limit { .. }
+        | PlanOp::Offset { .. }
         | PlanOp::TopK { .. }
         | PlanOp::Distinct { .. }
         | PlanOp::Sample { .. }

@@ -331,9 +331,25 @@ impl Resolver<'_> {
                 let (op, out) = self.window(partition_by, order_by, columns, &schema)?;
                 (op, out, vec![])
             }
-            Operator::Take { count } => {
+            Operator::Take { count, offset } => {
                 let n = self.non_negative_int(count, "`take`")?;
-                (PlanOp::Limit { count: n }, schema, vec![])
+                let Some(offset) = offset else {
+                    return Some(self.add_step(
+                        input,
+                        PlanOp::Limit { count: n },
+                        schema,
+                        step,
+                        &[],
+                    ));
+                };
+                // The first n + m rows (so `sort | take` still becomes a top-k), then
+                // skip m.
+                let m = self.non_negative_int(offset, "the offset of `take`")?;
+                let limit = PlanOp::Limit {
+                    count: n.saturating_add(m),
+                };
+                let first = self.add_step(input, limit, schema.clone(), step, &[]);
+                return Some(self.add_step(first, PlanOp::Offset { count: m }, schema, step, &[]));
             }
             Operator::Join { kind, right, on } => {
                 let right_node = self.lookup(right).ok()??;

@@ -362,8 +362,10 @@ pub enum Operator {
     Sort {
         keys: Vec<SortKey>,
     },
+    /// `take N [offset M]`: the first N rows after skipping M.
     Take {
         count: Expr,
+        offset: Option<Expr>,
     },
     Join {
         kind: JoinKind,

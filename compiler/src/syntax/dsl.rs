@@ -801,9 +801,12 @@ impl Builder {
             Rule::op_sort => Operator::Sort {
                 keys: rest.into_iter().map(|p| self.sort_key(p)).collect(),
             },
-            Rule::op_take => Operator::Take {
-                count: self.first_expr(rest),
-            },
+            Rule::op_take => {
+                let mut exprs = rest.into_iter().filter(|p| p.as_rule() == Rule::expr);
+                let count = exprs.next().map(|e| self.expr(e)).unwrap_or_else(null_expr);
+                let offset = exprs.next().map(|e| self.expr(e));
+                Operator::Take { count, offset }
+            }
             Rule::op_join => {
                 let mut kind = JoinKind::Inner;
                 let mut right = Ident::new("", span);

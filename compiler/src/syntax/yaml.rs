@@ -852,8 +852,26 @@ impl Reader<'_> {
             "sort" => Operator::Sort {
                 keys: self.sort_keys(arg),
             },
-            "take" => Operator::Take {
-                count: self.value_expr(arg),
+            // `take: 10`, or `take: {count: 10, offset: 20}`.
+            "take" => match &arg.value {
+                Value::Map(_) => {
+                    let (mut count, mut offset) = (None, None);
+                    for (k, v) in self.entries(arg, "a mapping with `count` and `offset`") {
+                        match self.key_name(k).as_str() {
+                            "count" => count = Some(self.value_expr(v)),
+                            "offset" => offset = Some(self.value_expr(v)),
+                            other => self.unknown_key(k, other, &["count", "offset"], "take"),
+                        }
+                    }
+                    Operator::Take {
+                        count: count?,
+                        offset,
+                    }
+                }
+                _ => Operator::Take {
+                    count: self.value_expr(arg),
+                    offset: None,
+                },
             },
             "join" => {
                 let mut kind = JoinKind::Inner;
