@@ -69,7 +69,11 @@ impl From<arrow::error::ArrowError> for RunError {
 
 impl From<sluice_stdlib::kernels::KernelError> for RunError {
     fn from(e: sluice_stdlib::kernels::KernelError) -> Self {
-        RunError::new(format!("internal error in a function: {e}"))
+        match e.0.strip_prefix(sluice_stdlib::kernels::LIMIT_PREFIX) {
+            Some(limit) => RunError::new(limit.to_string())
+                .with_help("strings are at most 1 GiB; make the count or length smaller"),
+            None => RunError::new(format!("internal error in a function: {e}")),
+        }
     }
 }
 

@@ -172,3 +172,23 @@ fn a_huge_unknown_name_is_reported_without_a_suggestion_search() {
         Some("amount")
     );
 }
+
+/// A string function asked for more than a string can hold stops the run with a message
+/// about the data (not an internal error), and writes nothing.
+#[test]
+fn a_string_over_the_size_limit_is_a_diagnostic_not_an_internal_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("in.csv"), "s,n\nabc,1000000000\n").expect("input");
+    for expr in ["repeat(s, n)", "lpad(s, n, \"x\")"] {
+        let text = format!(
+            "source i = csv(\"in.csv\")\nlet t = i | derive big = {expr}\nsink t -> csv(\"out.csv\")\n"
+        );
+        let err = run_text(dir.path(), &text, Configuration::Default).expect_err("refused");
+        let message = err.to_string();
+        assert!(
+            message.contains("1 GiB") && !message.contains("internal error"),
+            "{message}"
+        );
+        assert!(!dir.path().join("out.csv").exists());
+    }
+}

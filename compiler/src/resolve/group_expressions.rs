@@ -181,6 +181,20 @@ impl Resolver<'_> {
             step,
             &[],
         );
+        // An item's name is new: not a key, not another item's.
+        for (i, item) in items.iter().enumerate() {
+            let taken = keys.iter().any(|k| k.name == item.name.name)
+                || items[..i].iter().any(|o| o.name.name == item.name.name);
+            if taken {
+                self.diags.push(Diagnostic::error(
+                    Code::DuplicateColumn,
+                    format!("column `{}` is named twice", item.name.name),
+                    item.name.span,
+                    "name taken",
+                ));
+                return None;
+            }
+        }
         // Outside its aggregates, an item may read the keys only.
         for (name, e) in &computed {
             let mut stray = None;

@@ -34,6 +34,17 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
+/// The prefix of a [`KernelError`] that a user's data caused (a result over a size
+/// limit), not a bug: the runtime reports it as such, without "internal error".
+pub const LIMIT_PREFIX: &str = "limit: ";
+
+impl KernelError {
+    /// A limit the data ran into (`repeat` making a string over 1 GiB).
+    pub fn limit(message: impl Into<String>) -> KernelError {
+        KernelError(format!("{LIMIT_PREFIX}{}", message.into()))
+    }
+}
+
 impl From<arrow::error::ArrowError> for KernelError {
     fn from(e: arrow::error::ArrowError) -> Self {
         KernelError(e.to_string())

@@ -51,7 +51,7 @@ fn pad(s: &str, length: i64, with: &str, left: bool) -> Result<String, KernelErr
         return Ok(s.chars().take(length).collect());
     }
     if length.saturating_mul(4) > MAX_STRING_BYTES {
-        return Err(KernelError(format!(
+        return Err(KernelError::limit(format!(
             "padding to {length} characters would make a string over 1 GiB"
         )));
     }
@@ -224,7 +224,7 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
                 }
                 let (s, k) = (text.value(i), n.value(i).max(0) as usize);
                 if s.len().saturating_mul(k) > MAX_STRING_BYTES {
-                    return Err(KernelError(format!(
+                    return Err(KernelError::limit(format!(
                         "repeat would make a string of {} bytes (over 1 GiB)",
                         s.len().saturating_mul(k)
                     )));
