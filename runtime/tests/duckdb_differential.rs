@@ -624,8 +624,8 @@ fn cases() -> Vec<Case> {
         // --- more aggregates (issue 15)
         case(
             "aggregates_more",
-            "t | group k { a = bool_and(b), o = bool_or(b), p = product(j), some = is_not_null(any_value(s)), pd = percentile_disc(y, 0.3), pd0 = percentile_disc(j, 0), aq = approx_quantile(y, 0.5), cs = list_sort(collect_set(g)) }",
-            "SELECT k, bool_and(b), bool_or(b), product(j), count(s) > 0, percentile_disc(0.3) WITHIN GROUP (ORDER BY y), percentile_disc(0) WITHIN GROUP (ORDER BY j), median(y), list_sort(list_distinct(list(g))) FROM t GROUP BY k",
+            "t | group k { a = bool_and(b), o = bool_or(b), p = product(j), some = is_not_null(any_value(s)), pd = percentile_disc(y, 0.3), pd0 = percentile_disc(j, 0), aq = approx_quantile(y, 0.5), cs = list_sort(collect_set(g)), sa = string_agg(s, \"|\") }",
+            "SELECT k, bool_and(b), bool_or(b), product(j), count(s) > 0, percentile_disc(0.3) WITHIN GROUP (ORDER BY y), percentile_disc(0) WITHIN GROUP (ORDER BY j), median(y), list_sort(list_distinct(list(g))), string_agg(s, '|' ORDER BY id) FROM t GROUP BY k",
         ),
         // --- expressions over aggregates (issue 15)
         case(

@@ -71,6 +71,8 @@ enum Variant {
     Mode,
     /// `percentile_disc`: the first value whose cumulative share reaches q.
     Discrete,
+    /// `string_agg`: the collected texts joined with the kernel's separator.
+    Join,
 }
 
 /// The state-sharing aggregate an aggregate is computed as: `bool_and` is `min` of
@@ -85,6 +87,7 @@ fn canonical(function: &str) -> (&str, Variant) {
         "mode" => ("collect", Variant::Mode),
         "percentile_disc" => ("quantile", Variant::Discrete),
         "approx_quantile" => ("quantile", Variant::Plain),
+        "string_agg" => ("collect", Variant::Join),
         other => (other, Variant::Plain),
     }
 }
@@ -93,6 +96,8 @@ fn canonical(function: &str) -> (&str, Variant) {
 pub struct AggregateKernel {
     function: String,
     variant: Variant,
+    /// `string_agg`'s separator.
+    separator: String,
     /// `count()` with no argument counts rows.
     counts_rows: bool,
     input_type: A,
@@ -123,11 +128,18 @@ impl AggregateKernel {
         Ok(AggregateKernel {
             function: function.to_string(),
             variant,
+            separator: String::new(),
             counts_rows: input_type.is_none(),
             input_type: input,
             converter,
             q: q.unwrap_or(0.5),
         })
+    }
+
+    /// The kernel with `string_agg`'s separator.
+    pub fn with_separator(mut self, separator: &str) -> AggregateKernel {
+        self.separator = separator.to_string();
+        self
     }
 
     /// The state of a group that has seen no row.
@@ -459,12 +471,13 @@ impl AggregateKernel {
                     self.input_type.clone(),
                     true,
                 ));
-                Arc::new(ListArray::try_new(
-                    field,
-                    OffsetBuffer::new(offsets.into()),
-                    values,
-                    None,
-                )?)
+                let lists =
+                    ListArray::try_new(field, OffsetBuffer::new(offsets.into()), values, None)?;
+                if self.variant == Variant::Join {
+                    Arc::new(self.joined(&lists, accs)?)
+                } else {
+                    Arc::new(lists)
+                }
             }
         };
         let array = if array.data_type() == out_type {
@@ -473,6 +486,34 @@ impl AggregateKernel {
             cast(&array, out_type)?
         };
         Ok(crate::nan::canonical_nans(array))
+    }
+}
+
+impl AggregateKernel {
+    /// `string_agg`: each group's texts joined with the separator; null for a group
+    /// without any.
+    fn joined(
+        &self,
+        lists: &ListArray,
+        accs: &[&AccState],
+    ) -> Result<arrow::array::StringArray, KernelError> {
+        let values = cast(lists.values(), &A::Utf8)?;
+        let values = values
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .ok_or_else(|| KernelError("internal error: string_agg of non-text".into()))?;
+        let offsets = lists.value_offsets();
+        Ok((0..accs.len())
+            .map(|g| {
+                let (lo, hi) = (offsets[g] as usize, offsets[g + 1] as usize);
+                (hi > lo).then(|| {
+                    (lo..hi)
+                        .map(|i| values.value(i))
+                        .collect::<Vec<_>>()
+                        .join(&self.separator)
+                })
+            })
+            .collect())
     }
 }
 

@@ -42,6 +42,7 @@ const AGGREGATES: &[(&str, Option<DataType>, bool)] = &[
     ("any_value", Some(DataType::Int64), true),
     ("mode", Some(DataType::String), true),
     ("collect_set", Some(DataType::Int64), true),
+    ("string_agg", Some(DataType::String), true),
 ];
 
 fn column(t: &Option<DataType>, values: &[Option<i64>]) -> Option<ArrayRef> {
@@ -71,13 +72,18 @@ fn out_type(f: &str, t: &Option<DataType>) -> arrow::datatypes::DataType {
             Some(t),
         ) => t.to_arrow(),
         ("collect" | "collect_set", Some(t)) => A::new_list(t.to_arrow(), true),
+        ("string_agg", _) => A::Utf8,
         _ => A::Float64,
     }
 }
 
 fn kernel(f: &str, t: &Option<DataType>) -> Arc<AggregateKernel> {
     let q = matches!(f, "quantile" | "percentile_disc" | "approx_quantile").then_some(0.3);
-    Arc::new(AggregateKernel::new(f, t.as_ref(), q).expect("kernel"))
+    Arc::new(
+        AggregateKernel::new(f, t.as_ref(), q)
+            .expect("kernel")
+            .with_separator(", "),
+    )
 }
 
 /// States of `rows` (values and groups).

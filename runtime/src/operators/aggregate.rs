@@ -128,17 +128,7 @@ impl<'a> Aggregation<'a> {
             .collect::<RunResult<_>>()?;
         let kernels = aggregates
             .iter()
-            .map(|a| {
-                let q = match a.args.get(1).map(|e| &e.kind) {
-                    Some(TypedExprKind::Literal(v)) => v.as_f64(),
-                    _ => None,
-                };
-                Ok(Arc::new(AggregateKernel::new(
-                    &a.function,
-                    a.args.first().map(|e| &e.data_type),
-                    q,
-                )?))
-            })
+            .map(|a| Ok(Arc::new(kernel_of(&a.function, &a.args)?)))
             .collect::<RunResult<_>>()?;
         let key_converter = if keys.is_empty() {
             None
@@ -391,4 +381,27 @@ pub fn run(
     let result = aggregation.finish_spilled(parts, spill);
     drop(reservations);
     result
+}
+
+/// The kernel of an aggregate call: the function over its first argument's type, with
+/// its constant second argument (`quantile`'s q, `string_agg`'s separator).
+pub fn kernel_of(
+    function: &str,
+    args: &[sluice_compiler::plan::TypedExpr],
+) -> RunResult<AggregateKernel> {
+    let second = match args.get(1).map(|e| &e.kind) {
+        Some(TypedExprKind::Literal(v)) => Some(v),
+        _ => None,
+    };
+    let kernel = AggregateKernel::new(
+        function,
+        args.first().map(|e| &e.data_type),
+        second.and_then(|v| v.as_f64()),
+    )?;
+    Ok(match second {
+        Some(sluice_compiler::plan::ConstValue::String(separator)) => {
+            kernel.with_separator(separator)
+        }
+        _ => kernel,
+    })
 }

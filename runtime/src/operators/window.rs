@@ -25,7 +25,6 @@ use arrow::datatypes::{DataType as A, Date32Type, Float64Type, Int64Type, Schema
 use arrow::row::{RowConverter, SortField};
 use rayon::prelude::*;
 use sluice_compiler::plan::{FrameEdge, SortKey, TypedExprKind, WindowExpr, WindowFrame};
-use sluice_stdlib::aggregates::AggregateKernel;
 use sluice_stdlib::aggregates::states::GroupStates;
 use std::sync::Arc;
 
@@ -460,15 +459,7 @@ impl Window<'_> {
 
     /// An aggregate over each row's frame.
     fn aggregate(&self, chunk: &Chunk, w: &WindowExpr) -> RunResult<ArrayRef> {
-        let q = match w.args.get(1).map(|e| &e.kind) {
-            Some(TypedExprKind::Literal(v)) => v.as_f64(),
-            _ => None,
-        };
-        let kernel = Arc::new(AggregateKernel::new(
-            &w.function,
-            w.args.first().map(|e| &e.data_type),
-            q,
-        )?);
+        let kernel = Arc::new(super::aggregate::kernel_of(&w.function, &w.args)?);
         let values = match w.args.first() {
             Some(_) => Some(self.argument(chunk, w, 0)?),
             None => None,

@@ -13,6 +13,7 @@ use crate::types::DataType;
 const INT: &DataType = &DataType::Int64;
 const FLOAT: &DataType = &DataType::Float64;
 const BOOL: &DataType = &DataType::Bool;
+const STRING: &DataType = &DataType::String;
 
 const fn aggregate(
     name: &'static str,
@@ -215,5 +216,16 @@ pub static AGGREGATES: &[FunctionSig] = &[
         Never,
         "the distinct non-null values as a list, in order of first appearance",
         "collect_set(tag)",
+    ),
+    aggregate(
+        "string_agg",
+        &[
+            Param::required("text", String),
+            Param::required("separator", String).constant(ConstCheck::Text),
+        ],
+        Fixed(STRING),
+        Always,
+        "the non-null texts joined with the separator, in row order (null for a group without any)",
+        "string_agg(airline, \", \")",
     ),
 ];

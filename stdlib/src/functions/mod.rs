@@ -104,6 +104,8 @@ pub enum ConstCheck {
     TruncUnit,
     /// An IANA time zone name such as `Europe/Paris`.
     TimeZone,
+    /// Any text (known before the run, as `string_agg`'s separator).
+    Text,
 }
 
 /// The units `date_trunc` understands.
@@ -142,6 +144,7 @@ impl ConstCheck {
                     ))
                 }
             }
+            ConstCheck::Text => Ok(()),
             ConstCheck::TimeZone => value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
                 format!("unknown time zone `{value}`; use an IANA name such as Europe/Paris or UTC")
             }),
