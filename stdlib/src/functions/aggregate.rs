@@ -23,16 +23,15 @@ const fn aggregate(
     doc: &'static str,
     example: &'static str,
 ) -> FunctionSig {
-    FunctionSig {
+    FunctionSig::of(
+        FunctionKind::Aggregate,
         name,
-        kind: FunctionKind::Aggregate,
         params,
-        variadic: false,
         returns,
         nulls,
         doc,
         example,
-    }
+    )
 }
 
 use NullRule::{Always, Never};

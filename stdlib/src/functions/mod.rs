@@ -262,6 +262,30 @@ pub struct FunctionSig {
     pub example: &'static str,
 }
 
+impl FunctionSig {
+    /// A catalogue entry of `kind` taking exactly `params` (see [`FunctionSig::variadic`]).
+    pub(crate) const fn of(
+        kind: FunctionKind,
+        name: &'static str,
+        params: &'static [Param],
+        returns: Returns,
+        nulls: NullRule,
+        doc: &'static str,
+        example: &'static str,
+    ) -> FunctionSig {
+        FunctionSig {
+            name,
+            kind,
+            params,
+            variadic: false,
+            returns,
+            nulls,
+            doc,
+            example,
+        }
+    }
+}
+
 /// An argument's type and nullability, as the resolver knows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArgType {

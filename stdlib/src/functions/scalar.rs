@@ -25,16 +25,15 @@ const fn scalar(
     doc: &'static str,
     example: &'static str,
 ) -> FunctionSig {
-    FunctionSig {
+    FunctionSig::of(
+        FunctionKind::Scalar,
         name,
-        kind: FunctionKind::Scalar,
         params,
-        variadic: false,
         returns,
         nulls,
         doc,
         example,
-    }
+    )
 }
 
 const fn variadic(f: FunctionSig) -> FunctionSig {

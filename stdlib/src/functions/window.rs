@@ -23,16 +23,15 @@ const fn window(
     doc: &'static str,
     example: &'static str,
 ) -> FunctionSig {
-    FunctionSig {
+    FunctionSig::of(
+        FunctionKind::Window,
         name,
-        kind: FunctionKind::Window,
         params,
-        variadic: false,
         returns,
         nulls,
         doc,
         example,
-    }
+    )
 }
 
 use NullRule::{Always, Never};
