@@ -627,6 +627,13 @@ fn cases() -> Vec<Case> {
             "t | group k { a = bool_and(b), o = bool_or(b), p = product(j), some = is_not_null(any_value(s)), pd = percentile_disc(y, 0.3), pd0 = percentile_disc(j, 0), aq = approx_quantile(y, 0.5), cs = list_sort(collect_set(g)), sa = string_agg(s, \"|\") }",
             "SELECT k, bool_and(b), bool_or(b), product(j), count(s) > 0, percentile_disc(0.3) WITHIN GROUP (ORDER BY y), percentile_disc(0) WITHIN GROUP (ORDER BY j), median(y), list_sort(list_distinct(list(g))), string_agg(s, '|' ORDER BY id) FROM t GROUP BY k",
         ),
+        // --- aggregates of two columns and sketches (issue 15); DuckDB's corr is NaN
+        // where Sluice's is null (fewer than two pairs, or x or y does not vary)
+        case(
+            "aggregates_two_columns",
+            "t | group k { c = corr(y, j), cp = covar_pop(y, j), cs = covar_samp(j, y), amin = arg_min(id, y * 1000.0 + id), amax = arg_max(s, j * 1000 + id), ad = arg_max(d, x), acd = approx_count_distinct(s), acg = approx_count_distinct(g) }",
+            "SELECT k, CASE WHEN isnan(corr(y, j)) THEN NULL ELSE corr(y, j) END, covar_pop(y, j), covar_samp(j, y), arg_min(id, y * 1000.0 + id), arg_max(s, j * 1000 + id), arg_max(d, x), count(DISTINCT s), count(DISTINCT g) FROM t GROUP BY k",
+        ),
         // --- expressions over aggregates (issue 15)
         case(
             "group_expressions",

@@ -273,6 +273,17 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     out.push((format!("total{step}"), vt));
                     out.push((format!("top{step}"), vt));
                     out.push((format!("avg{step}"), Ty::Float));
+                    // Two-column aggregates and the distinct-count sketch (no draw from
+                    // the generator, so earlier seeds keep their plans' shapes).
+                    if let Some(w) = nums.iter().find(|w| **w != key && *w != v) {
+                        aggs.push(format!("cov{step} = covar_pop({}, {})", quote(v), quote(w)));
+                        aggs.push(format!("at{step} = arg_max({}, {})", quote(w), quote(v)));
+                        let wt = columns.iter().find(|(c, _)| c == w).unwrap().1;
+                        out.push((format!("cov{step}"), Ty::Float));
+                        out.push((format!("at{step}"), wt));
+                    }
+                    aggs.push(format!("nd{step} = approx_count_distinct({})", quote(v)));
+                    out.push((format!("nd{step}"), Ty::Int));
                 }
                 columns = out;
                 format!("group {} {{ {} }}", quote(&key), aggs.join(", "))

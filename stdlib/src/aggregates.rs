@@ -22,6 +22,8 @@ use arrow::row::{RowConverter, SortField};
 use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 
+pub mod pairs;
+pub mod sketch;
 pub mod states;
 
 /// A value or a group key in Arrow's row format.
@@ -57,6 +59,12 @@ pub enum AccState {
     },
     Numbers(Vec<f64>),
     Collect(Vec<Key>),
+    /// corr/covar: the co-moments of the (x, y) pairs.
+    CoMoments(pairs::CoMoments),
+    /// arg_min/arg_max: the best y so far and the x of its row, both in row format.
+    ArgBest(Option<(Key, Key)>),
+    /// approx_count_distinct.
+    Sketch(sketch::Sketch),
 }
 
 /// How an aggregate that shares another's states differs from it.
@@ -103,6 +111,8 @@ pub struct AggregateKernel {
     input_type: A,
     /// For aggregates that keep values in row format.
     converter: Option<RowConverter>,
+    /// arg_min/arg_max: the row format of the column compared (their second).
+    by_converter: Option<RowConverter>,
     /// The probability of `quantile` (0.5 for `median`).
     q: f64,
 }
@@ -118,7 +128,15 @@ impl AggregateKernel {
         let (function, variant) = canonical(function);
         let keeps_rows = matches!(
             function,
-            "count_distinct" | "min" | "max" | "first" | "last" | "collect"
+            "count_distinct"
+                | "min"
+                | "max"
+                | "first"
+                | "last"
+                | "collect"
+                | "arg_min"
+                | "arg_max"
+                | "approx_count_distinct"
         );
         let converter = if keeps_rows {
             Some(RowConverter::new(vec![SortField::new(input.clone())])?)
@@ -132,8 +150,25 @@ impl AggregateKernel {
             counts_rows: input_type.is_none(),
             input_type: input,
             converter,
+            by_converter: None,
             q: q.unwrap_or(0.5),
         })
+    }
+
+    /// The kernel of a two-column aggregate, given its second column's type.
+    pub fn with_second_column(
+        mut self,
+        second: &crate::DataType,
+    ) -> Result<AggregateKernel, KernelError> {
+        if matches!(self.function.as_str(), "arg_min" | "arg_max") {
+            self.by_converter = Some(RowConverter::new(vec![SortField::new(second.to_arrow())])?);
+        }
+        Ok(self)
+    }
+
+    /// Whether the kernel reads two columns, packed by [`pairs::pack`].
+    pub fn takes_two_columns(&self) -> bool {
+        pairs::takes_two_columns(&self.function)
     }
 
     /// The kernel with `string_agg`'s separator.
@@ -169,6 +204,9 @@ impl AggregateKernel {
                 m2: 0.0,
             },
             "median" | "quantile" => AccState::Numbers(Vec::new()),
+            "corr" | "covar_pop" | "covar_samp" => AccState::CoMoments(Default::default()),
+            "arg_min" | "arg_max" => AccState::ArgBest(None),
+            "approx_count_distinct" => AccState::Sketch(Default::default()),
             _ => AccState::Collect(Vec::new()),
         }
     }
@@ -180,6 +218,9 @@ impl AggregateKernel {
         group_of: &[u32],
         values: Option<&ArrayRef>,
     ) -> Result<(), KernelError> {
+        if self.takes_two_columns() {
+            return self.update_pairs(states, group_of, values);
+        }
         let rows = match (&self.converter, values) {
             (Some(c), Some(v)) => Some(c.convert_columns(std::slice::from_ref(v))?),
             _ => None,
@@ -268,6 +309,11 @@ impl AggregateKernel {
                         v.push(rows.row(r).as_ref().into());
                     }
                 }
+                AccState::Sketch(s) if valid => {
+                    if let Some(rows) = &rows {
+                        s.insert(sketch::Sketch::hash(rows.row(r).as_ref()));
+                    }
+                }
                 _ => {}
             }
         }
@@ -339,6 +385,13 @@ impl AggregateKernel {
             }
             (AccState::Numbers(a), AccState::Numbers(b)) => a.extend(b),
             (AccState::Collect(a), AccState::Collect(b)) => a.extend(b),
+            (AccState::CoMoments(a), AccState::CoMoments(b)) => a.merge(&b),
+            (AccState::ArgBest(a), AccState::ArgBest(Some(b)))
+                if a.as_ref().is_none_or(|(best, _)| self.beats(&b.0, best)) =>
+            {
+                *a = Some(b);
+            }
+            (AccState::Sketch(a), AccState::Sketch(b)) => a.merge(b),
             _ => {}
         }
     }
@@ -360,12 +413,13 @@ impl AggregateKernel {
             Ok(conv.convert_rows(rows)?.remove(0))
         };
         let array: ArrayRef = match f {
-            "count" | "count_distinct" => Arc::new(
+            "count" | "count_distinct" | "approx_count_distinct" => Arc::new(
                 accs.iter()
                     .map(|a| {
                         Some(match a {
                             AccState::Rows(c) | AccState::Values(c) => *c,
                             AccState::Distinct(s) => s.len() as i64,
+                            AccState::Sketch(s) => s.count(),
                             _ => 0,
                         })
                     })
@@ -429,6 +483,15 @@ impl AggregateKernel {
                     })
                     .collect::<Float64Array>(),
             ),
+            "corr" | "covar_pop" | "covar_samp" => self.finish_co_moments(accs),
+            "arg_min" | "arg_max" => decode(
+                accs.iter()
+                    .map(|a| match a {
+                        AccState::ArgBest(best) => best.as_ref().map(|(_, value)| value),
+                        _ => None,
+                    })
+                    .collect(),
+            )?,
             "min" | "max" | "first" | "last" => decode(
                 accs.iter()
                     .map(|a| match a {

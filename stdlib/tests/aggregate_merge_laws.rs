@@ -43,6 +43,12 @@ const AGGREGATES: &[(&str, Option<DataType>, bool)] = &[
     ("mode", Some(DataType::String), true),
     ("collect_set", Some(DataType::Int64), true),
     ("string_agg", Some(DataType::String), true),
+    ("corr", Some(DataType::Float64), false),
+    ("covar_pop", Some(DataType::Int64), false),
+    ("covar_samp", Some(DataType::Float64), false),
+    ("arg_min", Some(DataType::String), true),
+    ("arg_max", Some(DataType::Int64), true),
+    ("approx_count_distinct", Some(DataType::Int64), false),
 ];
 
 fn column(t: &Option<DataType>, values: &[Option<i64>]) -> Option<ArrayRef> {
@@ -66,9 +72,10 @@ fn column(t: &Option<DataType>, values: &[Option<i64>]) -> Option<ArrayRef> {
 fn out_type(f: &str, t: &Option<DataType>) -> arrow::datatypes::DataType {
     use arrow::datatypes::DataType as A;
     match (f, t) {
-        ("count" | "count_distinct", _) => A::Int64,
+        ("count" | "count_distinct" | "approx_count_distinct", _) => A::Int64,
         (
-            "sum" | "min" | "max" | "first" | "last" | "any_value" | "mode" | "percentile_disc",
+            "sum" | "min" | "max" | "first" | "last" | "any_value" | "mode" | "percentile_disc"
+            | "arg_min" | "arg_max",
             Some(t),
         ) => t.to_arrow(),
         ("collect" | "collect_set", Some(t)) => A::new_list(t.to_arrow(), true),
@@ -82,7 +89,9 @@ fn kernel(f: &str, t: &Option<DataType>) -> Arc<AggregateKernel> {
     Arc::new(
         AggregateKernel::new(f, t.as_ref(), q)
             .expect("kernel")
-            .with_separator(", "),
+            .with_separator(", ")
+            .with_second_column(&DataType::Int64)
+            .expect("second column"),
     )
 }
 
@@ -95,8 +104,21 @@ fn fold(
 ) -> GroupStates {
     let mut s = GroupStates::new(k.clone());
     s.resize(GROUPS);
-    s.update(groups, column(t, values).as_ref())
-        .expect("update");
+    let input = column(t, values).map(|x| {
+        if k.takes_two_columns() {
+            // The second column: another function of the value, with ties and its own nulls.
+            let y: ArrayRef = Arc::new(Int64Array::from(
+                values
+                    .iter()
+                    .map(|v| v.filter(|x| x % 5 != 0).map(|x| (x * 7).rem_euclid(11)))
+                    .collect::<Vec<_>>(),
+            ));
+            sluice_stdlib::aggregates::pairs::pack(x, y).expect("pack")
+        } else {
+            x
+        }
+    });
+    s.update(groups, input.as_ref()).expect("update");
     s
 }
 

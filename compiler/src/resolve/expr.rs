@@ -6,7 +6,7 @@ use super::{Resolver, type_name};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::plan::{ConstValue, TypedExpr, TypedExprKind};
 use crate::syntax::ast::{Arg, BinaryOp, Expr, ExprKind, Ident, Span, UnaryOp};
-use sluice_stdlib::functions::{self, ArgType, SignatureError};
+use sluice_stdlib::functions::{self, ArgType, FunctionKind, SignatureError};
 use sluice_stdlib::{DataType, Schema};
 
 /// Whether aggregate calls are allowed where the expression stands.
@@ -431,6 +431,21 @@ impl Resolver<'_> {
                 );
                 return None;
             }
+            (None, Some(_)) if self.inside_aggregate.is_some() => {
+                let outer = self.inside_aggregate.clone().unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::AggregateMisuse,
+                        format!("`{name}` is an aggregate; it cannot be an argument of the aggregate `{outer}`"),
+                        function.span,
+                        "aggregate inside an aggregate",
+                    )
+                    .with_help(format!(
+                        "aggregate in two steps: `| group KEYS {{ inner = {name}(...) }} | group ... {{ result = {outer}(inner) }}`"
+                    )),
+                );
+                return None;
+            }
             (None, Some(_)) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -547,6 +562,11 @@ impl Resolver<'_> {
         }
         let given: Vec<&Arg> = bound.into_iter().flatten().chain(extra).collect();
         let mut typed = Vec::with_capacity(given.len());
+        let outer = if sig.kind == FunctionKind::Aggregate {
+            self.inside_aggregate.replace(name.to_string())
+        } else {
+            self.inside_aggregate.clone()
+        };
         for (i, arg) in given.iter().enumerate() {
             let param = sig.param_at(i);
             let t = self.type_expr(&arg.value, schema, Context::Row);
@@ -586,6 +606,7 @@ impl Resolver<'_> {
             }
             typed.push(t);
         }
+        self.inside_aggregate = outer;
         if !ok {
             return None;
         }

@@ -72,6 +72,9 @@ pub(crate) struct Resolver<'o> {
     /// Every name the file declares anywhere, with where: to tell "used before declared"
     /// from "unknown".
     pub declared_later: HashMap<String, Span>,
+    /// The aggregate whose arguments are being typed, if any (an aggregate inside
+    /// another is reported as such).
+    pub inside_aggregate: Option<String>,
 }
 
 /// Resolves a parsed pipeline to its logical plan. Warnings come back with the plan;
@@ -89,6 +92,7 @@ pub fn resolve(
         plan: LogicalPlan::default(),
         options,
         declared_later: HashMap::new(),
+        inside_aggregate: None,
     };
     for item in &pipeline.items {
         match item {

@@ -186,10 +186,7 @@ impl<'a> Aggregation<'a> {
         }
         let groups = partial.keys.len();
         for (aggregate, states) in self.aggregates.iter().zip(&mut partial.states) {
-            let values = match aggregate.args.first() {
-                Some(e) => Some(evaluate(e, batch)?),
-                None => None,
-            };
+            let values = argument_column(states.kernel(), &aggregate.args, |e| evaluate(e, batch))?;
             states.resize(groups);
             states.update(&group_of, values.as_ref())?;
         }
@@ -384,7 +381,8 @@ pub fn run(
 }
 
 /// The kernel of an aggregate call: the function over its first argument's type, with
-/// its constant second argument (`quantile`'s q, `string_agg`'s separator).
+/// its constant second argument (`quantile`'s q, `string_agg`'s separator) or, for a
+/// two-column aggregate, its second column's type.
 pub fn kernel_of(
     function: &str,
     args: &[sluice_compiler::plan::TypedExpr],
@@ -398,10 +396,34 @@ pub fn kernel_of(
         args.first().map(|e| &e.data_type),
         second.and_then(|v| v.as_f64()),
     )?;
-    Ok(match second {
-        Some(sluice_compiler::plan::ConstValue::String(separator)) => {
+    Ok(match (second, args.get(1)) {
+        (_, Some(column)) if kernel.takes_two_columns() => {
+            kernel.with_second_column(&column.data_type)?
+        }
+        (Some(sluice_compiler::plan::ConstValue::String(separator)), _) => {
             kernel.with_separator(separator)
         }
         _ => kernel,
     })
+}
+
+/// The one column an aggregate's kernel reads: its first argument, or for a two-column
+/// aggregate (`corr`, `arg_max`, ...) both arguments packed; `None` for `count()`.
+/// `column` evaluates an argument.
+pub fn argument_column(
+    kernel: &AggregateKernel,
+    args: &[sluice_compiler::plan::TypedExpr],
+    mut column: impl FnMut(&sluice_compiler::plan::TypedExpr) -> RunResult<ArrayRef>,
+) -> RunResult<Option<ArrayRef>> {
+    let Some(first) = args.first() else {
+        return Ok(None);
+    };
+    let x = column(first)?;
+    match args.get(1) {
+        Some(second) if kernel.takes_two_columns() => {
+            let y = column(second)?;
+            Ok(Some(sluice_stdlib::aggregates::pairs::pack(x, y)?))
+        }
+        _ => Ok(Some(x)),
+    }
 }

@@ -460,10 +460,9 @@ impl Window<'_> {
     /// An aggregate over each row's frame.
     fn aggregate(&self, chunk: &Chunk, w: &WindowExpr) -> RunResult<ArrayRef> {
         let kernel = Arc::new(super::aggregate::kernel_of(&w.function, &w.args)?);
-        let values = match w.args.first() {
-            Some(_) => Some(self.argument(chunk, w, 0)?),
-            None => None,
-        };
+        let values = super::aggregate::argument_column(&kernel, &w.args, |e| {
+            crate::expr::evaluate(e, &chunk.batch)
+        })?;
         let n = chunk.batch.num_rows();
         let out_type = w.data_type.to_arrow();
         let frames = self.frames(chunk, &w.frame)?;
@@ -677,7 +676,15 @@ fn running(
 fn keeps_values(function: &str) -> bool {
     matches!(
         function,
-        "median" | "quantile" | "count_distinct" | "collect"
+        "median"
+            | "quantile"
+            | "percentile_disc"
+            | "approx_quantile"
+            | "count_distinct"
+            | "collect"
+            | "collect_set"
+            | "mode"
+            | "string_agg"
     )
 }
 

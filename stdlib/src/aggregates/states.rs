@@ -688,6 +688,25 @@ fn encode(state: &AccState, out: &mut Vec<u8>) {
                 key(k, out);
             }
         }
+        AccState::CoMoments(m) => {
+            out.push(11);
+            m.encode(out);
+        }
+        AccState::ArgBest(best) => {
+            out.push(12);
+            match best {
+                None => out.push(0),
+                Some((by, value)) => {
+                    out.push(1);
+                    key(by, out);
+                    key(value, out);
+                }
+            }
+        }
+        AccState::Sketch(s) => {
+            out.push(13);
+            s.encode(out);
+        }
     }
 }
 
@@ -770,6 +789,19 @@ fn decode(r: &mut Reader<'_>) -> Option<AccState> {
             let n = r.count()?;
             AccState::Collect((0..n).map(|_| r.key()).collect::<Option<_>>()?)
         }
+        11 => AccState::CoMoments(super::pairs::CoMoments {
+            n: r.i64()?,
+            mean_x: r.f64()?,
+            mean_y: r.f64()?,
+            m2_x: r.f64()?,
+            m2_y: r.f64()?,
+            c: r.f64()?,
+        }),
+        12 => AccState::ArgBest(match r.u8()? {
+            0 => None,
+            _ => Some((r.key()?, r.key()?)),
+        }),
+        13 => AccState::Sketch(super::sketch::Sketch::decode(|n| r.bytes(n))?),
         _ => return None,
     })
 }
