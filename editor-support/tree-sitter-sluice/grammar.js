@@ -101,7 +101,7 @@ module.exports = grammar({
     sample: ($) => seq('sample', $._expression, optional(seq('seed', $._expression))),
     split: ($) =>
       prec.right(seq('split', commaSep1($._expression), optional(seq('seed', $._expression)), optional(seq('stratify', $.identifier)))),
-    explode: ($) => seq('explode', $.identifier),
+    explode: ($) => seq('explode', field('column', $.identifier), optional(seq('with', 'position', field('position', $.identifier)))),
     repartition: ($) => seq('repartition', $._expression),
     fit: ($) => seq('fit', $.call),
     cross_validate: ($) => prec.right(seq('cross_validate', $.call, optional(seq('(', optional($.arguments), ')')))),
@@ -123,7 +123,7 @@ module.exports = grammar({
     _fill_value: ($) => choice($.fill_strategy, $._expression),
     fill_strategy: (_) => choice('mean', 'median', 'mode'),
     sort_key: ($) =>
-      seq(field('column', $.identifier), optional(choice('asc', 'desc')), optional(seq('nulls', choice('first', 'last')))),
+      seq(field('key', $._expression), optional(choice('asc', 'desc')), optional(seq('nulls', choice('first', 'last')))),
     join_kind: (_) => choice('inner', 'left', 'right', 'full', 'semi', 'anti'),
     join_key: ($) => seq($.identifier, optional(seq('==', $.identifier))),
 

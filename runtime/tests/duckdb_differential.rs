@@ -358,6 +358,21 @@ fn cases() -> Vec<Case> {
             "t | derive p = split(s, \";\") | explode p | select id, p",
             "SELECT id, unnest(string_split(s, ';')) FROM t",
         ),
+        case(
+            "explode_with_position",
+            "t | derive p = split(s, \";\") | explode p with position pos | select id, p, pos",
+            "SELECT id, unnest(string_split(s, ';')), unnest(generate_series(1, len(string_split(s, ';')))) FROM t",
+        ),
+        ordered(
+            "sort_by_expressions",
+            "t | sort abs(j - 1) desc, lower(k) nulls first, id | select id, j, k",
+            "SELECT id, j, k FROM t ORDER BY abs(j - 1) DESC NULLS LAST, lower(k) NULLS FIRST, id",
+        ),
+        ordered(
+            "sort_by_an_expression_take",
+            "t | sort y * j, id | take 7 | select id",
+            "SELECT id FROM t ORDER BY y * j NULLS LAST, id LIMIT 7",
+        ),
         // --- aggregates
         case(
             "group_counts",

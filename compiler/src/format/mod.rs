@@ -299,7 +299,10 @@ fn sort_keys(keys: &[SortKey]) -> String {
     let ks: Vec<String> = keys
         .iter()
         .map(|k| {
-            let mut s = display_name(&k.column.name);
+            let mut s = match &k.expression {
+                Some(e) => expr::expr(e),
+                None => display_name(&k.column.name),
+            };
             if k.descending {
                 s.push_str(" desc");
             }
@@ -494,7 +497,14 @@ fn step(op: &Operator) -> String {
             }
             s
         }
-        Operator::Explode { column } => format!("explode {}", display_name(&column.name)),
+        Operator::Explode { column, position } => match position {
+            Some(p) => format!(
+                "explode {} with position {}",
+                display_name(&column.name),
+                display_name(&p.name)
+            ),
+            None => format!("explode {}", display_name(&column.name)),
+        },
         Operator::Repartition { scheme } => format!("repartition {}", format_expr(scheme)),
         Operator::Fit { estimator, args } => {
             call_block(&format!("fit {}", display_name(&estimator.name)), args)

@@ -212,7 +212,11 @@ fn target(plan: &LogicalPlan, input: NodeIndex, c: &TypedExpr) -> Target {
         {
             below()
         }
-        PlanOp::Explode { column } if !reads.contains(column) => below(),
+        PlanOp::Explode { column, position }
+            if !reads.contains(column) && position.as_ref().is_none_or(|p| !reads.contains(p)) =>
+        {
+            below()
+        }
         PlanOp::Aggregate { keys, .. }
             if !keys.is_empty() && reads.iter().all(|r| keys.contains(r)) =>
         {

@@ -201,7 +201,10 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
                 }
             }
         }
-        PlanOp::Explode { column } => add(&mut need, [column.clone()]),
+        PlanOp::Explode { column, position } => {
+            need.retain(|n| Some(n) != position.as_ref());
+            add(&mut need, [column.clone()]);
+        }
         PlanOp::SplitPart {
             stratify: Some(s), ..
         } => add(&mut need, [s.clone()]),

@@ -295,6 +295,9 @@ pub enum PlanOp {
     },
     Explode {
         column: String,
+        /// The column of each item's 1-based position in its list, appended.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<String>,
     },
     Repartition {
         partitioning: Partitioning,
@@ -585,7 +588,13 @@ impl fmt::Display for PlanOp {
                 }
                 Ok(())
             }
-            PlanOp::Explode { column } => write!(f, " {}", name(column)),
+            PlanOp::Explode { column, position } => {
+                write!(f, " {}", name(column))?;
+                match position {
+                    Some(p) => write!(f, " with position {}", name(p)),
+                    None => Ok(()),
+                }
+            }
             PlanOp::Repartition { partitioning } => write!(f, " {partitioning}"),
             PlanOp::Sink {
                 format,

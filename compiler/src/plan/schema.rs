@@ -158,7 +158,10 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             }
             out
         }
-        PlanOp::Explode { column: name } => {
+        PlanOp::Explode {
+            column: name,
+            position,
+        } => {
             let schema = input(0)?;
             let f = column(schema, name)?;
             let DataType::List(item) = &f.data_type else {
@@ -166,6 +169,9 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             };
             let mut out = schema.clone();
             out.upsert(Field::new(name.clone(), (**item).clone(), true));
+            if let Some(p) = position {
+                out.upsert(Field::new(p.clone(), DataType::Int64, false));
+            }
             out
         }
         PlanOp::Stage { steps } => {

@@ -19,6 +19,7 @@ mod recovery;
 mod sources;
 pub use sources::csv_options;
 mod set_operations;
+mod sort_expressions;
 mod steps;
 mod window;
 

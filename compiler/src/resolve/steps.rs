@@ -319,6 +319,32 @@ impl Resolver<'_> {
                     vec![],
                 )
             }
+            Operator::Sort { keys } if keys.iter().any(|k| k.expression.is_some()) => {
+                let (derived, wider, keys) = self.derive_sort_keys(input, keys, &schema, step)?;
+                let keys = self.sort_keys(&keys, &wider)?;
+                let sorted = self.add_step(derived, PlanOp::Sort { keys }, wider, step, &[]);
+                return Some(self.drop_sort_keys(sorted, schema, step));
+            }
+            Operator::Window {
+                partition_by,
+                order_by,
+                columns,
+            } if order_by.iter().any(|k| k.expression.is_some()) => {
+                let (derived, wider, order_by) =
+                    self.derive_sort_keys(input, order_by, &schema, step)?;
+                let (op, out) = self.window(partition_by, &order_by, columns, &wider)?;
+                let windowed = self.add_step(derived, op, out.clone(), step, &[]);
+                let visible = Schema::new(
+                    out.fields
+                        .iter()
+                        .filter(|f| {
+                            wider.field(&f.name).is_none() || schema.field(&f.name).is_some()
+                        })
+                        .cloned()
+                        .collect(),
+                );
+                return Some(self.drop_sort_keys(windowed, visible, step));
+            }
             Operator::Sort { keys } => {
                 let keys = self.sort_keys(keys, &schema)?;
                 (PlanOp::Sort { keys }, schema, vec![])
@@ -384,7 +410,7 @@ impl Resolver<'_> {
                 };
                 (PlanOp::Sample { fraction, seed }, schema, vec![])
             }
-            Operator::Explode { column } => {
+            Operator::Explode { column, position } => {
                 let f = self.column(column, &schema)?.clone();
                 let DataType::List(item) = &f.data_type else {
                     self.diags.push(
@@ -403,9 +429,27 @@ impl Resolver<'_> {
                 };
                 let mut out = schema.clone();
                 out.upsert(Field::new(f.name.clone(), (**item).clone(), true));
+                if let Some(p) = position {
+                    if out.field(&p.name).is_some() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::DuplicateColumn,
+                                format!("the position column `{}` is already a column", p.name),
+                                p.span,
+                                "taken",
+                            )
+                            .with_help(
+                                "give the position column a name the relation does not have yet",
+                            ),
+                        );
+                        return None;
+                    }
+                    out.upsert(Field::new(p.name.clone(), DataType::Int64, false));
+                }
                 (
                     PlanOp::Explode {
                         column: column.name.clone(),
+                        position: position.as_ref().map(|p| p.name.clone()),
                     },
                     out,
                     vec![],

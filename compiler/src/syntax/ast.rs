@@ -264,10 +264,14 @@ pub enum FillSpec {
     Columns(Vec<(Ident, FillValue)>),
 }
 
-/// `column [asc|desc] [nulls first|last]`
+/// `column [asc|desc] [nulls first|last]`, or an expression in place of the column.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SortKey {
+    /// The column; for an expression key, the expression's text (for messages).
     pub column: Ident,
+    /// The expression when the key is not a plain column (`sort abs(x) desc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<Expr>,
     pub descending: bool,
     /// `None` when not written: nulls go last either way, as in DuckDB.
     pub nulls_first: Option<bool>,
@@ -401,8 +405,12 @@ pub enum Operator {
         seed: Option<Expr>,
         stratify: Option<Ident>,
     },
+    /// `explode COLUMN [with position NAME]`.
     Explode {
         column: Ident,
+        /// The column of each item's 1-based position in its list.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<Ident>,
     },
     /// `repartition 8`, `repartition hash(Year, 8)`, `repartition range(Year, 8)`.
     Repartition {

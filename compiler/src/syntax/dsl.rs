@@ -849,13 +849,23 @@ impl Builder {
                     stratify,
                 }
             }
-            Rule::op_explode => Operator::Explode {
-                column: rest
-                    .into_iter()
-                    .next()
-                    .map(|p| self.ident(p))
-                    .unwrap_or_else(|| Ident::new("", span)),
-            },
+            Rule::op_explode => {
+                let mut column = Ident::new("", span);
+                let mut position = None;
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::ident => column = self.ident(p),
+                        Rule::explode_position => {
+                            position = p
+                                .into_inner()
+                                .find(|x| x.as_rule() == Rule::ident)
+                                .map(|x| self.ident(x));
+                        }
+                        _ => {}
+                    }
+                }
+                Operator::Explode { column, position }
+            }
             Rule::op_repartition => Operator::Repartition {
                 scheme: self.first_expr(rest),
             },
@@ -974,12 +984,23 @@ impl Builder {
         let span = self.span(&pair);
         let mut key = SortKey {
             column: Ident::new("", span),
+            expression: None,
             descending: false,
             nulls_first: None,
         };
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::ident => key.column = self.ident(p),
+                Rule::expr => {
+                    let text = p.as_str().trim().to_string();
+                    let e = self.expr(p);
+                    match &e.kind {
+                        ExprKind::Name(name) => key.column = Ident::new(name, e.span),
+                        _ => {
+                            key.column = Ident::new(&text, e.span);
+                            key.expression = Some(e);
+                        }
+                    }
+                }
                 Rule::sort_dir => key.descending = p.as_str() == "desc",
                 Rule::sort_nulls => {
                     key.nulls_first = p

@@ -763,9 +763,7 @@ impl Reader<'_> {
             "except" => Operator::Except {
                 other: self.ident_of(arg),
             },
-            "explode" => Operator::Explode {
-                column: self.ident_of(arg),
-            },
+            "explode" => self.explode(arg),
             "derive" => Operator::Derive {
                 columns: self.assignments(arg),
             },
@@ -1103,6 +1101,26 @@ impl Reader<'_> {
             }
         }
         keys
+    }
+
+    /// `explode: tags`, or `explode: { column: tags, position: i }`.
+    fn explode(&mut self, arg: &Node) -> Operator {
+        if !matches!(arg.value, Value::Map(_)) {
+            return Operator::Explode {
+                column: self.ident_of(arg),
+                position: None,
+            };
+        }
+        let mut column = Ident::new("", arg.span);
+        let mut position = None;
+        for (k, v) in self.entries(arg, "a column, or a mapping with `column` and `position`") {
+            match self.key_name(k).as_str() {
+                "column" => column = self.ident_of(v),
+                "position" => position = Some(self.ident_of(v)),
+                other => self.unknown_key(k, other, &["column", "position"], "explode"),
+            }
+        }
+        Operator::Explode { column, position }
     }
 
     fn assignments(&mut self, node: &Node) -> Vec<Assignment> {

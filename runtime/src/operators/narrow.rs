@@ -91,7 +91,7 @@ impl<'p> NarrowOp<'p> {
                     seed: *seed,
                 }
             }
-            PlanOp::Explode { column } => NarrowOp::Explode(index(column)?, out),
+            PlanOp::Explode { column, .. } => NarrowOp::Explode(index(column)?, out),
             other => {
                 return Err(RunError::new(format!(
                     "internal error: `{}` is not a narrow operator",
@@ -203,9 +203,18 @@ fn explode(batch: &RecordBatch, column: usize, schema: &SchemaRef) -> RunResult<
             item_indices.push(item);
         }
     }
+    let positions = (schema.fields().len() > batch.num_columns()).then(|| {
+        // `with position`: each item's 1-based position in its list.
+        let positions: arrow::array::Int64Array = row_indices
+            .iter()
+            .zip(&item_indices)
+            .map(|(&row, &item)| Some(i64::from(item) - i64::from(offsets[row as usize]) + 1))
+            .collect();
+        Arc::new(positions) as ArrayRef
+    });
     let rows = UInt32Array::from(row_indices);
     let items = UInt32Array::from(item_indices);
-    let arrays = batch
+    let mut arrays = batch
         .columns()
         .iter()
         .enumerate()
@@ -217,5 +226,6 @@ fn explode(batch: &RecordBatch, column: usize, schema: &SchemaRef) -> RunResult<
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
+    arrays.extend(positions);
     Ok(RecordBatch::try_new(schema.clone(), arrays)?)
 }
