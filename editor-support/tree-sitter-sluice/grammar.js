@@ -83,7 +83,14 @@ module.exports = grammar({
     distinct: ($) => prec.right(seq('distinct', optional($.identifier_list))),
     fill_null: ($) => seq('fill_null', choice(seq('{', commaSepTrailing($.fill_pair), '}'), $._fill_value)),
     drop_null: ($) => prec.right(seq('drop_null', optional($.identifier_list))),
-    group: ($) => seq('group', optional($.identifier_list), $.assignment_block),
+    group: ($) => seq('group', optional(choice($.grouping_sets, $.identifier_list)), $.assignment_block),
+    grouping_sets: ($) =>
+      choice(
+        seq('rollup', '(', $.identifier_list, ')'),
+        seq('cube', '(', $.identifier_list, ')'),
+        seq('grouping', 'sets', '(', commaSep1($.grouping_set), ')'),
+      ),
+    grouping_set: ($) => seq('(', optional($.identifier_list), ')'),
     sort: ($) => seq('sort', commaSep1($.sort_key)),
     window: ($) =>
       seq('window', optional(seq('by', $.identifier_list)), optional(seq('order', 'by', commaSep1($.sort_key))), $.window_block),

@@ -649,6 +649,22 @@ fn cases() -> Vec<Case> {
             "t | group k { c = corr(y, j), cp = covar_pop(y, j), cs = covar_samp(j, y), amin = arg_min(id, y * 1000.0 + id), amax = arg_max(s, j * 1000 + id), ad = arg_max(d, x), acd = approx_count_distinct(s), acg = approx_count_distinct(g) }",
             "SELECT k, CASE WHEN isnan(corr(y, j)) THEN NULL ELSE corr(y, j) END, covar_pop(y, j), covar_samp(j, y), arg_min(id, y * 1000.0 + id), arg_max(s, j * 1000 + id), arg_max(d, x), count(DISTINCT s), count(DISTINCT g) FROM t GROUP BY k",
         ),
+        // --- grouping sets (issue 15)
+        case(
+            "rollup",
+            "t | group rollup(k, g) { n = count(), s = sum(j), id = grouping_id(), r = max(y) - min(y) }",
+            "SELECT k, g, count(*), sum(j), grouping_id(k, g), max(y) - min(y) FROM t GROUP BY ROLLUP (k, g)",
+        ),
+        case(
+            "cube",
+            "t | group cube(k, b, g) { n = count(), m = mean(y), id = grouping_id() }",
+            "SELECT k, b, g, count(*), avg(y), grouping_id(k, b, g) FROM t GROUP BY CUBE (k, b, g)",
+        ),
+        case(
+            "grouping_sets",
+            "t | group grouping sets ((k, g), (b), ()) { c = count(y), top = max(s) }",
+            "SELECT k, g, b, count(y), max(s) FROM t GROUP BY GROUPING SETS ((k, g), (b), ())",
+        ),
         // --- expressions over aggregates (issue 15)
         case(
             "group_expressions",

@@ -286,7 +286,12 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     out.push((format!("nd{step}"), Ty::Int));
                 }
                 columns = out;
-                format!("group {} {{ {} }}", quote(&key), aggs.join(", "))
+                // Every fourth group step is a rollup (subtotals and a grand total).
+                if step % 4 == 3 {
+                    format!("group rollup({}) {{ {} }}", quote(&key), aggs.join(", "))
+                } else {
+                    format!("group {} {{ {} }}", quote(&key), aggs.join(", "))
+                }
             }
             13 if columns.iter().any(|(n, t)| n == "id" && *t == Ty::Int) => {
                 in_file_order = false;

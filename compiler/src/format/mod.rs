@@ -379,11 +379,21 @@ fn step(op: &Operator) -> String {
                 .collect();
             block("fill_null", &items, false)
         }
-        Operator::Group { keys, aggregates } => {
-            let head = if keys.is_empty() {
-                "group".to_string()
-            } else {
-                format!("group {}", names(keys))
+        Operator::Group {
+            keys,
+            aggregates,
+            grouping,
+        } => {
+            let head = match grouping {
+                Some(GroupingSets::Rollup(k)) => format!("group rollup({})", names(k)),
+                Some(GroupingSets::Cube(k)) => format!("group cube({})", names(k)),
+                Some(GroupingSets::Sets(sets)) => {
+                    let sets: Vec<String> =
+                        sets.iter().map(|s| format!("({})", names(s))).collect();
+                    format!("group grouping sets ({})", sets.join(", "))
+                }
+                None if keys.is_empty() => "group".to_string(),
+                None => format!("group {}", names(keys)),
             };
             let items: Vec<String> = aggregates
                 .iter()

@@ -22,7 +22,8 @@ pub(crate) fn is_single_aggregate(e: &Expr) -> bool {
     matches!(&e.kind, ExprKind::Call { function, .. } if functions::aggregate(&function.name).is_some())
 }
 
-fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
+/// Calls `f` on `e` and every subexpression of it, from the top down.
+pub(crate) fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => visit(operand, f),
@@ -55,30 +56,41 @@ fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
 /// `e` with each aggregate call replaced by the name of a hidden column, the calls
 /// collected in `hidden`.
 fn lift(e: &Expr, hidden: &mut Vec<Assignment>) -> Expr {
-    if is_single_aggregate(e) {
+    rewrite(e, &mut |e| {
+        if !is_single_aggregate(e) {
+            return None;
+        }
         let name = format!("{HIDDEN}{}", hidden.len());
         hidden.push(Assignment {
             name: Ident::new(name.clone(), e.span),
             value: e.clone(),
         });
-        return Expr {
+        Some(Expr {
             kind: ExprKind::Name(name),
             span: e.span,
-        };
+        })
+    })
+}
+
+/// `e` with every subexpression for which `replace` gives a replacement replaced (from
+/// the top down: a replaced subexpression is not looked into).
+pub(crate) fn rewrite(e: &Expr, replace: &mut impl FnMut(&Expr) -> Option<Expr>) -> Expr {
+    if let Some(new) = replace(e) {
+        return new;
     }
     let kind = match &e.kind {
         ExprKind::Unary { op, operand } => ExprKind::Unary {
             op: *op,
-            operand: Box::new(lift(operand, hidden)),
+            operand: Box::new(rewrite(operand, replace)),
         },
         ExprKind::Cast { operand, ty } => ExprKind::Cast {
-            operand: Box::new(lift(operand, hidden)),
+            operand: Box::new(rewrite(operand, replace)),
             ty: ty.clone(),
         },
         ExprKind::Binary { op, left, right } => ExprKind::Binary {
             op: *op,
-            left: Box::new(lift(left, hidden)),
-            right: Box::new(lift(right, hidden)),
+            left: Box::new(rewrite(left, replace)),
+            right: Box::new(rewrite(right, replace)),
         },
         ExprKind::Call { function, args } => ExprKind::Call {
             function: function.clone(),
@@ -86,28 +98,30 @@ fn lift(e: &Expr, hidden: &mut Vec<Assignment>) -> Expr {
                 .iter()
                 .map(|a| Arg {
                     name: a.name.clone(),
-                    value: lift(&a.value, hidden),
+                    value: rewrite(&a.value, replace),
                 })
                 .collect(),
         },
-        ExprKind::List(items) => ExprKind::List(items.iter().map(|i| lift(i, hidden)).collect()),
+        ExprKind::List(items) => {
+            ExprKind::List(items.iter().map(|i| rewrite(i, replace)).collect())
+        }
         ExprKind::Case {
             branches,
             otherwise,
         } => ExprKind::Case {
             branches: branches
                 .iter()
-                .map(|(c, v)| (lift(c, hidden), lift(v, hidden)))
+                .map(|(c, v)| (rewrite(c, replace), rewrite(v, replace)))
                 .collect(),
-            otherwise: otherwise.as_ref().map(|o| Box::new(lift(o, hidden))),
+            otherwise: otherwise.as_ref().map(|o| Box::new(rewrite(o, replace))),
         },
         ExprKind::InList {
             operand,
             list,
             negated,
         } => ExprKind::InList {
-            operand: Box::new(lift(operand, hidden)),
-            list: list.iter().map(|i| lift(i, hidden)).collect(),
+            operand: Box::new(rewrite(operand, replace)),
+            list: list.iter().map(|i| rewrite(i, replace)).collect(),
             negated: *negated,
         },
         other => other.clone(),

@@ -10,6 +10,7 @@
 mod consts;
 mod expr;
 mod group_expressions;
+mod grouping_sets;
 mod hints;
 mod models;
 mod params;

@@ -53,7 +53,9 @@ impl Resolver<'_> {
                 .filter(|f| !columns.iter().any(|c| c.name == f.name))
                 .cloned()
                 .collect(),
-            Operator::Group { keys, aggregates } => keys
+            Operator::Group {
+                keys, aggregates, ..
+            } => keys
                 .iter()
                 .map(|k| known_or_unknown(&k.name))
                 .chain(aggregates.iter().map(|a| unknown(&a.name.name)))

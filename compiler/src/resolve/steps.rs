@@ -248,8 +248,18 @@ impl Resolver<'_> {
                 let (fills, out) = self.fill_null(spec, &schema)?;
                 (PlanOp::FillNull { fills }, out, vec![])
             }
-            Operator::Group { keys, aggregates } => {
-                if !self.columns_exist(keys, &schema) || !self.no_duplicates(keys) {
+            Operator::Group {
+                aggregates,
+                grouping: Some(grouping),
+                ..
+            } => return self.group_by_sets(input, grouping, aggregates, step),
+            Operator::Group {
+                keys, aggregates, ..
+            } => {
+                if !self.columns_exist(keys, &schema)
+                    || !self.no_duplicates(keys)
+                    || !self.no_grouping_id(aggregates, "a plain `group`")
+                {
                     return None;
                 }
                 // Expressions over aggregates take a group, a derive and a projection.

@@ -44,6 +44,16 @@ impl Resolver<'_> {
         let mut functions = Vec::new();
         let mut ok = true;
         for c in columns {
+            if let Some(span) = super::grouping_sets::grouping_id_call(&c.value) {
+                self.diags.push(Diagnostic::error(
+                    Code::AggregateMisuse,
+                    "`grouping_id()` only means something in a `group` with grouping sets, not in a `window`",
+                    span,
+                    "no grouping sets here",
+                ));
+                ok = false;
+                continue;
+            }
             let ExprKind::Call { function, .. } = &c.value.kind else {
                 self.diags.push(
                     Diagnostic::error(

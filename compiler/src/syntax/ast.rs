@@ -264,6 +264,36 @@ pub enum FillSpec {
     Columns(Vec<(Ident, FillValue)>),
 }
 
+/// Several groupings in one `group`: one result row per group of each set, the keys a
+/// set leaves out being null (SQL's and Spark's `GROUP BY ROLLUP / CUBE / GROUPING SETS`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupingSets {
+    /// `rollup(a, b)`: (a, b), (a), ().
+    Rollup(Vec<Ident>),
+    /// `cube(a, b)`: every subset, (a, b), (a), (b), ().
+    Cube(Vec<Ident>),
+    /// `grouping sets ((a, b), (b), ())`: the sets as written.
+    Sets(Vec<Vec<Ident>>),
+}
+
+impl GroupingSets {
+    /// Every key column some set names, in order of first mention.
+    pub fn columns(&self) -> Vec<Ident> {
+        let mut out: Vec<Ident> = Vec::new();
+        let all: Vec<&Ident> = match self {
+            GroupingSets::Rollup(k) | GroupingSets::Cube(k) => k.iter().collect(),
+            GroupingSets::Sets(sets) => sets.iter().flatten().collect(),
+        };
+        for k in all {
+            if !out.iter().any(|o| o.name == k.name) {
+                out.push(k.clone());
+            }
+        }
+        out
+    }
+}
+
 /// `column [asc|desc] [nulls first|last]`, or an expression in place of the column.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SortKey {
@@ -352,9 +382,14 @@ pub enum Operator {
     DropNull {
         columns: Vec<Ident>,
     },
+    /// `group KEYS { name = aggregate, ... }`, or with several groupings at once.
     Group {
+        /// Every key column (for grouping sets: each column that some set names, in
+        /// order of first mention).
         keys: Vec<Ident>,
         aggregates: Vec<Assignment>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        grouping: Option<GroupingSets>,
     },
     /// `window [by KEYS] [order by KEYS] { name = f(...) [frame], ... }`: a value per
     /// row from the row's partition.

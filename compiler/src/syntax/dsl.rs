@@ -745,14 +745,24 @@ impl Builder {
             Rule::op_group => {
                 let mut keys = Vec::new();
                 let mut aggregates = Vec::new();
+                let mut grouping = None;
                 for p in rest {
                     match p.as_rule() {
                         Rule::ident_list => keys = self.idents(p),
                         Rule::assign_block => aggregates = self.assignments(vec![p]),
+                        Rule::grouping_sets => {
+                            let sets = self.grouping_sets(p);
+                            keys = sets.columns();
+                            grouping = Some(sets);
+                        }
                         _ => {}
                     }
                 }
-                Operator::Group { keys, aggregates }
+                Operator::Group {
+                    keys,
+                    aggregates,
+                    grouping,
+                }
             }
             Rule::op_window => {
                 let mut partition_by = Vec::new();
@@ -977,6 +987,32 @@ impl Builder {
             }
             Some(p) => FillValue::Constant(self.expr(p)),
             None => FillValue::Constant(null_expr()),
+        }
+    }
+
+    /// `rollup(..)`, `cube(..)` or `grouping sets ((..), ..)`.
+    fn grouping_sets(&mut self, pair: Pair<'_, Rule>) -> GroupingSets {
+        let Some(inner) = pair.into_inner().next() else {
+            return GroupingSets::Sets(Vec::new());
+        };
+        let rule = inner.as_rule();
+        let mut lists = Vec::new();
+        for p in inner.into_inner() {
+            match p.as_rule() {
+                Rule::ident_list => lists.push(self.idents(p)),
+                Rule::grouping_set => lists.push(
+                    p.into_inner()
+                        .filter(|x| x.as_rule() == Rule::ident_list)
+                        .flat_map(|x| self.idents(x))
+                        .collect(),
+                ),
+                _ => {}
+            }
+        }
+        match rule {
+            Rule::grouping_rollup => GroupingSets::Rollup(lists.pop().unwrap_or_default()),
+            Rule::grouping_cube => GroupingSets::Cube(lists.pop().unwrap_or_default()),
+            _ => GroupingSets::Sets(lists),
         }
     }
 

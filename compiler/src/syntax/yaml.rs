@@ -803,14 +803,41 @@ impl Reader<'_> {
             "group" => {
                 let mut keys = Vec::new();
                 let mut aggregates = Vec::new();
+                let mut grouping = None;
                 for (k, v) in self.entries(arg, "a mapping with `by` and `agg`") {
                     match self.key_name(k).as_str() {
                         "by" => keys = self.names_of(v),
+                        "rollup" => grouping = Some(GroupingSets::Rollup(self.names_of(v))),
+                        "cube" => grouping = Some(GroupingSets::Cube(self.names_of(v))),
+                        "grouping_sets" => {
+                            let sets = match &v.value {
+                                Value::Seq(items) => {
+                                    items.iter().map(|s| self.names_of(s)).collect()
+                                }
+                                _ => {
+                                    self.shape(v, "a list of key lists, e.g. `[[a, b], [a], []]`");
+                                    Vec::new()
+                                }
+                            };
+                            grouping = Some(GroupingSets::Sets(sets));
+                        }
                         "agg" => aggregates = self.assignments(v),
-                        other => self.unknown_key(k, other, &["by", "agg"], "group"),
+                        other => self.unknown_key(
+                            k,
+                            other,
+                            &["by", "rollup", "cube", "grouping_sets", "agg"],
+                            "group",
+                        ),
                     }
                 }
-                Operator::Group { keys, aggregates }
+                if let Some(sets) = &grouping {
+                    keys = sets.columns();
+                }
+                Operator::Group {
+                    keys,
+                    aggregates,
+                    grouping,
+                }
             }
             "window" => {
                 let mut partition_by = Vec::new();

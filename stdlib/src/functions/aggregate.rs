@@ -274,6 +274,14 @@ pub static AGGREGATES: &[FunctionSig] = &[
         "arg_max(Date, Magnitude)",
     ),
     aggregate(
+        "grouping_id",
+        &[],
+        Fixed(INT),
+        Never,
+        "in a `group` with `rollup`, `cube` or `grouping sets`: the bit mask of the keys the row's grouping set leaves out (the first key is the highest bit), telling an \"all\" null from a null key",
+        "grouping_id()",
+    ),
+    aggregate(
         "approx_count_distinct",
         &[Param::required("value", Any)],
         Fixed(INT),
