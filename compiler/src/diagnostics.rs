@@ -77,6 +77,7 @@ codes! {
     ModelMismatch = "E0314": "model does not fit the relation",
     UnwritableColumn = "E0315": "the sink cannot write this column's type",
     PathClash = "E0316": "files of the run clash",
+    InvalidJoin = "E0317": "invalid join",
     SourceUnreadable = "E0400": "cannot infer the source's schema",
     SchemaMismatch = "E0401": "declared schema does not match the file",
     ModelUnreadable = "E0402": "cannot read the model",

@@ -100,7 +100,16 @@ module.exports = grammar({
     frame_bound: ($) =>
       choice(seq('unbounded', choice('preceding', 'following')), seq('current', 'row'), seq($._expression, choice('preceding', 'following'))),
     take: ($) => prec.right(seq('take', $._expression, optional(seq('offset', $._expression)))),
-    join: ($) => seq('join', optional($.join_kind), field('right', $.identifier), 'on', commaSep1($.join_key)),
+    join: ($) =>
+      seq(
+        'join',
+        optional('asof'),
+        optional($.join_kind),
+        field('right', $.identifier),
+        'on',
+        commaSep1($.join_key),
+        optional(seq('within', field('within', $._expression))),
+      ),
     union: ($) => seq('union', optional('distinct'), optional(seq('by', 'name')), $.identifier_list),
     intersect: ($) => seq('intersect', field('right', $.identifier)),
     except: ($) => seq('except', field('right', $.identifier)),
@@ -132,7 +141,8 @@ module.exports = grammar({
     sort_key: ($) =>
       seq(field('key', $._expression), optional(choice('asc', 'desc')), optional(seq('nulls', choice('first', 'last')))),
     join_kind: (_) => choice('inner', 'left', 'right', 'full', 'semi', 'anti'),
-    join_key: ($) => seq($.identifier, optional(seq('==', $.identifier))),
+    // A key (`a`, `a == b`, `a <=> b`) or a condition over both sides.
+    join_key: ($) => choice(seq($.identifier, '<=>', $.identifier), $._expression),
 
     // ---- expressions
     _expression: ($) =>

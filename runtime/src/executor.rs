@@ -8,8 +8,8 @@ use crate::jit_cost::{SourceRows, op_cost, worth_compiling};
 use crate::memory;
 use crate::operators::narrow::NarrowOp;
 use crate::operators::{
-    aggregate, distinct, evaluate, fill_null, fit, join, limit, predict, repartition, sort, split,
-    topk, union, window,
+    aggregate, asof_join, distinct, evaluate, fill_null, fit, join, limit, predict, repartition,
+    sort, split, topk, union, window,
 };
 use crate::partitions::Partitions;
 use crate::physical::{self, PhysicalId, PhysicalOp, PhysicalPlan, StageSource};
@@ -407,15 +407,30 @@ impl<'p> Executor<'p> {
                 &self.options.tuning,
             );
         }
-        if let PlanOp::Join { kind, on } = &plan.graph[node].op {
+        if let PlanOp::Join {
+            kind,
+            on,
+            null_safe,
+            condition,
+            asof,
+        } = &plan.graph[node].op
+        {
             // The right side is built (or partitioned to disk); the left streams.
             let right = self.stage(inputs[1])?;
             let left = self.stage(inputs[0])?;
+            let spec = join::JoinSpec {
+                kind: *kind,
+                on,
+                null_safe,
+                condition: condition.as_ref(),
+            };
+            if let Some(asof) = asof {
+                return asof_join::run(&left, &right, &spec, asof, out, &self.pool);
+            }
             return join::run(
                 &left,
                 &right,
-                *kind,
-                on,
+                &spec,
                 out,
                 &self.pool,
                 &self.spill,

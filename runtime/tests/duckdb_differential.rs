@@ -343,6 +343,47 @@ fn cases() -> Vec<Case> {
             "t | join anti u on x == w | select id",
             "SELECT id FROM t ANTI JOIN u ON t.x = u.w",
         ),
+        // --- richer joins (issue 15)
+        case(
+            "join_null_safe",
+            "t | join u on k <=> k, g <=> g | select id, uid",
+            "SELECT id, uid FROM t JOIN u ON t.k IS NOT DISTINCT FROM u.k AND t.g IS NOT DISTINCT FROM u.g",
+        ),
+        case(
+            "join_expression_keys",
+            "t | join left u on lower(k) == lower(k_right), j == g_right | select id, uid",
+            "SELECT id, uid FROM t LEFT JOIN u ON lower(t.k) = lower(u.k) AND t.j = u.g",
+        ),
+        case(
+            "join_non_equi",
+            "t | filter id < 60 | join u on y < w | select id, uid",
+            "SELECT id, uid FROM t JOIN u ON t.y < u.w WHERE t.id < 60",
+        ),
+        case(
+            "join_left_with_condition",
+            "t | join left u on g, x > w | select id, uid",
+            "SELECT id, uid FROM t LEFT JOIN u ON t.g = u.g AND t.x > u.w",
+        ),
+        case(
+            "join_full_with_condition",
+            "t | join full u on g, j < w | select id, uid",
+            "SELECT id, uid FROM t FULL JOIN u ON t.g = u.g AND t.j < u.w",
+        ),
+        case(
+            "join_anti_with_condition",
+            "t | join anti u on k, y > w or is_null(w) | select id",
+            "SELECT id FROM t ANTI JOIN u ON t.k = u.k AND (t.y > u.w OR u.w IS NULL)",
+        ),
+        case(
+            "join_asof",
+            "t | join asof left u on k, j >= g_right | select id, g_right",
+            "SELECT id, u.g FROM t ASOF LEFT JOIN u ON t.k = u.k AND t.j >= u.g",
+        ),
+        case(
+            "join_asof_forward_within",
+            "t | join asof u on k, j < g_right within 2 | select id, g_right",
+            "SELECT id, g FROM (SELECT id, j, u.g AS g FROM t ASOF JOIN u ON t.k = u.k AND t.j < u.g) WHERE g - j <= 2",
+        ),
         case(
             "join_float_keys",
             "t | join u on x == w | select id, uid",

@@ -306,6 +306,12 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     }
                 );
                 let kind = *rng.pick(&["inner", "left", "right", "full", "semi", "anti"]);
+                // How a condition names the right's `z` (as an inner join would).
+                let z = if columns.iter().any(|(c, _)| c == "z") {
+                    "z_right"
+                } else {
+                    "z"
+                };
                 if !matches!(kind, "semi" | "anti") {
                     for (n, t) in [("h", Ty::Str), ("z", Ty::Float)] {
                         let name = if columns.iter().any(|(c, _)| c == n) {
@@ -323,7 +329,13 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                         columns.push((name, t));
                     }
                 }
-                format!("join {kind} {right} on id")
+                // Every third join also has a condition on the right's `z` (no draw from
+                // the generator, so earlier seeds keep their plans' shapes).
+                if step % 3 == 2 {
+                    format!("join {kind} {right} on id, {z} > 1.5 or is_null({z})")
+                } else {
+                    format!("join {kind} {right} on id")
+                }
             }
             14 => {
                 in_file_order = false;

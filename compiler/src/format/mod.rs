@@ -440,16 +440,28 @@ fn step(op: &Operator) -> String {
             Some(o) => format!("take {} offset {}", format_expr(count), format_expr(o)),
             None => format!("take {}", format_expr(count)),
         },
-        Operator::Join { kind, right, on } => {
+        Operator::Join {
+            kind,
+            right,
+            on,
+            conditions,
+            asof,
+        } => {
             let kind = if *kind == JoinKind::Inner {
                 String::new()
             } else {
                 format!("{} ", kind.name())
             };
-            let keys: Vec<String> = on
+            let items: Vec<String> = on
                 .iter()
                 .map(|k| {
-                    if k.left.name == k.right.name {
+                    if k.null_safe {
+                        format!(
+                            "{} <=> {}",
+                            display_name(&k.left.name),
+                            display_name(&k.right.name)
+                        )
+                    } else if k.left.name == k.right.name {
                         display_name(&k.left.name)
                     } else {
                         format!(
@@ -459,11 +471,17 @@ fn step(op: &Operator) -> String {
                         )
                     }
                 })
+                .chain(conditions.iter().map(format_expr))
                 .collect();
+            let asof_word = if asof.is_some() { "asof " } else { "" };
+            let within = match asof.as_ref().and_then(|a| a.within.as_ref()) {
+                Some(w) => format!(" within {}", format_expr(w)),
+                None => String::new(),
+            };
             format!(
-                "join {kind}{} on {}",
+                "join {asof_word}{kind}{} on {}{within}",
                 display_name(&right.name),
-                keys.join(", ")
+                items.join(", ")
             )
         }
         Operator::Union {

@@ -248,7 +248,9 @@ fn target(plan: &LogicalPlan, input: NodeIndex, c: &TypedExpr) -> Target {
                 Target::Stay
             }
         }
-        PlanOp::Join { kind, on } => join_target(plan, input, *kind, on, &reads),
+        PlanOp::Join { kind, on, asof, .. } => {
+            join_target(plan, input, *kind, on, &reads, asof.is_some())
+        }
         _ => Target::Stay,
     }
 }
@@ -260,6 +262,7 @@ fn join_target(
     kind: JoinKind,
     on: &[(String, String)],
     reads: &[String],
+    asof: bool,
 ) -> Target {
     if reads.is_empty() {
         return Target::Stay;
@@ -290,7 +293,8 @@ fn join_target(
         }
         return Target::Inputs(slots);
     }
-    if all_right && matches!(kind, JoinKind::Inner | JoinKind::Right) {
+    // Below an as-of join, fewer right rows would change which one is nearest.
+    if all_right && matches!(kind, JoinKind::Inner | JoinKind::Right) && !asof {
         let renames = reads
             .iter()
             .filter_map(|r| origin(r).map(|(n, _, from)| (n.clone(), from.clone())))

@@ -21,6 +21,7 @@
 use super::{OptimizerRule, RuleContext, columns_of};
 use crate::plan::schema::join_column_origins;
 use crate::plan::{LogicalPlan, PlanOp};
+use crate::syntax::ast::JoinKind;
 use petgraph::stable_graph::NodeIndex;
 use sluice_stdlib::ml::spec::EvaluateSpec;
 use std::collections::HashMap;
@@ -209,13 +210,37 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
             stratify: Some(s), ..
         } => add(&mut need, [s.clone()]),
         PlanOp::Repartition { partitioning } => add(&mut need, partition_columns(partitioning)),
-        PlanOp::Join { kind, on } => {
+        PlanOp::Join {
+            kind,
+            on,
+            condition,
+            asof,
+            ..
+        } => {
             let (left, right) = (&plan.graph[inputs[0]].schema, &plan.graph[inputs[1]].schema);
             let origins = join_column_origins(*kind, on, left, right);
             let mut sides: [Needs; 2] = [Vec::new(), Vec::new()];
             for (l, r) in on {
                 add(&mut sides[0], [l.clone()]);
                 add(&mut sides[1], [r.clone()]);
+            }
+            if let Some(a) = asof {
+                add(&mut sides[0], [a.left_time.clone()]);
+                add(&mut sides[1], [a.right_time.clone()]);
+            }
+            // The condition reads columns as an inner join names them; a right column
+            // read as `x_right` keeps the left's `x`, so that its name stays.
+            if let Some(c) = condition {
+                let inner = join_column_origins(JoinKind::Inner, on, left, right);
+                let reads = columns_of(c);
+                for (name, is_left, from) in &inner {
+                    if reads.contains(name) {
+                        add(&mut sides[usize::from(!is_left)], [from.clone()]);
+                        if !is_left && name != from {
+                            add(&mut sides[0], [from.clone()]);
+                        }
+                    }
+                }
             }
             for (name, is_left, from) in &origins {
                 if out.contains(name) {

@@ -42,6 +42,21 @@ pub struct AggregateExpr {
     pub args: Vec<TypedExpr>,
 }
 
+/// How `join asof` picks, among the right rows whose keys match a left row's, the one
+/// nearest in time: looking back (`left_time >= right_time`, the latest right row at or
+/// before the left row's time) or forward, strictly or not, and at most `within` away.
+/// Among right rows at the same time the last in right order wins.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AsOfSpec {
+    pub left_time: String,
+    pub right_time: String,
+    pub backward: bool,
+    pub strict: bool,
+    /// A duration for times, a number for numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<ConstValue>,
+}
+
 /// One column a `window` computes: a window function or an aggregate over a frame.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowExpr {
@@ -279,6 +294,17 @@ pub enum PlanOp {
     Join {
         kind: JoinKind,
         on: Vec<(String, String)>,
+        /// Per key of `on`: whether null matches null (`a <=> b`); empty when none does.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        null_safe: Vec<bool>,
+        /// A condition on each pair of rows whose keys match, over the columns as an
+        /// inner join names them (a right column the left also has is `x_right`): only
+        /// pairs where it is true are joined.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<TypedExpr>,
+        /// `join asof`: each left row takes the nearest right row by time instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asof: Option<AsOfSpec>,
     },
     /// Rows of every input, by column name; inputs in order.
     Union,
@@ -561,15 +587,51 @@ impl fmt::Display for PlanOp {
                     .collect::<Vec<_>>()
                     .join(" → ")
             ),
-            PlanOp::Join { kind, on } => write!(
-                f,
-                " {} on {}",
-                kind.name(),
-                list(
-                    on.iter()
-                        .map(|(l, r)| format!("{} == {}", name(l), name(r)))
-                )
-            ),
+            PlanOp::Join {
+                kind,
+                on,
+                null_safe,
+                condition,
+                asof,
+            } => {
+                if asof.is_some() {
+                    write!(f, " asof")?;
+                }
+                write!(
+                    f,
+                    " {} on {}",
+                    kind.name(),
+                    list(on.iter().enumerate().map(|(i, (l, r))| {
+                        let op = if null_safe.get(i) == Some(&true) {
+                            "<=>"
+                        } else {
+                            "=="
+                        };
+                        format!("{} {op} {}", name(l), name(r))
+                    }))
+                )?;
+                if let Some(c) = condition {
+                    write!(f, " where {c}")?;
+                }
+                if let Some(a) = asof {
+                    let op = match (a.backward, a.strict) {
+                        (true, false) => ">=",
+                        (true, true) => ">",
+                        (false, false) => "<=",
+                        (false, true) => "<",
+                    };
+                    write!(
+                        f,
+                        " time {} {op} {}",
+                        name(&a.left_time),
+                        name(&a.right_time)
+                    )?;
+                    if let Some(w) = &a.within {
+                        write!(f, " within {w:?}")?;
+                    }
+                }
+                Ok(())
+            }
             PlanOp::Union => Ok(()),
             PlanOp::Sample { fraction, seed } => write!(f, " {fraction:?} seed {seed}"),
             PlanOp::SplitPart {

@@ -140,7 +140,7 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             }
             Schema::new(fields)
         }
-        PlanOp::Join { kind, on } => join_schema(*kind, on, input(0)?, input(1)?),
+        PlanOp::Join { kind, on, .. } => join_schema(*kind, on, input(0)?, input(1)?),
         // The columns every input has, in the first input's order (the resolver makes
         // them all have the same; after projection pushdown the first may have more,
         // which another consumer of it reads).

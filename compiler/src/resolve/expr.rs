@@ -27,18 +27,18 @@ impl Resolver<'_> {
             span,
             "no such column",
         );
+        // Hidden columns (keys the resolver derives) are not the user's to name.
+        let visible = || schema.names().filter(|n| !n.starts_with("__sluice_"));
         d.help = did_you_mean(
             name,
-            schema.names().chain(self.params.keys().map(String::as_str)),
+            visible().chain(self.params.keys().map(String::as_str)),
         )
         .or_else(|| {
-            let names: Vec<String> = schema
-                .fields
-                .iter()
+            let names: Vec<String> = visible()
                 .take(12)
-                .map(|f| sluice_stdlib::types::display_name(&f.name))
+                .map(sluice_stdlib::types::display_name)
                 .collect();
-            let more = if schema.len() > 12 { ", ..." } else { "" };
+            let more = if visible().count() > 12 { ", ..." } else { "" };
             Some(format!("columns here: {}{more}", names.join(", ")))
         });
         self.diags.push(d);

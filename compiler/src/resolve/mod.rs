@@ -12,6 +12,7 @@ mod expr;
 mod group_expressions;
 mod grouping_sets;
 mod hints;
+mod join_conditions;
 mod models;
 mod params;
 mod path_clashes;

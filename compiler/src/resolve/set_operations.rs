@@ -305,6 +305,7 @@ impl Resolver<'_> {
         let key = JoinKey {
             left: Ident::new(CROSS, step.span),
             right: Ident::new(CROSS, step.span),
+            null_safe: false,
         };
         let (pairs, joined) = self.join(JoinKind::Inner, &[key], &ls, &rs)?;
         let join = self.add_step(
@@ -312,6 +313,9 @@ impl Resolver<'_> {
             PlanOp::Join {
                 kind: JoinKind::Inner,
                 on: pairs,
+                null_safe: Vec::new(),
+                condition: None,
+                asof: None,
             },
             joined.clone(),
             step,

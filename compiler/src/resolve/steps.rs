@@ -387,7 +387,18 @@ impl Resolver<'_> {
                 let first = self.add_step(input, limit, schema.clone(), step, &[]);
                 return Some(self.add_step(first, PlanOp::Offset { count: m }, schema, step, &[]));
             }
-            Operator::Join { kind, right, on } => {
+            Operator::Join {
+                kind,
+                right,
+                on,
+                conditions,
+                asof,
+            } if !conditions.is_empty() || asof.is_some() || on.iter().any(|k| k.null_safe) => {
+                return self.join_step(input, *kind, right, on, conditions, asof.as_ref(), step);
+            }
+            Operator::Join {
+                kind, right, on, ..
+            } => {
                 let right_node = self.lookup(right).ok()??;
                 let right_schema = self.schema(right_node).clone();
                 let (pairs, out) = self.join(*kind, on, &schema, &right_schema)?;
@@ -395,6 +406,9 @@ impl Resolver<'_> {
                     PlanOp::Join {
                         kind: *kind,
                         on: pairs,
+                        null_safe: Vec::new(),
+                        condition: None,
+                        asof: None,
                     },
                     out,
                     vec![right_node],
@@ -654,7 +668,19 @@ impl Resolver<'_> {
         let mut ok = true;
         for k in on {
             let l = self.column(&k.left, left).cloned();
-            let r = self.column(&k.right, right).cloned();
+            // `x_right` names the right's `x` where the left has an `x` too, as in the
+            // join's result and its conditions.
+            let right_name = match k.right.name.strip_suffix("_right") {
+                Some(x)
+                    if right.field(&k.right.name).is_none()
+                        && right.field(x).is_some()
+                        && left.field(x).is_some() =>
+                {
+                    Ident::new(x, k.right.span)
+                }
+                _ => k.right.clone(),
+            };
+            let r = self.column(&right_name, right).cloned();
             let (Some(l), Some(r)) = (l, r) else {
                 ok = false;
                 continue;

@@ -347,6 +347,24 @@ impl JoinKind {
 pub struct JoinKey {
     pub left: Ident,
     pub right: Ident,
+    /// `a <=> b`: a null key matches a null key.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub null_safe: bool,
+}
+
+/// One item of a join's `on` list: a key, or a condition over both sides' columns.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JoinItem {
+    Key(JoinKey),
+    Condition(Expr),
+}
+
+/// `join asof ... within TOLERANCE`: the nearest earlier right row by time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AsOf {
+    /// How far back a match may lie (`None`: any distance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<Expr>,
 }
 
 /// A relational operator and its arguments, as written.
@@ -406,10 +424,17 @@ pub enum Operator {
         count: Expr,
         offset: Option<Expr>,
     },
+    /// `join [asof] [KIND] RIGHT on ITEMS [within TOLERANCE]`.
     Join {
         kind: JoinKind,
         right: Ident,
         on: Vec<JoinKey>,
+        /// The `on` items that are not plain keys: expressions over both sides (an
+        /// equality of a left and a right expression is a key too).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        conditions: Vec<Expr>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        asof: Option<AsOf>,
     },
     /// `union [distinct] [by name] a, b`.
     Union {

@@ -239,7 +239,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::sort_dir => "`asc` or `desc`",
         Rule::sort_nulls | Rule::kw_nulls => "`nulls first` or `nulls last`",
         Rule::join_kind => "a join kind (inner, left, right, full, semi, anti)",
-        Rule::join_key => "a join key",
+        Rule::join_item => "a join key or condition",
         Rule::kw_on => "`on`",
         Rule::kw_seed => "`seed`",
         Rule::kw_stratify => "`stratify`",
@@ -321,8 +321,9 @@ pub fn parse_window_call(text: &str, offset: usize) -> Result<(Expr, Option<Fram
     })
 }
 
-pub fn parse_join_key(text: &str, offset: usize) -> Result<JoinKey, Diagnostic> {
-    parse_fragment(Rule::join_key_only, text, offset, |b, p| b.join_key(p))
+/// One item of a join's `on` list (a key, `a <=> b`, or a condition).
+pub fn parse_join_item(text: &str, offset: usize) -> Result<JoinItem, Diagnostic> {
+    parse_fragment(Rule::join_key_only, text, offset, |b, p| b.join_item(p))
 }
 
 pub fn parse_type(text: &str, offset: usize) -> Result<TypeRef, Diagnostic> {
@@ -821,17 +822,36 @@ impl Builder {
                 let mut kind = JoinKind::Inner;
                 let mut right = Ident::new("", span);
                 let mut on = Vec::new();
+                let mut conditions = Vec::new();
+                let mut asof = None;
                 for p in rest {
                     match p.as_rule() {
+                        Rule::kw_asof => asof = Some(AsOf { within: None }),
                         Rule::join_kind => {
                             kind = JoinKind::from_name(p.as_str()).unwrap_or(JoinKind::Inner)
                         }
                         Rule::ident => right = self.ident(p),
-                        Rule::join_key => on.push(self.join_key(p)),
+                        Rule::join_item => match self.join_item(p) {
+                            JoinItem::Key(k) => on.push(k),
+                            JoinItem::Condition(c) => conditions.push(c),
+                        },
+                        Rule::join_within => {
+                            let within = p
+                                .into_inner()
+                                .find(|x| x.as_rule() == Rule::expr)
+                                .map(|x| self.expr(x));
+                            asof = Some(AsOf { within });
+                        }
                         _ => {}
                     }
                 }
-                Operator::Join { kind, right, on }
+                Operator::Join {
+                    kind,
+                    right,
+                    on,
+                    conditions,
+                    asof,
+                }
             }
             Rule::op_sample => {
                 let mut exprs = rest.into_iter().filter(|p| p.as_rule() == Rule::expr);
@@ -1115,14 +1135,46 @@ impl Builder {
         }
     }
 
-    fn join_key(&mut self, pair: Pair<'_, Rule>) -> JoinKey {
-        let names = self.idents(pair);
-        let left = names
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Ident::new("", Span::default()));
-        let right = names.get(1).cloned().unwrap_or_else(|| left.clone());
-        JoinKey { left, right }
+    /// `a` and `a == b` are keys (a left and a right column), `a <=> b` a key where
+    /// nulls match; any other expression is a condition.
+    fn join_item(&mut self, pair: Pair<'_, Rule>) -> JoinItem {
+        let Some(inner) = pair.into_inner().next() else {
+            return JoinItem::Condition(null_expr());
+        };
+        if inner.as_rule() == Rule::null_safe_key {
+            let names = self.idents(inner);
+            let left = names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Ident::new("", Span::default()));
+            let right = names.get(1).cloned().unwrap_or_else(|| left.clone());
+            return JoinItem::Key(JoinKey {
+                left,
+                right,
+                null_safe: true,
+            });
+        }
+        let e = self.expr(inner);
+        let key = |l: &Expr, r: &Expr| match (&l.kind, &r.kind) {
+            (ExprKind::Name(a), ExprKind::Name(b)) => Some(JoinKey {
+                left: Ident::new(a, l.span),
+                right: Ident::new(b, r.span),
+                null_safe: false,
+            }),
+            _ => None,
+        };
+        match &e.kind {
+            ExprKind::Name(_) => key(&e, &e).map_or(JoinItem::Condition(e), JoinItem::Key),
+            ExprKind::Binary {
+                op: BinaryOp::Eq,
+                left,
+                right,
+            } => match key(left, right) {
+                Some(k) => JoinItem::Key(k),
+                None => JoinItem::Condition(e),
+            },
+            _ => JoinItem::Condition(e),
+        }
     }
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {

@@ -902,6 +902,8 @@ impl Reader<'_> {
                 let mut kind = JoinKind::Inner;
                 let mut right = None;
                 let mut on = Vec::new();
+                let mut conditions = Vec::new();
+                let mut asof = None;
                 let mut cross = false;
                 for (k, v) in self.entries(arg, "a mapping with `with`, `kind` and `on`") {
                     match self.key_name(k).as_str() {
@@ -935,13 +937,29 @@ impl Reader<'_> {
                                     continue;
                                 };
                                 let offset = self.value_offset(item, s, 0);
-                                match dsl::parse_join_key(s, offset) {
-                                    Ok(key) => on.push(key),
+                                match dsl::parse_join_item(s, offset) {
+                                    Ok(JoinItem::Key(key)) => on.push(key),
+                                    Ok(JoinItem::Condition(c)) => conditions.push(c),
                                     Err(d) => self.diagnostics.push(d),
                                 }
                             }
                         }
-                        other => self.unknown_key(k, other, &["with", "kind", "on"], "join"),
+                        "asof" => match &v.value {
+                            Value::Bool(true) => asof = asof.or(Some(AsOf { within: None })),
+                            Value::Bool(false) => {}
+                            _ => self.shape(v, "`true` or `false`"),
+                        },
+                        "within" => {
+                            asof = Some(AsOf {
+                                within: Some(self.value_expr(v)),
+                            })
+                        }
+                        other => self.unknown_key(
+                            k,
+                            other,
+                            &["with", "kind", "on", "asof", "within"],
+                            "join",
+                        ),
                     }
                 }
                 let Some(right) = right else {
@@ -951,7 +969,13 @@ impl Reader<'_> {
                 if cross {
                     Operator::CrossJoin { right }
                 } else {
-                    Operator::Join { kind, right, on }
+                    Operator::Join {
+                        kind,
+                        right,
+                        on,
+                        conditions,
+                        asof,
+                    }
                 }
             }
             "sample" => match &arg.value {

@@ -19,7 +19,7 @@
 
 [
   "on" "seed" "stratify" "nulls" "first" "last" "asc" "desc"
-  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets"
+  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within"
   "inner" "left" "right" "full" "semi" "anti"
   "mean" "median" "mode"
 ] @keyword.modifier
@@ -29,7 +29,7 @@
 [ "and" "or" "not" "in" "as" ] @keyword.operator
 
 [
-  "==" "!=" "<" "<=" ">" ">=" "+" "-" "*" "/" "%" "=" "->" "|"
+  "==" "!=" "<" "<=" ">" ">=" "<=>" "+" "-" "*" "/" "%" "=" "->" "|"
 ] @operator
 
 [ "(" ")" "[" "]" "{" "}" ] @punctuation.bracket

@@ -3,7 +3,11 @@
 //! in Arrow's row format); each distinct key chains its right rows in right order. The
 //! left side streams: each of its partitions probes as its batches come, a batch at a
 //! time, collecting index vectors of matching rows, and the output is assembled from
-//! them with `take`. Null keys never match (as in SQL); NaN matches NaN. Output order:
+//! them with `take`. Null keys never match (as in SQL) except in keys written `a <=> b`;
+//! NaN matches NaN. A join's condition (see [`JoinSpec::condition`]) is evaluated on the
+//! candidate pairs a batch's keys give, in chunks of at most [`CANDIDATES`] pairs (a join
+//! without keys is given one constant key by the resolver, so every pair is a candidate:
+//! a nested-loop join in bounded memory). Output order:
 //! left rows in order, each with its matches in right order; a right or full join then
 //! adds the unmatched right rows, in right order, as a last partition.
 //! Key columns joined by the same name appear once (coalesced in a full join); other
@@ -25,6 +29,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, Rows, SortField};
 use hashbrown::HashTable;
 use rayon::prelude::*;
+use sluice_compiler::plan::TypedExpr;
 use sluice_compiler::syntax::ast::JoinKind;
 use sluice_stdlib::DataType;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +39,21 @@ const PARTITIONS: usize = 64;
 
 /// The end of a chain.
 const NONE: u32 = u32::MAX;
+
+/// The most candidate pairs a join's condition is evaluated on at once.
+pub const CANDIDATES: usize = 1 << 16;
+
+/// What a join computes, besides its inputs.
+#[derive(Clone, Copy)]
+pub struct JoinSpec<'a> {
+    pub kind: JoinKind,
+    pub on: &'a [(String, String)],
+    /// Per key of `on`: whether null matches null (empty: none does).
+    pub null_safe: &'a [bool],
+    /// Only the pairs of matching keys where this is true join; it reads the columns as
+    /// an inner join names them.
+    pub condition: Option<&'a TypedExpr>,
+}
 
 /// A distinct key of the build side: its first 16 bytes and length (longer keys are
 /// compared against the build side's key rows past that) and the first of its rows.
@@ -147,24 +167,30 @@ fn find<'t>(
     entries.find_mut(hash, |e| same_key(e, keys, rows, key))
 }
 
-/// The rows where any key is null (`None`: none is).
-fn null_keys(keys: &[ArrayRef]) -> Option<NullBuffer> {
-    keys.iter().fold(None, |acc: Option<NullBuffer>, k| {
-        NullBuffer::union(acc.as_ref(), k.logical_nulls().as_ref())
-    })
+/// The rows where any key that must not be null is null (`None`: none is).
+fn null_keys(keys: &[ArrayRef], null_safe: &[bool]) -> Option<NullBuffer> {
+    keys.iter()
+        .enumerate()
+        .filter(|(i, _)| null_safe.get(*i) != Some(&true))
+        .fold(None, |acc: Option<NullBuffer>, (_, k)| {
+            NullBuffer::union(acc.as_ref(), k.logical_nulls().as_ref())
+        })
 }
 
 /// The join keys of both sides in their common types, in Arrow's row format.
 pub struct KeyEncoding {
     /// Per key: (left column, right column, common type).
     keys: Vec<(String, String, arrow::datatypes::DataType)>,
+    /// Per key: whether null matches null.
+    null_safe: Vec<bool>,
     converter: RowConverter,
 }
 
 impl KeyEncoding {
-    pub fn new(left: &SchemaRef, right: &SchemaRef, on: &[(String, String)]) -> RunResult<Self> {
+    pub fn new(left: &SchemaRef, right: &SchemaRef, spec: &JoinSpec<'_>) -> RunResult<Self> {
         let mut keys = Vec::new();
-        for (a, b) in on {
+        let mut null_safe = Vec::new();
+        for (i, (a, b)) in spec.on.iter().enumerate() {
             let (Ok(x), Ok(y)) = (left.field_with_name(a), right.field_with_name(b)) else {
                 continue;
             };
@@ -173,13 +199,18 @@ impl KeyEncoding {
                 b.clone(),
                 common_arrow(x.data_type(), y.data_type()),
             ));
+            null_safe.push(spec.null_safe.get(i) == Some(&true));
         }
         let converter = RowConverter::new(
             keys.iter()
                 .map(|(_, _, t)| SortField::new(t.clone()))
                 .collect(),
         )?;
-        Ok(KeyEncoding { keys, converter })
+        Ok(KeyEncoding {
+            keys,
+            null_safe,
+            converter,
+        })
     }
 
     /// A batch's key rows and the rows where a key is null, of the left (or right) side.
@@ -195,7 +226,7 @@ impl KeyEncoding {
         }
         Ok((
             self.converter.convert_columns(&columns)?,
-            null_keys(&columns),
+            null_keys(&columns, &self.null_safe),
         ))
     }
 }
@@ -207,6 +238,10 @@ pub struct HashJoin<'a> {
     build: Build,
     kind: JoinKind,
     on: &'a [(String, String)],
+    condition: Option<&'a TypedExpr>,
+    /// The columns of a candidate pair, as an inner join names them (what the
+    /// condition reads).
+    candidates: SchemaRef,
     out: SchemaRef,
     left_schema: SchemaRef,
     matched: Vec<AtomicBool>,
@@ -218,10 +253,16 @@ impl<'a> HashJoin<'a> {
         r: RecordBatch,
         keys: &'a KeyEncoding,
         left_schema: SchemaRef,
-        kind: JoinKind,
-        on: &'a [(String, String)],
+        spec: &JoinSpec<'a>,
         out: SchemaRef,
     ) -> RunResult<Self> {
+        let JoinSpec {
+            kind,
+            on,
+            condition,
+            ..
+        } = *spec;
+        let candidates = candidate_schema(&left_schema, &r.schema(), on);
         let (rows, nulls) = keys.rows(&r, false)?;
         let build = Build::new(rows, nulls.as_ref());
         let matched = if matches!(kind, JoinKind::Right | JoinKind::Full) {
@@ -235,6 +276,8 @@ impl<'a> HashJoin<'a> {
             build,
             kind,
             on,
+            condition,
+            candidates,
             out,
             left_schema,
             matched,
@@ -243,6 +286,9 @@ impl<'a> HashJoin<'a> {
 
     /// The joined rows of a left batch, and for each the left row it came from.
     pub fn probe(&self, l: &RecordBatch) -> RunResult<(RecordBatch, Vec<u32>)> {
+        if let Some(condition) = self.condition {
+            return self.probe_with_condition(l, condition);
+        }
         let kind = self.kind;
         let tracks_matches = !self.matched.is_empty();
         let (lrows, nulls) = self.keys.rows(l, true)?;
@@ -283,6 +329,104 @@ impl<'a> HashJoin<'a> {
         Ok((joined, left_idx))
     }
 
+    /// [`HashJoin::probe`] when a condition decides which pairs of matching keys join:
+    /// the candidate pairs are gathered in left order (each left row's in right order)
+    /// and the condition evaluated on them in chunks, then each join kind keeps what it
+    /// keeps of the pairs that pass, in the same order as without a condition.
+    fn probe_with_condition(
+        &self,
+        l: &RecordBatch,
+        condition: &TypedExpr,
+    ) -> RunResult<(RecordBatch, Vec<u32>)> {
+        let (lrows, nulls) = self.keys.rows(l, true)?;
+        let mut passed: Vec<(u32, u32)> = Vec::new();
+        let mut left_of: Vec<Option<u32>> = Vec::new();
+        let mut right_of: Vec<Option<u32>> = Vec::new();
+        let flush = |left_of: &mut Vec<Option<u32>>,
+                     right_of: &mut Vec<Option<u32>>,
+                     passed: &mut Vec<(u32, u32)>|
+         -> RunResult<()> {
+            if left_of.is_empty() {
+                return Ok(());
+            }
+            let pairs = assemble(
+                l,
+                &self.r,
+                JoinKind::Inner,
+                self.on,
+                left_of,
+                right_of,
+                &self.candidates,
+            )?;
+            let keep = crate::expr::evaluate(condition, &pairs)?;
+            let keep = keep
+                .as_any()
+                .downcast_ref::<arrow::array::BooleanArray>()
+                .ok_or_else(|| {
+                    RunError::new("internal error: a join condition that is not a bool")
+                })?;
+            for (i, (a, b)) in left_of.iter().zip(right_of.iter()).enumerate() {
+                if keep.is_valid(i) && keep.value(i) {
+                    passed.push((a.unwrap_or(0), b.unwrap_or(0)));
+                }
+            }
+            left_of.clear();
+            right_of.clear();
+            Ok(())
+        };
+        for i in 0..l.num_rows() {
+            if !nulls.as_ref().is_none_or(|n| n.is_valid(i)) {
+                continue;
+            }
+            let (mut at, table) = self.build.first_match(lrows.row(i).data());
+            while at != NONE {
+                left_of.push(Some(i as u32));
+                right_of.push(Some(table.rows[at as usize]));
+                at = table.next[at as usize];
+                if left_of.len() >= CANDIDATES {
+                    flush(&mut left_of, &mut right_of, &mut passed)?;
+                }
+            }
+        }
+        flush(&mut left_of, &mut right_of, &mut passed)?;
+        if !self.matched.is_empty() {
+            for &(_, m) in &passed {
+                self.matched[m as usize].store(true, Ordering::Relaxed);
+            }
+        }
+        let mut left_idx: Vec<u32> = Vec::new();
+        let mut right_idx: Vec<Option<u32>> = Vec::new();
+        let mut next = passed.iter().peekable();
+        for i in 0..l.num_rows() as u32 {
+            let mut hit = false;
+            while let Some(&&(a, m)) = next.peek() {
+                if a != i {
+                    break;
+                }
+                hit = true;
+                next.next();
+                if !matches!(self.kind, JoinKind::Semi | JoinKind::Anti) {
+                    left_idx.push(i);
+                    right_idx.push(Some(m));
+                }
+            }
+            match self.kind {
+                JoinKind::Semi if hit => left_idx.push(i),
+                JoinKind::Anti if !hit => left_idx.push(i),
+                JoinKind::Left | JoinKind::Full if !hit => {
+                    left_idx.push(i);
+                    right_idx.push(None);
+                }
+                _ => {}
+            }
+        }
+        let left_rows: Vec<Option<u32>> = left_idx.iter().copied().map(Some).collect();
+        let joined = assemble(
+            l, &self.r, self.kind, self.on, &left_rows, &right_idx, &self.out,
+        )?;
+        Ok((joined, left_idx))
+    }
+
     /// For a right or full join, the right rows no left row matched (in right order),
     /// and their right row numbers.
     pub fn unmatched(&self) -> RunResult<Option<(RecordBatch, Vec<u32>)>> {
@@ -316,14 +460,13 @@ impl<'a> HashJoin<'a> {
 pub fn run(
     left: &Pipeline<'_>,
     right: &Pipeline<'_>,
-    kind: JoinKind,
-    on: &[(String, String)],
+    spec: &JoinSpec<'_>,
     out: SchemaRef,
     pool: &MemoryPool,
     spill: &SpillDir,
     operator_memory: Option<u64>,
 ) -> RunResult<Relation> {
-    let keys = KeyEncoding::new(&left.schema, &right.schema, on)?;
+    let keys = KeyEncoding::new(&left.schema, &right.schema, spec)?;
     let cap = operator_memory.unwrap_or(u64::MAX);
     let reservation = std::sync::Mutex::new(pool.reservation("join"));
     // Set when the pool refuses the right side: from then on every right partition
@@ -372,8 +515,7 @@ pub fn run(
             right,
             files,
             &keys,
-            kind,
-            on,
+            spec,
             out,
             spill,
             &mut reservation,
@@ -387,8 +529,7 @@ pub fn run(
         right_parts.concat()?,
         &keys,
         left.schema.clone(),
-        kind,
-        on,
+        spec,
         out.clone(),
     )?;
     let joined = left.fold(Vec::new, |part: &mut Vec<RecordBatch>, batch| {
@@ -408,7 +549,7 @@ pub fn run(
 }
 
 /// Output rows from left and right row indices (`None` = no row: nulls).
-fn assemble(
+pub(crate) fn assemble(
     l: &RecordBatch,
     r: &RecordBatch,
     kind: JoinKind,
@@ -466,6 +607,27 @@ fn assemble(
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RecordBatch::try_new(out.clone(), columns)?)
+}
+
+/// The columns of a candidate pair as an inner join has them (the left's, then the
+/// right's but for keys joined by name, a taken name getting `_right`), all nullable.
+fn candidate_schema(left: &SchemaRef, right: &SchemaRef, on: &[(String, String)]) -> SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> = left
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_nullable(true))
+        .collect();
+    for f in right.fields() {
+        if on.iter().any(|(a, b)| a == b && b == f.name()) {
+            continue;
+        }
+        let mut name = f.name().clone();
+        if fields.iter().any(|g| g.name() == &name) {
+            name = format!("{name}_right");
+        }
+        fields.push(f.as_ref().clone().with_name(name).with_nullable(true));
+    }
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }
 
 fn common_arrow(

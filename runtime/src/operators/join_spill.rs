@@ -7,7 +7,7 @@
 //! the left rows' positions, so the rows and their order are those of the in-memory
 //! join; a right or full join's unmatched right rows follow, in right order.
 
-use super::join::{HashJoin, KeyEncoding};
+use super::join::{HashJoin, JoinSpec, KeyEncoding};
 use crate::error::RunResult;
 use crate::memory::Reservation;
 use crate::operators::group_keys::hash_key;
@@ -19,7 +19,6 @@ use arrow::compute::{concat_batches, take, take_record_batch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use rayon::prelude::*;
 use sluice_compiler::plan::SortKey;
-use sluice_compiler::syntax::ast::JoinKind;
 use std::sync::Arc;
 
 /// Hash partitions of a grace join.
@@ -166,8 +165,7 @@ pub fn grace_join(
     right: &Pipeline<'_>,
     right_files: Vec<Vec<Option<SpillFile>>>,
     keys: &KeyEncoding,
-    kind: JoinKind,
-    on: &[(String, String)],
+    spec: &JoinSpec<'_>,
     out: SchemaRef,
     spill: &SpillDir,
     reservation: &mut Reservation<'_>,
@@ -187,7 +185,7 @@ pub fn grace_join(
         .into_par_iter()
         .map(|part| {
             let (r, right_positions) = read_part(&right_files, part, &right.schema)?;
-            let join = HashJoin::new(r, keys, left.schema.clone(), kind, on, out.clone())?;
+            let join = HashJoin::new(r, keys, left.schema.clone(), spec, out.clone())?;
             let mut writer: Option<SpillWriter<'_>> = None;
             for input in &left_files {
                 let Some(Some(f)) = input.get(part) else {

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod aggregate_spill;
+pub mod asof_join;
 pub mod compiled;
 pub mod distinct;
 pub mod evaluate;
