@@ -70,7 +70,7 @@ module.exports = grammar({
     _operator: ($) =>
       choice(
         $.filter, $.select, $.drop, $.derive, $.rename, $.cast, $.distinct, $.fill_null, $.drop_null,
-        $.group, $.window, $.sort, $.take, $.cross_join, $.join, $.union, $.intersect, $.except, $.sample, $.split, $.explode, $.repartition,
+        $.group, $.window, $.sort, $.take, $.cross_join, $.join, $.union, $.intersect, $.except, $.sample, $.split, $.explode, $.pivot, $.unpivot, $.repartition,
         $.fit, $.cross_validate, $.predict, $.evaluate, $.transform,
       ),
 
@@ -117,6 +117,18 @@ module.exports = grammar({
     sample: ($) => seq('sample', $._expression, optional(seq('seed', $._expression))),
     split: ($) =>
       prec.right(seq('split', commaSep1($._expression), optional(seq('seed', $._expression)), optional(seq('stratify', $.identifier)))),
+    pivot: ($) =>
+      seq(
+        'pivot',
+        field('column', $.identifier),
+        'in',
+        '[',
+        commaSep1($._expression),
+        ']',
+        optional(seq('by', $.identifier_list)),
+        $.assignment_block,
+      ),
+    unpivot: ($) => seq('unpivot', $.identifier_list, 'into', field('name', $.identifier), ',', field('value', $.identifier)),
     explode: ($) => seq('explode', field('column', $.identifier), optional(seq('with', 'position', field('position', $.identifier)))),
     repartition: ($) => seq('repartition', $._expression),
     fit: ($) => seq('fit', $.call),

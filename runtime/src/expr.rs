@@ -169,14 +169,44 @@ fn eval_node(expr: &TypedExpr, batch: &RecordBatch) -> RunResult<Columnar> {
             let result = acc.unwrap_or_else(|| BooleanArray::from(vec![false; rows]));
             Columnar::Array(Arc::new(if *negated { not(&result)? } else { result }))
         }
-        TypedExprKind::List(_) => {
-            return Err(
-                RunError::new("a list literal cannot be a column value yet").with_help(
-                    "use list literals with `in`, or build lists with `split` or `collect`",
-                ),
-            );
-        }
+        TypedExprKind::List(items) => Columnar::Array(list_of(items, &expr.data_type, batch)?),
     })
+}
+
+/// `[a, b, ...]` as a column: per row, the list of the items' values (cast to the
+/// list's item type), nulls kept as null items.
+fn list_of(items: &[TypedExpr], list_type: &DataType, batch: &RecordBatch) -> RunResult<ArrayRef> {
+    let rows = batch.num_rows();
+    let DataType::List(item) = list_type else {
+        return Err(internal("list"));
+    };
+    let item_type = item.to_arrow();
+    let columns = items
+        .iter()
+        .map(|i| {
+            let a = eval(i, batch)?.to_array(rows);
+            Ok(if a.data_type() == &item_type {
+                a
+            } else {
+                cast(&a, &item_type)?
+            })
+        })
+        .collect::<RunResult<Vec<ArrayRef>>>()?;
+    let n = columns.len();
+    let refs: Vec<&dyn Array> = columns.iter().map(|c| c.as_ref()).collect();
+    let order: Vec<(usize, usize)> = (0..rows)
+        .flat_map(|r| (0..n).map(move |j| (j, r)))
+        .collect();
+    let values = if n == 0 {
+        arrow::array::new_empty_array(&item_type)
+    } else {
+        arrow::compute::interleave(&refs, &order)?
+    };
+    let offsets = arrow::buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(n, rows));
+    let field = Arc::new(arrow::datatypes::Field::new("item", item_type, true));
+    Ok(Arc::new(arrow::array::ListArray::try_new(
+        field, offsets, values, None,
+    )?))
 }
 
 fn internal(what: &str) -> RunError {

@@ -690,6 +690,28 @@ fn cases() -> Vec<Case> {
             "t | group k { c = corr(y, j), cp = covar_pop(y, j), cs = covar_samp(j, y), amin = arg_min(id, y * 1000.0 + id), amax = arg_max(s, j * 1000 + id), ad = arg_max(d, x), acd = approx_count_distinct(s), acg = approx_count_distinct(g) }",
             "SELECT k, CASE WHEN isnan(corr(y, j)) THEN NULL ELSE corr(y, j) END, covar_pop(y, j), covar_samp(j, y), arg_min(id, y * 1000.0 + id), arg_max(s, j * 1000 + id), arg_max(d, x), count(DISTINCT s), count(DISTINCT g) FROM t GROUP BY k",
         ),
+        // --- pivot and unpivot (issue 15); unpivot keeps nulls (DuckDB's UNPIVOT drops
+        // them unless INCLUDE NULLS)
+        case(
+            "pivot",
+            "t | pivot g in [0, 1, 5] by k { n = count(), s = sum(j), top = max(s) }",
+            "SELECT k, count(*) FILTER (WHERE g = 0), sum(j) FILTER (WHERE g = 0), max(s) FILTER (WHERE g = 0), count(*) FILTER (WHERE g = 1), sum(j) FILTER (WHERE g = 1), max(s) FILTER (WHERE g = 1), count(*) FILTER (WHERE g = 5), sum(j) FILTER (WHERE g = 5), max(s) FILTER (WHERE g = 5) FROM t GROUP BY k",
+        ),
+        case(
+            "pivot_one_item_no_keys",
+            "t | pivot k in [\"a\", \"b\", \"\"] { m = mean(y) }",
+            "SELECT avg(y) FILTER (WHERE k = 'a'), avg(y) FILTER (WHERE k = 'b'), avg(y) FILTER (WHERE k = '') FROM t",
+        ),
+        case(
+            "unpivot",
+            "t | select id, j, y, k | unpivot j, y into name, v",
+            "SELECT id, k, 'j', j::DOUBLE FROM t UNION ALL SELECT id, k, 'y', y FROM t",
+        ),
+        case(
+            "list_literal_column",
+            "t | derive l = [j, i, 7] | select id, l",
+            "SELECT id, [j, i, 7] FROM t",
+        ),
         // --- grouping sets (issue 15)
         case(
             "rollup",

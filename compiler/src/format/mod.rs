@@ -533,6 +533,37 @@ fn step(op: &Operator) -> String {
             ),
             None => format!("explode {}", display_name(&column.name)),
         },
+        Operator::Pivot {
+            column,
+            values,
+            keys,
+            aggregates,
+        } => {
+            let values: Vec<String> = values.iter().map(format_expr).collect();
+            let mut head = format!(
+                "pivot {} in [{}]",
+                display_name(&column.name),
+                values.join(", ")
+            );
+            if !keys.is_empty() {
+                head.push_str(&format!(" by {}", names(keys)));
+            }
+            let items: Vec<String> = aggregates
+                .iter()
+                .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
+                .collect();
+            block(&head, &items, false)
+        }
+        Operator::Unpivot {
+            columns,
+            name,
+            value,
+        } => format!(
+            "unpivot {} into {}, {}",
+            names(columns),
+            display_name(&name.name),
+            display_name(&value.name)
+        ),
         Operator::Repartition { scheme } => format!("repartition {}", format_expr(scheme)),
         Operator::Fit { estimator, args } => {
             call_block(&format!("fit {}", display_name(&estimator.name)), args)

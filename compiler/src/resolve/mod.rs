@@ -16,6 +16,7 @@ mod join_conditions;
 mod models;
 mod params;
 mod path_clashes;
+mod pivot;
 mod plan_depth;
 mod recovery;
 mod sources;

@@ -66,6 +66,7 @@ impl Resolver<'_> {
                 .cloned()
                 .chain(columns.iter().map(|c| unknown(&c.name.name)))
                 .collect(),
+            Operator::Pivot { .. } | Operator::Unpivot { .. } => return None,
             Operator::Join { .. }
             | Operator::CrossJoin { .. }
             | Operator::Union { by_name: true, .. }

@@ -484,6 +484,17 @@ impl Resolver<'_> {
                 (PlanOp::Repartition { partitioning }, schema, vec![])
             }
             Operator::Split { .. } => return None,
+            Operator::Pivot {
+                column,
+                values,
+                keys,
+                aggregates,
+            } => return self.pivot(input, column, values, keys, aggregates, step),
+            Operator::Unpivot {
+                columns,
+                name,
+                value,
+            } => return self.unpivot(input, columns, name, value, step),
         };
         Some(self.add_step(input, op, out, step, &extra))
     }

@@ -472,6 +472,21 @@ pub enum Operator {
         #[serde(skip_serializing_if = "Option::is_none")]
         position: Option<Ident>,
     },
+    /// `pivot COLUMN in [V, ...] [by KEYS] { name = AGG(...), ... }`: one row per key
+    /// combination, one column per value (per value and aggregate when there are several).
+    Pivot {
+        column: Ident,
+        values: Vec<Expr>,
+        keys: Vec<Ident>,
+        aggregates: Vec<Assignment>,
+    },
+    /// `unpivot C1, C2, ... into NAME, VALUE`: each row becomes one row per column, with
+    /// the column's name and its value.
+    Unpivot {
+        columns: Vec<Ident>,
+        name: Ident,
+        value: Ident,
+    },
     /// `repartition 8`, `repartition hash(Year, 8)`, `repartition range(Year, 8)`.
     Repartition {
         scheme: Expr,
@@ -530,6 +545,8 @@ impl Operator {
             Operator::Sample { .. } => "sample",
             Operator::Split { .. } => "split",
             Operator::Explode { .. } => "explode",
+            Operator::Pivot { .. } => "pivot",
+            Operator::Unpivot { .. } => "unpivot",
             Operator::Repartition { .. } => "repartition",
             Operator::Fit { .. } => "fit",
             Operator::CrossValidate { .. } => "cross_validate",
@@ -568,6 +585,8 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "sample",
     "split",
     "explode",
+    "pivot",
+    "unpivot",
     "repartition",
     "fit",
     "cross_validate",

@@ -879,6 +879,52 @@ impl Builder {
                     stratify,
                 }
             }
+            Rule::op_pivot => {
+                let mut column = Ident::new("", span);
+                let mut values = Vec::new();
+                let mut keys = Vec::new();
+                let mut aggregates = Vec::new();
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::ident => column = self.ident(p),
+                        Rule::expr => values.push(self.expr(p)),
+                        Rule::window_by => {
+                            keys = p
+                                .into_inner()
+                                .filter(|x| x.as_rule() == Rule::ident_list)
+                                .flat_map(|x| self.idents(x))
+                                .collect()
+                        }
+                        Rule::assign_block => aggregates = self.assignments(vec![p]),
+                        _ => {}
+                    }
+                }
+                Operator::Pivot {
+                    column,
+                    values,
+                    keys,
+                    aggregates,
+                }
+            }
+            Rule::op_unpivot => {
+                let mut columns = Vec::new();
+                let mut names = Vec::new();
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::ident_list => columns = self.idents(p),
+                        Rule::ident => names.push(self.ident(p)),
+                        _ => {}
+                    }
+                }
+                let mut names = names.into_iter();
+                let name = names.next().unwrap_or_else(|| Ident::new("", span));
+                let value = names.next().unwrap_or_else(|| Ident::new("", span));
+                Operator::Unpivot {
+                    columns,
+                    name,
+                    value,
+                }
+            }
             Rule::op_explode => {
                 let mut column = Ident::new("", span);
                 let mut position = None;

@@ -764,6 +764,55 @@ impl Reader<'_> {
                 other: self.ident_of(arg),
             },
             "explode" => self.explode(arg),
+            "pivot" => {
+                let mut column = Ident::new("", arg.span);
+                let mut values = Vec::new();
+                let mut keys = Vec::new();
+                let mut aggregates = Vec::new();
+                for (k, v) in self.entries(arg, "a mapping with `column`, `values`, `by` and `agg`")
+                {
+                    match self.key_name(k).as_str() {
+                        "column" => column = self.ident_of(v),
+                        "values" => match &v.value {
+                            Value::Seq(items) => {
+                                values = items.iter().map(|i| self.value_expr(i)).collect()
+                            }
+                            _ => values = vec![self.value_expr(v)],
+                        },
+                        "by" => keys = self.names_of(v),
+                        "agg" => aggregates = self.assignments(v),
+                        other => {
+                            self.unknown_key(k, other, &["column", "values", "by", "agg"], "pivot")
+                        }
+                    }
+                }
+                Operator::Pivot {
+                    column,
+                    values,
+                    keys,
+                    aggregates,
+                }
+            }
+            "unpivot" => {
+                let mut columns = Vec::new();
+                let mut name = Ident::new("", arg.span);
+                let mut value = Ident::new("", arg.span);
+                for (k, v) in self.entries(arg, "a mapping with `columns`, `name` and `value`") {
+                    match self.key_name(k).as_str() {
+                        "columns" => columns = self.names_of(v),
+                        "name" => name = self.ident_of(v),
+                        "value" => value = self.ident_of(v),
+                        other => {
+                            self.unknown_key(k, other, &["columns", "name", "value"], "unpivot")
+                        }
+                    }
+                }
+                Operator::Unpivot {
+                    columns,
+                    name,
+                    value,
+                }
+            }
             "derive" => Operator::Derive {
                 columns: self.assignments(arg),
             },

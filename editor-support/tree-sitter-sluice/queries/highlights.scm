@@ -11,7 +11,7 @@
 
 [
   "filter" "select" "drop" "derive" "rename" "cast" "distinct" "fill_null" "drop_null"
-  "group" "window" "sort" "take" "intersect" "except" "join" "union" "sample" "split" "explode" "repartition"
+  "group" "window" "sort" "take" "intersect" "except" "join" "union" "sample" "split" "explode" "pivot" "unpivot" "repartition"
   "fit" "cross_validate" "predict" "evaluate"
 ] @keyword.operator
 
@@ -19,7 +19,7 @@
 
 [
   "on" "seed" "stratify" "nulls" "first" "last" "asc" "desc"
-  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within"
+  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within" "into"
   "inner" "left" "right" "full" "semi" "anti"
   "mean" "median" "mode"
 ] @keyword.modifier
