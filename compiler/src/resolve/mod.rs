@@ -367,7 +367,8 @@ impl Resolver<'_> {
             );
             return;
         }
-        let Some(format) = Format::from_name(format_name) else {
+        let Some(format) = Format::from_name(format_name).filter(|f| Format::SINKS.contains(f))
+        else {
             let names: Vec<&str> = Format::SINKS.iter().map(|f| f.name()).collect();
             let mut d = Diagnostic::error(
                 Code::UnknownFormat,

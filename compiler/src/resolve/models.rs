@@ -47,6 +47,7 @@ impl Kind {
             DataType::Int64 | DataType::Float64 | DataType::Bool | DataType::Null => Kind::Number,
             DataType::String => Kind::Text,
             DataType::List(item) if **item == DataType::String => Kind::Tokens,
+            DataType::List(item) if item.is_numeric() => Kind::Vector,
             _ => Kind::Other,
         }
     }
@@ -56,7 +57,9 @@ impl Kind {
             Kind::Number => "a number (int64, float64 or bool)",
             Kind::Text => "text (a string)",
             Kind::Tokens => "tokens (from `tokenize`)",
-            Kind::Vector => "a term vector (from `tf_idf` or `hashing_tf`)",
+            Kind::Vector => {
+                "a vector (a list of numbers, from `tf_idf`, `hashing_tf` or a LIBSVM source)"
+            }
             Kind::Other | Kind::Failed => "neither a number nor text",
         }
     }

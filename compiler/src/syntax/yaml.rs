@@ -491,7 +491,7 @@ impl Reader<'_> {
         let mut args = Vec::new();
         let mut schema = None;
         let mut hints = Vec::new();
-        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "model"];
+        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "libsvm", "model"];
         for (k, v) in self.entries(value, "a mapping such as {csv: path, header: true}") {
             let key_name = self.key_name(k);
             if formats.contains(&key_name.as_str()) && format.is_none() {

@@ -51,6 +51,10 @@ impl FileRead<'_> {
             stats: &self.stats,
             mode,
             bad_rows: &self.bad_rows,
+            num_features: match self.get("num_features") {
+                Some(ConstValue::Int(n)) => usize::try_from(*n).ok(),
+                _ => None,
+            },
         };
         match self.format {
             Format::Parquet => {

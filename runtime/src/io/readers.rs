@@ -81,6 +81,8 @@ pub struct ReadRequest<'a> {
     pub mode: ParseMode,
     /// Bad rows are added here.
     pub bad_rows: &'a std::sync::Mutex<Vec<BadRow>>,
+    /// LIBSVM: the vectors' width (`None`: the largest index in the file).
+    pub num_features: Option<usize>,
 }
 
 impl ReadRequest<'_> {
@@ -392,6 +394,29 @@ pub fn read(format: Format, path: &Path, request: ReadRequest<'_>) -> RunResult<
             let mut part = Vec::new();
             for b in batches? {
                 part.push(request.finish(conform(&b, &schema, path)?, &out)?);
+            }
+            parts.push(part);
+        }
+        Format::Libsvm => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut BufReader::new(file), &mut bytes)
+                .map_err(|e| RunError::new(format!("cannot read `{}`: {e}", path.display())))?;
+            let mut bad = Vec::new();
+            let batches = super::libsvm::read(
+                path,
+                &bytes,
+                schema.clone(),
+                request.num_features,
+                request.mode,
+                request.stats,
+                &mut bad,
+            );
+            if let Ok(mut all) = request.bad_rows.lock() {
+                all.extend(bad);
+            }
+            let mut part = Vec::new();
+            for b in batches? {
+                part.push(request.finish(b, &out)?);
             }
             parts.push(part);
         }

@@ -125,6 +125,11 @@ pub(crate) fn write_file(
             w.finish()?;
         }
         Format::Console => {}
+        Format::Libsvm => {
+            return Err(Box::new(RunError::new(
+                "LIBSVM is a source format here; write parquet or csv instead",
+            )));
+        }
         Format::Model => {
             let text = model_text(&*data.load()?)?;
             out.write_all(text.as_bytes())?;

@@ -30,6 +30,9 @@ pub enum Format {
     Jsonl,
     Parquet,
     Arrow,
+    /// LIBSVM text (`label index:value ...`, Spark MLlib's format): a `label` and a
+    /// `features` vector.
+    Libsvm,
     /// One JSON document (an array of row objects): for small results.
     Json,
     /// A pretty table on standard output.
@@ -45,6 +48,7 @@ impl Format {
         Format::Jsonl,
         Format::Parquet,
         Format::Arrow,
+        Format::Libsvm,
     ];
     pub const SINKS: &'static [Format] = &[
         Format::Csv,
@@ -64,6 +68,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Parquet => "parquet",
             Format::Arrow => "arrow",
+            Format::Libsvm => "libsvm",
             Format::Json => "json",
             Format::Console => "console",
             Format::Model => "model",
@@ -71,7 +76,11 @@ impl Format {
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        Self::SINKS.iter().copied().find(|f| f.name() == name)
+        Self::SINKS
+            .iter()
+            .chain(Self::SOURCES)
+            .copied()
+            .find(|f| f.name() == name)
     }
 
     /// The options a source or sink of this format accepts, with what each means.
@@ -130,6 +139,20 @@ impl Format {
                 MANY_FILES[2],
             ],
             (Format::Parquet | Format::Arrow, false) => &MANY_FILES,
+            (Format::Libsvm, false) => &[
+                (
+                    "num_features",
+                    "int: the vectors' width (default: the largest index in the file, as Spark)",
+                ),
+                (
+                    "mode",
+                    "string: permissive | drop_malformed | fail_fast (default permissive)",
+                ),
+                (
+                    "bad_rows",
+                    "string: a path where rejected lines are written",
+                ),
+            ],
             (Format::Csv | Format::Tsv, true) => &[
                 ("header", "bool: write a header line (default true)"),
                 ("delimiter", "string: one character between fields"),
@@ -243,6 +266,19 @@ impl Inferred {
     }
 }
 
+/// A LIBSVM file's schema: its label and its feature vector (dense in memory, so a model
+/// reads it as one vector feature).
+pub fn libsvm_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("label", DataType::Float64, true),
+        Field::new(
+            "features",
+            DataType::List(Box::new(DataType::Float64)),
+            true,
+        ),
+    ])
+}
+
 /// Infers the schema of the file at `path` in `format`.
 pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema, InferError> {
     match format {
@@ -250,6 +286,7 @@ pub fn infer(format: Format, path: &Path, options: &CsvOptions) -> Result<Schema
         Format::Jsonl => infer_jsonl::infer(path, options.sample_rows),
         Format::Parquet => infer_parquet::infer(path),
         Format::Arrow => infer_arrow::infer(path),
+        Format::Libsvm => Ok(libsvm_schema()),
         Format::Json | Format::Console => Err(InferError::new(format!(
             "`{format}` is a sink format; it cannot be read as a source"
         ))),

@@ -279,6 +279,9 @@ enum Kind {
     Vector(usize),
 }
 
+/// The width of a vector the model reads from the data: known only when scoring.
+const INPUT_WIDTH: usize = usize::MAX;
+
 /// Follows every column from the model's inputs through its transformers: each
 /// transformer must read columns that exist and hold what it reads, and the estimator's
 /// features must be numbers or vectors whose widths add up to the estimator's width.
@@ -286,9 +289,11 @@ fn feature_width(model: &Model) -> Result<(), String> {
     use std::collections::HashMap;
     let mut kinds: HashMap<&str, Kind> = HashMap::new();
     for c in &model.input {
-        let kind = match c.data_type {
+        let kind = match &c.data_type {
             DataType::String => Kind::Text,
             DataType::Int64 | DataType::Float64 | DataType::Bool => Kind::Number,
+            // A vector read from the data (a LIBSVM source): its width is the data's.
+            DataType::List(item) if item.is_numeric() => Kind::Vector(INPUT_WIDTH),
             _ => {
                 return Err(format!(
                     "input `{}` has type {}, which no model reads",
@@ -366,11 +371,13 @@ fn feature_width(model: &Model) -> Result<(), String> {
                 }
             }
             FittedTransformer::Assemble { columns, into } => {
-                let mut width = 0;
+                let mut width = 0usize;
                 for c in columns {
-                    width += match read(&kinds, "assemble", c, &[number, vector])? {
-                        Kind::Vector(n) => n,
-                        _ => 1,
+                    width = match read(&kinds, "assemble", c, &[number, vector])? {
+                        Kind::Vector(INPUT_WIDTH) => INPUT_WIDTH,
+                        _ if width == INPUT_WIDTH => INPUT_WIDTH,
+                        Kind::Vector(n) => width + n,
+                        _ => width + 1,
                     };
                 }
                 kinds.insert(into, Kind::Vector(width));
@@ -388,8 +395,13 @@ fn feature_width(model: &Model) -> Result<(), String> {
         }
     }
     let mut width = 0;
+    let mut from_data = false;
     for f in &model.features {
         width += match read(&kinds, "the estimator", f, &[number, vector])? {
+            Kind::Vector(INPUT_WIDTH) => {
+                from_data = true;
+                0
+            }
             Kind::Vector(n) => n,
             _ => 1,
         };
@@ -398,7 +410,8 @@ fn feature_width(model: &Model) -> Result<(), String> {
         .first()
         .copied()
         .unwrap_or(0);
-    if width != expected {
+    // Vectors from the data take the width the rest leaves (checked again when scoring).
+    if (from_data && width > expected) || (!from_data && width != expected) {
         return Err(format!(
             "its features are {width} numbers wide but its estimator reads {expected}"
         ));

@@ -129,6 +129,52 @@ pub fn text_of(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>
     Ok(out)
 }
 
+/// A list column of numbers as vectors (a LIBSVM source's `features`, say): every
+/// non-null list must have the same length; zeros are left out of the sparse rows.
+fn vectors_of(name: &str, arrays: &[&ArrayRef]) -> Result<SparseColumn, String> {
+    let mut dim = None;
+    let mut rows = Vec::new();
+    for a in arrays {
+        let list = a.as_list::<i32>();
+        for i in 0..list.len() {
+            if list.is_null(i) {
+                rows.push(None);
+                continue;
+            }
+            let items = arrow::compute::cast(&list.value(i), &ArrowType::Float64)
+                .map_err(|e| e.to_string())?;
+            let items = items.as_primitive::<Float64Type>();
+            match dim {
+                None => dim = Some(items.len()),
+                Some(d) if d != items.len() => {
+                    return Err(format!(
+                        "the vectors of `{name}` differ in length ({d} and {}); give a LIBSVM source `num_features = N` so that every vector has N",
+                        items.len()
+                    ));
+                }
+                Some(_) => {}
+            }
+            if items.null_count() > 0 {
+                rows.push(None);
+                continue;
+            }
+            rows.push(Some(
+                items
+                    .values()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x != 0.0)
+                    .map(|(j, x)| (j as u32, *x))
+                    .collect(),
+            ));
+        }
+    }
+    Ok(SparseColumn {
+        dim: dim.unwrap_or(0),
+        rows,
+    })
+}
+
 impl Frame {
     /// The named columns of `batches`, in order, one after the other: strings as text,
     /// lists of strings as tokens, the rest as numbers.
@@ -154,6 +200,11 @@ impl Frame {
                         values.extend(a.as_string::<i32>().iter().map(|v| v.map(str::to_string)));
                     }
                     frame.text.insert(name.clone(), values);
+                }
+                Some(ArrowType::List(item)) if item.data_type().is_numeric() => {
+                    frame
+                        .vectors
+                        .insert(name.clone(), vectors_of(name, &arrays)?);
                 }
                 Some(ArrowType::List(_)) => {
                     let mut values = Vec::with_capacity(rows);

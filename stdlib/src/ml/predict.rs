@@ -27,7 +27,7 @@ pub fn score_frame(model: &Model, mut frame: Frame) -> Result<Scores, String> {
     let width = design.cols + design.sparse.as_ref().map_or(0, |s| s.dim);
     if width != model.estimator_width() {
         return Err(format!(
-            "the model's estimator reads {} features but its transformers made {width}: the model file is inconsistent",
+            "the model reads {} features but these rows give {width}: their vectors are not as wide as in training (a LIBSVM source needs the same `num_features`), or the model file is inconsistent",
             model.estimator_width()
         ));
     }
