@@ -173,7 +173,10 @@ fn number(rng: &mut Rng, depth: usize) -> String {
         4 => format!("(i % {})", ["j", "0", "-1", "3"][rng.below(4)]),
         5 => format!("-{a}"),
         6 => format!("abs({a})"),
-        7 => format!("{}({a})", ["floor", "ceil", "round", "sqrt"][rng.below(4)]),
+        7 => format!(
+            "{}({a})",
+            ["floor", "ceil", "round", "sqrt", "sign", "trunc"][rng.below(6)]
+        ),
         8 => format!("coalesce({a}, {b})"),
         9 => format!("if({}, {a}, {b})", boolean(rng, 1)),
         10 => format!("{}({a}, {b})", ["least", "greatest"][rng.below(2)]),

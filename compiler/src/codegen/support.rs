@@ -138,7 +138,7 @@ pub fn unsupported(e: &TypedExpr) -> Option<String> {
         }
         TypedExprKind::Call { function, args } => match function.as_str() {
             "is_null" | "is_not_null" => args.len() == 1 && loadable(&args[0].data_type),
-            "is_nan" | "abs" | "floor" | "ceil" | "sqrt" => {
+            "is_nan" | "abs" | "floor" | "ceil" | "sqrt" | "sign" | "trunc" => {
                 args.len() == 1 && numeric(&args[0].data_type)
             }
             "round" => {

@@ -923,15 +923,46 @@ impl Translator<'_, '_> {
                     kind: Kind::Int,
                 })
             }
-            "floor" | "ceil" | "round" if kind == Kind::Int => {
+            "sign" if kind == Kind::Int => {
+                let v = self.expr(&args[0])?;
+                let v = self.coerce(v, Kind::Int);
+                let positive = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, v.val, 0);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, v.val, 0);
+                let positive = self.b.ins().uextend(types::I64, positive);
+                let negative = self.b.ins().uextend(types::I64, negative);
+                Ok(V {
+                    val: self.b.ins().isub(positive, negative),
+                    valid: v.valid,
+                    kind: Kind::Int,
+                })
+            }
+            "sign" => {
+                // NaN for NaN, 0 for either zero, else ±1.
+                let v = self.expr(&args[0])?;
+                let v = self.coerce(v, Kind::Float);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, v.val, v.val);
+                let zero = self.b.ins().f64const(0.0);
+                let is_zero = self.b.ins().fcmp(FloatCC::Equal, v.val, zero);
+                let one = self.b.ins().f64const(1.0);
+                let unit = self.b.ins().fcopysign(one, v.val);
+                let signed = self.b.ins().select(is_zero, zero, unit);
+                let canonical_nan = self.b.ins().f64const(f64::NAN);
+                Ok(V {
+                    val: self.b.ins().select(nan, canonical_nan, signed),
+                    valid: v.valid,
+                    kind: Kind::Float,
+                })
+            }
+            "floor" | "ceil" | "round" | "trunc" if kind == Kind::Int => {
                 let v = self.expr(&args[0])?;
                 Ok(self.coerce(v, Kind::Int))
             }
-            "abs" | "floor" | "ceil" | "sqrt" | "round" => {
+            "abs" | "floor" | "ceil" | "sqrt" | "round" | "trunc" => {
                 let v = self.expr(&args[0])?;
                 let v = self.coerce(v, Kind::Float);
                 let val = match function {
                     "abs" => self.b.ins().fabs(v.val),
+                    "trunc" => self.b.ins().trunc(v.val),
                     "floor" => self.b.ins().floor(v.val),
                     "ceil" => self.b.ins().ceil(v.val),
                     "sqrt" => self.b.ins().sqrt(v.val),
