@@ -707,6 +707,11 @@ fn cases() -> Vec<Case> {
             "t | select id, j, y, k | unpivot j, y into name, v",
             "SELECT id, k, 'j', j::DOUBLE FROM t UNION ALL SELECT id, k, 'y', y FROM t",
         ),
+        scalar(
+            "list_length",
+            "list_length(split(s, \";\"))",
+            "len(string_split(s, ';'))",
+        ),
         case(
             "list_literal_column",
             "t | derive l = [j, i, 7] | select id, l",

@@ -822,6 +822,14 @@ pub static SCALARS: &[FunctionSig] = &[
         "list_contains(tags, \"delay\")",
     ),
     scalar(
+        "list_length",
+        &[Param::required("list", List)],
+        Fixed(INT),
+        Propagate,
+        "the number of items of the list, nulls included (`length` of a list is the same)",
+        "list_length(tags)",
+    ),
+    scalar(
         "list_sort",
         &[Param::required("list", List)],
         SameAs(0),

@@ -67,6 +67,8 @@ pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
         }
         "date_trunc" | "make_date" | "strftime" | "day_of_week" | "week" | "quarter" | "epoch"
         | "from_epoch" | "from_utc" | "to_utc" => calendar::call(name, args, len),
+        // `list_length` is `length` of a list (DuckDB's name; Spark's `size`).
+        "list_length" => strings::call("length", args, len),
         "lower" | "upper" | "trim" | "length" | "contains" | "starts_with" | "ends_with"
         | "replace" | "regex_match" | "split" | "concat" | "concat_ws" => {
             strings::call(name, args, len)
