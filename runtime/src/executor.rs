@@ -381,6 +381,7 @@ impl<'p> Executor<'p> {
             partition_by,
             order_by,
             functions,
+            first,
         } = &plan.graph[node].op
         {
             let input = self.stage(inputs[0])?;
@@ -389,6 +390,7 @@ impl<'p> Executor<'p> {
                 partition_by,
                 order_by,
                 functions,
+                *first,
                 out,
                 &self.pool,
                 &self.spill,

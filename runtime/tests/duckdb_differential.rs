@@ -690,6 +690,17 @@ fn cases() -> Vec<Case> {
             "t | group k { c = corr(y, j), cp = covar_pop(y, j), cs = covar_samp(j, y), amin = arg_min(id, y * 1000.0 + id), amax = arg_max(s, j * 1000 + id), ad = arg_max(d, x), acd = approx_count_distinct(s), acg = approx_count_distinct(g) }",
             "SELECT k, CASE WHEN isnan(corr(y, j)) THEN NULL ELSE corr(y, j) END, covar_pop(y, j), covar_samp(j, y), arg_min(id, y * 1000.0 + id), arg_max(s, j * 1000 + id), arg_max(d, x), count(DISTINCT s), count(DISTINCT g) FROM t GROUP BY k",
         ),
+        // --- top-n per partition (issue 15): the window keeps only the first rows
+        case(
+            "window_top_two",
+            "t | window by k order by y desc { rn = row_number() } | filter rn <= 2 | select id, k, rn",
+            "SELECT id, k, rn FROM (SELECT id, k, row_number() OVER (PARTITION BY k ORDER BY y DESC NULLS LAST, id) AS rn FROM t) WHERE rn <= 2",
+        ),
+        case(
+            "window_first_per_all",
+            "t | window order by s nulls first, x { rn = row_number() } | filter 3 >= rn | select id, rn",
+            "SELECT id, rn FROM (SELECT id, row_number() OVER (ORDER BY s NULLS FIRST, x NULLS LAST, id) AS rn FROM t) WHERE rn <= 3",
+        ),
         // --- pivot and unpivot (issue 15); unpivot keeps nulls (DuckDB's UNPIVOT drops
         // them unless INCLUDE NULLS)
         case(

@@ -377,6 +377,7 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     format!("w{step}_rn = row_number()"),
                     format!("w{step}_rk = rank()"),
                 ];
+                let before = columns.len();
                 columns.push((format!("w{step}_rn"), Ty::Int));
                 columns.push((format!("w{step}_rk"), Ty::Int));
                 let (v, vt) = rng.pick(&columns[..columns.len() - 2]).clone();
@@ -398,10 +399,19 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                         columns.push((format!("w{step}_near"), Ty::Int));
                     }
                 }
+                // Every third window is a top-2 per partition (row_number alone under a
+                // filter), after the same draws, so earlier seeds keep their shapes.
+                let top_two = if step % 3 == 1 {
+                    columns.truncate(before + 1);
+                    items.truncate(1);
+                    format!(" | filter w{step}_rn <= 2")
+                } else {
+                    String::new()
+                };
                 format!(
-                    "window{by} order by {}{dir} {{ {} }}",
+                    "window{by} order by {}{dir} {{ {} }}{top_two}",
                     quote(&order),
-                    items.join(", ")
+                    items.join(", "),
                 )
             }
             _ => format!("filter {}", predicate(rng, &columns, 1)),

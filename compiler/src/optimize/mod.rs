@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! rewrite (to a fixpoint): constant_folding → shared_subplans → predicate_pushdown
-//!                          → limit_pushdown → top_k → projection_pushdown
+//!                          → limit_pushdown → top_k → window_top_n → projection_pushdown
 //! placement (once):        cache_placement → fusion
 //! ```
 
@@ -23,6 +23,7 @@ mod predicate_pushdown;
 mod projection_pushdown;
 mod shared_subplans;
 mod top_k;
+mod window_top_n;
 
 #[cfg(test)]
 mod test_support;
@@ -35,6 +36,7 @@ pub use predicate_pushdown::PredicatePushdown;
 pub use projection_pushdown::ProjectionPushdown;
 pub use shared_subplans::SharedSubplans;
 pub use top_k::TopK;
+pub use window_top_n::WindowTopN;
 
 use crate::plan::{ConstValue, LogicalPlan, TypedExpr};
 
@@ -74,6 +76,7 @@ pub fn rewrite_rules() -> Vec<Box<dyn OptimizerRule>> {
         Box::new(PredicatePushdown),
         Box::new(LimitPushdown),
         Box::new(TopK),
+        Box::new(WindowTopN),
         Box::new(ProjectionPushdown),
     ]
 }

@@ -192,6 +192,7 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
             partition_by,
             order_by,
             functions,
+            ..
         } => {
             need.retain(|n| !functions.iter().any(|w| &w.name == n));
             add(&mut need, partition_by.iter().cloned());

@@ -269,6 +269,11 @@ pub enum PlanOp {
         partition_by: Vec<String>,
         order_by: Vec<SortKey>,
         functions: Vec<WindowExpr>,
+        /// Only the first this many rows of each partition are read (the optimizer's
+        /// `window_top_n`, under a filter on `row_number()`): the others are dropped
+        /// before the sort.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first: Option<u64>,
     },
     Sort {
         keys: Vec<SortKey>,
@@ -543,6 +548,7 @@ impl fmt::Display for PlanOp {
                 partition_by,
                 order_by,
                 functions,
+                first,
             } => {
                 if !partition_by.is_empty() {
                     write!(f, " by {}", list(partition_by.iter().map(|c| name(c))))?;
@@ -573,7 +579,11 @@ impl fmt::Display for PlanOp {
                             call
                         }
                     }))
-                )
+                )?;
+                match first {
+                    Some(n) => write!(f, " first {n} per partition"),
+                    None => Ok(()),
+                }
             }
             PlanOp::Sort { keys } => write!(f, " {}", sort_keys(keys)),
             PlanOp::Limit { count } | PlanOp::Offset { count } => write!(f, " {count}"),

@@ -163,6 +163,7 @@ impl Resolver<'_> {
                 partition_by: partition_by.iter().map(|k| k.name.clone()).collect(),
                 order_by: order,
                 functions,
+                first: None,
             },
             out,
         ))

@@ -21,6 +21,7 @@ pub mod split;
 pub mod topk;
 pub mod union;
 pub mod window;
+pub mod window_top_n;
 
 /// A uniform number in [0, 1) for a row, from a seed and the row's place: the same on
 /// every run and with every thread count.

@@ -41,11 +41,32 @@ pub fn run(
     partition_by: &[String],
     order_by: &[SortKey],
     functions: &[WindowExpr],
+    first: Option<u64>,
     out: SchemaRef,
     pool: &MemoryPool,
     spill: &SpillDir,
     operator_memory: Option<u64>,
 ) -> RunResult<Relation> {
+    // Only the first rows of each partition are read: keep those, then window them.
+    let kept;
+    let input = match first {
+        Some(n) => {
+            let rows = super::window_top_n::first_rows(
+                input,
+                partition_by,
+                order_by,
+                usize::try_from(n).unwrap_or(usize::MAX),
+            )?;
+            kept = Pipeline {
+                source: crate::pipeline::Source::Rows(Arc::new(rows)),
+                ops: Vec::new(),
+                schema: input.schema.clone(),
+                counter: None,
+            };
+            &kept
+        }
+        None => input,
+    };
     let mut keys: Vec<SortKey> = partition_by
         .iter()
         .map(|c| SortKey {
