@@ -231,6 +231,14 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                     .collect();
                 let k = rng.below(keys.len());
                 keys.rotate_left(k);
+                // Every other sort leads with an expression key (still a total order).
+                if step % 2 == 0
+                    && let Some((n, _)) = columns
+                        .iter()
+                        .find(|(_, t)| matches!(t, Ty::Int | Ty::Float))
+                {
+                    keys.insert(0, format!("abs({} - 2) desc", quote(n)));
+                }
                 if rng.chance(60) {
                     in_file_order = false;
                     format!("sort {} | take {}", keys.join(", "), rng.below(15))
