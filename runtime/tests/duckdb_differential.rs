@@ -714,6 +714,11 @@ fn cases() -> Vec<Case> {
             "SELECT avg(y) FILTER (WHERE k = 'a'), avg(y) FILTER (WHERE k = 'b'), avg(y) FILTER (WHERE k = '') FROM t",
         ),
         case(
+            "pivot_named_constant_argument",
+            "t | pivot g in [1, 2] by k { q = quantile(y, q = 0.25) }",
+            "SELECT k, quantile_cont(y, 0.25) FILTER (WHERE g = 1), quantile_cont(y, 0.25) FILTER (WHERE g = 2) FROM t GROUP BY k",
+        ),
+        case(
             "unpivot",
             "t | select id, j, y, k | unpivot j, y into name, v",
             "SELECT id, k, 'j', j::DOUBLE FROM t UNION ALL SELECT id, k, 'y', y FROM t",

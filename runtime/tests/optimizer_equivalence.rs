@@ -355,6 +355,31 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                 );
                 format!("union {copy}")
             }
+            // Every fourth time, two numeric columns of one type are unpivoted.
+            15 if step % 4 == 0
+                && columns
+                    .iter()
+                    .filter(|(_, t)| matches!(t, Ty::Int | Ty::Float))
+                    .any(|(a, ta)| columns.iter().any(|(b, tb)| a != b && ta == tb)) =>
+            {
+                let (a, ta) = columns
+                    .iter()
+                    .find(|(a, ta)| {
+                        matches!(ta, Ty::Int | Ty::Float)
+                            && columns.iter().any(|(b, tb)| a != b && ta == tb)
+                    })
+                    .cloned()
+                    .unwrap();
+                let (b, _) = columns
+                    .iter()
+                    .find(|(b, tb)| *b != a && *tb == ta)
+                    .cloned()
+                    .unwrap();
+                columns.retain(|(c, _)| *c != a && *c != b);
+                columns.push((format!("n{step}"), Ty::Str));
+                columns.push((format!("v{step}"), ta));
+                format!("unpivot {}, {} into n{step}, v{step}", quote(&a), quote(&b))
+            }
             15 => {
                 let i = rng.below(columns.len());
                 let (n, ty) = columns[i].clone();
@@ -534,6 +559,36 @@ fn a_fixed_sweep_of_seeds_agrees() {
         failures.len(),
         failures[0]
     );
+}
+
+/// The fixed sweep generates every construct the generator knows, so none of them can
+/// silently drop out of the test.
+#[test]
+fn the_fixed_sweep_generates_every_construct() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let texts: Vec<String> = (0..300)
+        .map(|seed| {
+            let mut rng = Rng(seed);
+            left_table(&mut rng);
+            right_table(&mut rng);
+            pipeline(&mut rng, dir.path()).0
+        })
+        .collect();
+    for construct in [
+        "group rollup(",
+        "covar_pop(",
+        "arg_max(",
+        "approx_count_distinct(",
+        "row_number() } | filter",
+        "or is_null(",
+        "unpivot ",
+        "sort abs(",
+        "window",
+        "join ",
+    ] {
+        let n = texts.iter().filter(|t| t.contains(construct)).count();
+        assert!(n > 0, "no generated pipeline has `{construct}`");
+    }
 }
 
 /// Seeds that once disagreed, kept so their pipelines always run (a full join whose

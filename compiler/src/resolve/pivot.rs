@@ -316,7 +316,11 @@ fn only_rows_of(item: &Expr, only: &Expr) -> Expr {
             args.iter()
                 .enumerate()
                 .map(|(i, a)| {
-                    let constant = sig.params.get(i).is_some_and(|p| p.constant.is_some());
+                    let param = match &a.name {
+                        Some(n) => sig.params.iter().find(|p| p.name == n.name),
+                        None => sig.params.get(i),
+                    };
+                    let constant = param.is_some_and(|p| p.constant.is_some());
                     Arg {
                         name: a.name.clone(),
                         value: if constant {
