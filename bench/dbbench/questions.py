@@ -67,10 +67,8 @@ GROUPBY = {
         check=["largest2_v3"]),
     "q9": dict(
         title="regression v1 v2 by id2 id4",
-        # r² = corr(v1, v2)², from sums (no `corr` aggregate yet).
-        sluice=("derive { xy = v1 * v2, xx = v1 * v1, yy = v2 * v2 }\n"
-                "  | group id2, id4 { n = count(), sx = sum(v1), sy = sum(v2), sxy = sum(xy), sxx = sum(xx), syy = sum(yy) }\n"
-                "  | derive r2 = (n * sxy - sx * sy) * (n * sxy - sx * sy) / ((n * sxx - sx * sx) * (n * syy - sy * sy))\n"
+        sluice=("group id2, id4 { r = corr(v1, v2) }\n"
+                "  | derive r2 = r * r\n"
                 "  | select id2, id4, r2"),
         sql="SELECT id2, id4, pow(corr(v1, v2), 2) AS r2 FROM x GROUP BY id2, id4",
         polars="x.group_by('id2', 'id4').agg((pl.corr('v1', 'v2') ** 2).alias('r2'))",

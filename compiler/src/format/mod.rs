@@ -552,7 +552,11 @@ fn step(op: &Operator) -> String {
                 .iter()
                 .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
                 .collect();
-            block(&head, &items, false)
+            if items.is_empty() {
+                format!("{head} {{}}")
+            } else {
+                block(&head, &items, false)
+            }
         }
         Operator::Unpivot {
             columns,

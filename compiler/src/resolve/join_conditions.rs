@@ -376,9 +376,9 @@ impl Resolver<'_> {
                         Diagnostic::error(
                             Code::TypeMismatch,
                             if is_time {
-                                "the tolerance of an as-of join on times is a duration such as `5m`"
+                                "the tolerance of an as-of join on times is a non-negative duration such as `5m`"
                             } else {
-                                "the tolerance of an as-of join on numbers is a number"
+                                "the tolerance of an as-of join on numbers is a non-negative number"
                             },
                             w.span,
                             "not a tolerance",

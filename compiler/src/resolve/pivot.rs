@@ -60,6 +60,18 @@ impl Resolver<'_> {
     ) -> Option<NodeIndex> {
         let schema = self.schema(input).clone();
         let pivoted = self.column(column, &schema)?.clone();
+        if items.is_empty() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    "a `pivot` needs at least one aggregate to fill its columns",
+                    step.span,
+                    "no aggregate",
+                )
+                .with_help("write e.g. `| pivot year in [2015, 2016] { n = count() }`"),
+            );
+            return None;
+        }
         let mut names = Vec::with_capacity(values.len());
         for v in values {
             let c = self.constant(v, "a pivot value")?;
