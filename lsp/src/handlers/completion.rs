@@ -1,5 +1,6 @@
 //! Completion, by what comes before the cursor: operators after `|`; declaration
-//! keywords at the start of a line; relations after `=`, `join` and `union`; models
+//! keywords at the start of a line; relations after `=`, `join` (`asof`, a join kind),
+//! `union`, `intersect` and `except`; models
 //! after `predict`; estimators after `fit`; evaluations after `evaluate`; otherwise the
 //! columns in scope at the cursor (from the step's input), functions and params.
 
@@ -94,7 +95,8 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
     }
     match last_word {
         "predict" => return named(&[NameKind::Model]),
-        "join" | "union" | "left" | "right" | "full" | "semi" | "anti" => {
+        "join" | "union" | "left" | "right" | "full" | "semi" | "anti" | "asof" | "intersect"
+        | "except" => {
             return named(&[NameKind::Relation, NameKind::Source]);
         }
         "fit" | "cross_validate" => {
@@ -242,5 +244,7 @@ mod tests {
         for want in ["union_by_name", "filename", "skip_rows", "comment"] {
             assert!(source.iter().any(|(n, _)| *n == want), "{want}");
         }
+        let libsvm = Format::Libsvm.options(false);
+        assert!(libsvm.iter().any(|(n, _)| *n == "num_features"));
     }
 }
