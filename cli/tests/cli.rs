@@ -297,7 +297,8 @@ fn explain_shows_the_plan_before_and_after_optimization_and_the_rules_that_fired
     assert!(stderr(&bad).contains("predicate_pushdown"));
 
     let rules = stdout(&sluice(&["explain", "--rules"]));
-    assert_eq!(rules.lines().count(), 8, "{rules}");
+    assert_eq!(rules.lines().count(), 9, "{rules}");
+    assert!(rules.contains("window_top_n"), "{rules}");
 }
 
 #[test]
