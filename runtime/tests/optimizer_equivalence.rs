@@ -339,7 +339,12 @@ fn pipeline(rng: &mut Rng, dir: &Path) -> (String, bool) {
                 }
                 // Every third join also has a condition on the right's `z` (no draw from
                 // the generator, so earlier seeds keep their plans' shapes).
-                if step % 3 == 2 {
+                if step % 5 == 3 && matches!(kind, "inner" | "left") {
+                    // An as-of join instead: per id, the right row whose `z` is the
+                    // largest at or below the id (within 2 on every other step).
+                    let within = if step % 2 == 0 { " within 2" } else { "" };
+                    format!("join asof {kind} {right} on id, id >= {z}{within}")
+                } else if step % 3 == 2 {
                     format!("join {kind} {right} on id, {z} > 1.5 or is_null({z})")
                 } else {
                     format!("join {kind} {right} on id")
@@ -582,6 +587,7 @@ fn the_fixed_sweep_generates_every_construct() {
         "row_number() } | filter",
         "or is_null(",
         "unpivot ",
+        "join asof ",
         "sort abs(",
         "window",
         "join ",
