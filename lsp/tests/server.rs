@@ -198,7 +198,7 @@ fn diagnostics_follow_edits_and_cover_yaml() {
 }
 
 #[test]
-fn hover_shows_column_types_relations_and_function_docs() {
+fn hover_shows_column_types_relations_function_docs_and_operators() {
     let mut client = Client::start();
     let (uri, _) = client.open("hover.sluice", PIPELINE);
     let hover = |client: &mut Client, needle: &str, nth: usize| -> String {
@@ -226,6 +226,9 @@ fn hover_shows_column_types_relations_and_function_docs() {
     assert!(function.contains("mean("), "{function}");
     let param = hover(&mut client, "min_mag", 1);
     assert!(param.contains("**param** `min_mag`"), "{param}");
+    let operator = hover(&mut client, "group deep", 0);
+    assert!(operator.contains("**operator** `group`"), "{operator}");
+    assert!(operator.contains("rollup(a, b)"), "{operator}");
 }
 
 #[test]

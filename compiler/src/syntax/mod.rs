@@ -4,6 +4,7 @@ pub mod ast;
 pub mod comments;
 pub mod dsl;
 pub mod nesting;
+pub mod operator_docs;
 pub mod yaml;
 mod yaml_positions;
 

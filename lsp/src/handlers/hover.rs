@@ -1,5 +1,6 @@
 //! Hover: a column's type and the relation it comes from, a relation's, model's or
-//! source's schema, a param's declaration, a function's signature and doc.
+//! source's schema, a param's declaration, a function's signature and doc, an operator's
+//! form and meaning.
 
 use super::{offset_of, word_at};
 use crate::Server;
@@ -74,6 +75,14 @@ fn describe(
             out.push_str(&format!("\n\n```\n{schema}\n```"));
         }
         return Some(out);
+    }
+    // An operator keyword after `|`: its form and meaning.
+    if text[..start].trim_end().ends_with('|')
+        && let Some((form, meaning)) = sluice_compiler::syntax::operator_docs::operator_doc(word)
+    {
+        return Some(format!(
+            "**operator** `{word}`\n\n```sluice\n| {form}\n```\n\n{meaning}"
+        ));
     }
     let called = text[end..].trim_start().starts_with('(');
     if called
