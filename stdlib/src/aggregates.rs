@@ -166,6 +166,16 @@ impl AggregateKernel {
         Ok(self)
     }
 
+    /// Whether a state holds the values themselves (so it grows with the rows it sees):
+    /// `median`, the quantiles, `count_distinct` and the collecting aggregates (`collect`,
+    /// `collect_set`, `mode`, `string_agg`).
+    pub fn keeps_values(&self) -> bool {
+        matches!(
+            self.function.as_str(),
+            "median" | "quantile" | "count_distinct" | "collect"
+        )
+    }
+
     /// Whether the kernel reads two columns, packed by [`pairs::pack`].
     pub fn takes_two_columns(&self) -> bool {
         pairs::takes_two_columns(&self.function)

@@ -288,6 +288,20 @@ fn block(head: &str, items: &[String], bare_single: bool) -> String {
     s
 }
 
+/// `head { name = expr, ... }` (`head {}` when there is none), as `group` and `pivot`
+/// write their items.
+fn assignment_block(head: &str, items: &[Assignment]) -> String {
+    let items: Vec<String> = items
+        .iter()
+        .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
+        .collect();
+    if items.is_empty() {
+        format!("{head} {{}}")
+    } else {
+        block(head, &items, false)
+    }
+}
+
 fn fill_value(v: &FillValue) -> String {
     match v {
         FillValue::Strategy(s) => s.name.clone(),
@@ -395,15 +409,7 @@ fn step(op: &Operator) -> String {
                 None if keys.is_empty() => "group".to_string(),
                 None => format!("group {}", names(keys)),
             };
-            let items: Vec<String> = aggregates
-                .iter()
-                .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
-                .collect();
-            if items.is_empty() {
-                format!("{head} {{}}")
-            } else {
-                block(&head, &items, false)
-            }
+            assignment_block(&head, aggregates)
         }
         Operator::Window {
             partition_by,
@@ -548,15 +554,7 @@ fn step(op: &Operator) -> String {
             if !keys.is_empty() {
                 head.push_str(&format!(" by {}", names(keys)));
             }
-            let items: Vec<String> = aggregates
-                .iter()
-                .map(|a| format!("{} = {}", display_name(&a.name.name), format_expr(&a.value)))
-                .collect();
-            if items.is_empty() {
-                format!("{head} {{}}")
-            } else {
-                block(&head, &items, false)
-            }
+            assignment_block(&head, aggregates)
         }
         Operator::Unpivot {
             columns,

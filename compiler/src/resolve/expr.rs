@@ -28,7 +28,7 @@ impl Resolver<'_> {
             "no such column",
         );
         // Hidden columns (keys the resolver derives) are not the user's to name.
-        let visible = || schema.names().filter(|n| !n.starts_with("__sluice_"));
+        let visible = || schema.names().filter(|n| !super::is_hidden(n));
         d.help = did_you_mean(
             name,
             visible().chain(self.params.keys().map(String::as_str)),

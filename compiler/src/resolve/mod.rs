@@ -81,6 +81,16 @@ pub(crate) struct Resolver<'o> {
     pub inside_aggregate: Option<String>,
 }
 
+/// Every column the resolver derives for itself (hidden keys, hidden aggregates, packed
+/// lists) has a name starting with this, so it never takes a user's name and messages
+/// can leave it out.
+pub(crate) const HIDDEN_PREFIX: &str = "__sluice_";
+
+/// Whether `name` is one of the resolver's hidden columns.
+pub(crate) fn is_hidden(name: &str) -> bool {
+    name.starts_with(HIDDEN_PREFIX)
+}
+
 /// Resolves a parsed pipeline to its logical plan. Warnings come back with the plan;
 /// errors (with any warnings) come back instead of it.
 pub fn resolve(

@@ -512,7 +512,7 @@ impl Window<'_> {
         {
             return Ok(out);
         }
-        if keeps_values(&w.function) {
+        if kernel.keeps_values() {
             let seen: usize = frames.iter().map(|(lo, hi)| hi - lo).sum();
             if seen > MAX_KEPT_VALUES {
                 return Err(RunError::new(format!(
@@ -691,22 +691,6 @@ fn running(
         _ => return Ok(None),
     };
     Ok(Some(column))
-}
-
-/// Aggregates whose states keep the values themselves.
-fn keeps_values(function: &str) -> bool {
-    matches!(
-        function,
-        "median"
-            | "quantile"
-            | "percentile_disc"
-            | "approx_quantile"
-            | "count_distinct"
-            | "collect"
-            | "collect_set"
-            | "mode"
-            | "string_agg"
-    )
 }
 
 /// Argument `i` when it is an integer literal.
