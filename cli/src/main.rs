@@ -43,6 +43,14 @@ fn main() -> ExitCode {
     // Interrupted (Ctrl-C, SIGTERM): the run's temporaries go, its old outputs stay.
     // (A signal during the final moves lets them finish.)
     let _ = ctrlc::set_handler(|| {
+        // A stream finishes the batch in flight, commits it and exits 0; a second
+        // Ctrl-C stops it at once like a batch run.
+        if sluice_runtime::stream::driver::STREAMING.load(std::sync::atomic::Ordering::SeqCst)
+            && !sluice_runtime::stream::driver::STOP.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            eprintln!("\nstopping after the batch in flight (Ctrl-C again to stop now)");
+            return;
+        }
         if sluice_runtime::io::commit::remove_live_temporaries() {
             eprintln!("\ninterrupted: the outputs were left as they were");
             std::process::exit(130);

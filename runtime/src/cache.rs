@@ -70,6 +70,15 @@ impl CacheStore {
     }
 
     /// A cached relation, read back from disk when it lives there.
+    /// Drops a relation (a stream's rows, kept only for one micro-batch).
+    pub fn forget(&mut self, key: usize) {
+        if let Some(Entry::Disk { files, .. }) = self.entries.remove(&key) {
+            for f in files {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+
     pub fn get(&self, key: usize) -> RunResult<Option<Arc<Partitions>>> {
         Ok(match self.entries.get(&key) {
             None => None,

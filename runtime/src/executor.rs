@@ -93,7 +93,7 @@ struct ScanRecord {
     progress: Option<indicatif::ProgressBar>,
 }
 
-struct Executor<'p> {
+pub(crate) struct Executor<'p> {
     plan: &'p LogicalPlan,
     options: &'p RunOptions,
     budget: memory::Budget,
@@ -114,6 +114,8 @@ struct Executor<'p> {
     jit_notes: Vec<(NodeIndex, String)>,
     /// About how many rows each source holds (for `--jit auto`).
     source_rows: SourceRows,
+    /// Set while the executor runs a stream's micro-batches.
+    pub(crate) stream: Option<crate::stream::BatchContext>,
 }
 
 impl<'p> Executor<'p> {
@@ -141,7 +143,90 @@ impl<'p> Executor<'p> {
             } else {
                 SourceRows::default()
             },
+            stream: None,
         }
+    }
+
+    /// An executor for a stream's micro-batches: static relations that streams read are
+    /// kept from batch to batch (read once); a stream's rows are kept for one batch.
+    pub(crate) fn for_stream(
+        plan: &'p LogicalPlan,
+        options: &'p RunOptions,
+        context: crate::stream::BatchContext,
+    ) -> Self {
+        let mut e = Executor::new(plan, options);
+        let streams: Vec<bool> = e
+            .physical
+            .nodes
+            .iter()
+            .map(|n| plan.is_stream(n.output_of))
+            .collect();
+        let nodes = e.physical.nodes.clone();
+        for (i, n) in nodes.iter().enumerate() {
+            if !streams[i] {
+                continue;
+            }
+            for &input in &n.inputs {
+                let is_result = !matches!(
+                    e.physical.nodes[input].op,
+                    PhysicalOp::FanOut { .. } | PhysicalOp::Sink { .. }
+                );
+                if !streams[input] && is_result {
+                    e.physical.nodes[input]
+                        .cache
+                        .get_or_insert(sluice_compiler::plan::CacheLevel::Memory);
+                }
+            }
+        }
+        e.stream = Some(context);
+        e
+    }
+
+    /// The physical sinks, with the logical sink node of each.
+    pub(crate) fn sinks(&self) -> Vec<(PhysicalId, NodeIndex)> {
+        self.physical
+            .sinks
+            .iter()
+            .filter_map(|&id| match self.physical.nodes[id].op {
+                PhysicalOp::Sink { node } => Some((id, node)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The rows a sink writes (one micro-batch's, on a stream).
+    pub(crate) fn sink_input(&mut self, sink: PhysicalId) -> RunResult<Relation> {
+        let input = self.physical.nodes[sink].inputs[0];
+        self.output_relation(input)
+    }
+
+    /// Starts a micro-batch: the stream rows kept for the last one are dropped.
+    pub(crate) fn start_batch(&mut self) {
+        for (i, n) in self.physical.nodes.iter().enumerate() {
+            if self.plan.is_stream(n.output_of) {
+                self.cache.forget(i);
+            }
+        }
+    }
+
+    /// The sources read so far, with their figures.
+    pub(crate) fn scan_reports(&self) -> Vec<SourceReport> {
+        self.scans
+            .iter()
+            .map(|scan| SourceReport {
+                name: scan.name.clone(),
+                rows: scan.stats.rows.load(std::sync::atomic::Ordering::Relaxed),
+                bad_rows: scan
+                    .stats
+                    .bad_rows
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                bytes_read: scan.stats.bytes.load(std::sync::atomic::Ordering::Relaxed),
+                bytes_converted: scan
+                    .stats
+                    .converted_bytes
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            })
+            .collect()
     }
 
     fn path(&self, p: &str) -> PathBuf {
@@ -306,8 +391,18 @@ impl<'p> Executor<'p> {
         let out = self.arrow_schema(n.output_of);
         let result = match &n.op {
             PhysicalOp::Stage { .. } => self.stage_pipeline(id)?.collect()?,
+            PhysicalOp::Aggregate { node } if self.stream.is_some() && plan.is_stream(*node) => {
+                let input = self.stage(n.inputs[0])?;
+                let input_schema = &plan.graph[plan.inputs(*node)[0]].schema;
+                let tuning = self.options.tuning;
+                let context = self.stream.as_mut().ok_or_else(|| internal("stream"))?;
+                return context.group(plan, *node, &input, input_schema, out, &tuning);
+            }
             PhysicalOp::Aggregate { node } => {
-                let PlanOp::Aggregate { keys, aggregates } = &plan.graph[*node].op else {
+                let PlanOp::Aggregate {
+                    keys, aggregates, ..
+                } = &plan.graph[*node].op
+                else {
                     return Err(internal("aggregate"));
                 };
                 let input = self.stage(n.inputs[0])?;
@@ -603,10 +698,14 @@ impl<'p> Executor<'p> {
             PlanOp::Stage { steps } => self.reference_stage(steps, input),
             op => {
                 let arrow = self.arrow_schema(node);
-                Ok(vec![(
-                    NarrowOp::from_plan(op, input, arrow.clone())?,
-                    arrow,
-                )])
+                let mut narrow = NarrowOp::from_plan(op, input, arrow.clone())?;
+                if let NarrowOp::Watermark(_, clock) = &mut narrow {
+                    *clock = self
+                        .stream
+                        .as_ref()
+                        .and_then(|c| c.clocks.get(&node).cloned());
+                }
+                Ok(vec![(narrow, arrow)])
             }
         }
     }
@@ -648,15 +747,15 @@ impl<'p> Executor<'p> {
         let runners: Vec<Branch<'p>> = branches
             .iter()
             .map(|node| match &plan.graph[*node].op {
-                PlanOp::Aggregate { keys, aggregates } => {
-                    Ok(Branch::Aggregate(aggregate::Aggregation::new(
-                        keys,
-                        aggregates,
-                        input_schema,
-                        self.arrow_schema(*node),
-                        &self.options.tuning,
-                    )?))
-                }
+                PlanOp::Aggregate {
+                    keys, aggregates, ..
+                } => Ok(Branch::Aggregate(aggregate::Aggregation::new(
+                    keys,
+                    aggregates,
+                    input_schema,
+                    self.arrow_schema(*node),
+                    &self.options.tuning,
+                )?)),
                 PlanOp::TopK { keys, count } => Ok(Branch::TopK(topk::TopK::new(
                     keys,
                     *count as usize,
@@ -726,6 +825,20 @@ impl<'p> Executor<'p> {
 
     fn scan(&mut self, node: NodeIndex) -> RunResult<Pipeline<'p>> {
         let plan = self.plan;
+        if let PlanOp::StreamScan { .. } = &plan.graph[node].op {
+            let schema = self.arrow_schema(node);
+            let rows = self
+                .stream
+                .as_ref()
+                .and_then(|c| c.inputs.get(&node).cloned())
+                .unwrap_or_else(|| Arc::new(Partitions::new(schema.clone(), vec![])));
+            return Ok(Pipeline {
+                source: Source::Rows(rows),
+                ops: Vec::new(),
+                schema,
+                counter: None,
+            });
+        }
         let PlanOp::Scan {
             source,
             format,

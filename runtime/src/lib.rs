@@ -22,6 +22,7 @@ pub mod physical;
 pub mod pipeline;
 pub mod relation;
 pub mod spill;
+pub mod stream;
 pub mod summary;
 pub mod tuning;
 

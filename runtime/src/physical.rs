@@ -180,7 +180,7 @@ impl Lowering<'_> {
 
     fn streams(&self, node: NodeIndex) -> bool {
         let n = &self.plan.graph[node];
-        matches!(n.op, PlanOp::Scan { .. }) || narrow(&n.op)
+        matches!(n.op, PlanOp::Scan { .. } | PlanOp::StreamScan { .. }) || narrow(&n.op)
     }
 
     /// A node whose rows can stream straight into its one consumer.
@@ -200,7 +200,7 @@ impl Lowering<'_> {
         let plan = self.plan;
         let n = &plan.graph[node];
         let mut id = match &n.op {
-            PlanOp::Scan { .. } => self.push(
+            PlanOp::Scan { .. } | PlanOp::StreamScan { .. } => self.push(
                 PhysicalOp::Stage {
                     source: StageSource::Scan(node),
                     narrow: vec![],
@@ -325,7 +325,10 @@ impl Lowering<'_> {
     /// The stage of a streaming node, bypassing the memo (a fan-out reads it once).
     fn node_streamed(&mut self, node: NodeIndex) -> PhysicalId {
         let plan = self.plan;
-        if matches!(plan.graph[node].op, PlanOp::Scan { .. }) {
+        if matches!(
+            plan.graph[node].op,
+            PlanOp::Scan { .. } | PlanOp::StreamScan { .. }
+        ) {
             return self.push(
                 PhysicalOp::Stage {
                     source: StageSource::Scan(node),
@@ -367,6 +370,7 @@ pub fn narrow(op: &PlanOp) -> bool {
             PlanOp::Sample { .. }
                 | PlanOp::SplitPart { stratify: None, .. }
                 | PlanOp::Explode { .. }
+                | PlanOp::Watermark { .. }
                 | PlanOp::Stage { .. }
         )
 }

@@ -35,6 +35,25 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// A stream's checkpoint folder (default: `NAME.checkpoint` beside the pipeline file).
+    #[arg(long, value_name = "DIR")]
+    checkpoint: Option<PathBuf>,
+    /// When a stream run ends: `idle` (a batch finds nothing new) or a number of batches
+    /// (default: when stopped with Ctrl-C).
+    #[arg(long, value_name = "idle|N", value_parser = parse_until)]
+    until: Option<sluice_runtime::stream::Until>,
+}
+
+fn parse_until(text: &str) -> Result<sluice_runtime::stream::Until, String> {
+    match text {
+        "idle" => Ok(sluice_runtime::stream::Until::Idle),
+        n => n
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(sluice_runtime::stream::Until::Batches)
+            .ok_or_else(|| format!("expected `idle` or a number of batches, found `{n}`")),
+    }
 }
 
 pub fn run(args: Args) -> u8 {
@@ -69,6 +88,40 @@ pub fn run(args: Args) -> u8 {
         progress: !args.quiet,
         ..Default::default()
     };
+    if optimized.plan.is_streaming() {
+        let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
+            let stem = args.file.file_stem().map_or_else(
+                || "pipeline".to_string(),
+                |s| s.to_string_lossy().to_string(),
+            );
+            args.file
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join(format!("{stem}.checkpoint"))
+        });
+        let stream = sluice_runtime::stream::StreamOptions {
+            checkpoint,
+            until: args.until.unwrap_or_default(),
+        };
+        let quiet = args.quiet;
+        let mut report = |p: &sluice_runtime::stream::driver::BatchProgress| {
+            if !quiet {
+                err!("{}\n", p.line());
+            }
+        };
+        return match sluice_runtime::stream::run(&optimized.plan, &options, &stream, &mut report) {
+            Ok(summary) => {
+                if !args.quiet {
+                    err!("{}", summary.render());
+                }
+                OK
+            }
+            Err(e) => {
+                errln!("error: {e}");
+                FAILED
+            }
+        };
+    }
     match sluice_runtime::run(&optimized.plan, &options) {
         Ok(summary) => {
             if !args.quiet {

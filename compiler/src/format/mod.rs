@@ -233,7 +233,12 @@ fn call_block(head: &str, arguments: &[Arg]) -> String {
 
 fn source(d: &SourceDecl) -> String {
     let mut s = call_block(
-        &format!("source {} = {}", display_name(&d.name.name), d.format.name),
+        &format!(
+            "{} {} = {}",
+            if d.stream { "stream" } else { "source" },
+            display_name(&d.name.name),
+            d.format.name
+        ),
         &d.args,
     );
     if let Some(fields) = &d.schema {
@@ -397,6 +402,7 @@ fn step(op: &Operator) -> String {
             keys,
             aggregates,
             grouping,
+            window,
         } => {
             let head = match grouping {
                 Some(GroupingSets::Rollup(k)) => format!("group rollup({})", names(k)),
@@ -406,8 +412,20 @@ fn step(op: &Operator) -> String {
                         sets.iter().map(|s| format!("({})", names(s))).collect();
                     format!("group grouping sets ({})", sets.join(", "))
                 }
-                None if keys.is_empty() => "group".to_string(),
-                None => format!("group {}", names(keys)),
+                None => {
+                    let mut items: Vec<String> = window
+                        .iter()
+                        .map(|w| format!("{}({})", w.kind.name, args(&w.args)))
+                        .collect();
+                    if !keys.is_empty() {
+                        items.push(names(keys));
+                    }
+                    if items.is_empty() {
+                        "group".to_string()
+                    } else {
+                        format!("group {}", items.join(", "))
+                    }
+                }
             };
             assignment_block(&head, aggregates)
         }
@@ -442,6 +460,11 @@ fn step(op: &Operator) -> String {
             }
         }
         Operator::Sort { keys } => format!("sort {}", sort_keys(keys)),
+        Operator::Watermark { column, delay } => format!(
+            "watermark {} delay {}",
+            display_name(&column.name),
+            format_expr(delay)
+        ),
         Operator::Take { count, offset } => match offset {
             Some(o) => format!("take {} offset {}", format_expr(count), format_expr(o)),
             None => format!("take {}", format_expr(count)),

@@ -177,7 +177,9 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
         PlanOp::Distinct { columns } | PlanOp::DropNull { columns } => {
             add(&mut need, columns.iter().cloned())
         }
-        PlanOp::Aggregate { keys, aggregates } => {
+        PlanOp::Aggregate {
+            keys, aggregates, ..
+        } => {
             need = keys.clone();
             for a in aggregates.iter().filter(|a| out.contains(&a.name)) {
                 for arg in &a.args {
@@ -277,7 +279,9 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
                 all_of(slot)
             };
         }
+        PlanOp::Watermark { column, .. } => add(&mut need, [column.clone()]),
         PlanOp::Scan { .. }
+        | PlanOp::StreamScan { .. }
         | PlanOp::Cast { .. }
         | PlanOp::FillNull { .. }
         | PlanOp::Limit { .. }

@@ -204,6 +204,75 @@ impl Hints {
     }
 }
 
+/// What kind of unbounded source a [`PlanOp::StreamScan`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    /// New files in a folder (or matching a glob), each read once.
+    Watch,
+    /// Lines from a TCP connection.
+    Socket,
+    /// A generator of `timestamp` and `value` rows at a fixed rate.
+    Rate,
+    /// Records of a Kafka topic.
+    Kafka,
+    /// The pipeline's own `progress` relation: one row per micro-batch.
+    Progress,
+}
+
+impl StreamKind {
+    pub const NAMES: &'static [&'static str] = &["watch", "socket", "rate", "kafka"];
+    pub fn from_name(name: &str) -> Option<StreamKind> {
+        Some(match name {
+            "watch" => StreamKind::Watch,
+            "socket" => StreamKind::Socket,
+            "rate" => StreamKind::Rate,
+            "kafka" => StreamKind::Kafka,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamKind::Watch => "watch",
+            StreamKind::Socket => "socket",
+            StreamKind::Rate => "rate",
+            StreamKind::Kafka => "kafka",
+            StreamKind::Progress => "progress",
+        }
+    }
+}
+
+/// How a stream's sink writes each micro-batch (Spark's output modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputMode {
+    /// Each row once: a window's row when the watermark closes it.
+    Append,
+    /// The rows of the groups that changed in the batch.
+    Update,
+    /// The whole result table, every batch.
+    Complete,
+}
+
+impl OutputMode {
+    pub const NAMES: &'static [&'static str] = &["append", "update", "complete"];
+    pub fn from_name(name: &str) -> Option<OutputMode> {
+        Some(match name {
+            "append" => OutputMode::Append,
+            "update" => OutputMode::Update,
+            "complete" => OutputMode::Complete,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputMode::Append => "append",
+            OutputMode::Update => "update",
+            OutputMode::Complete => "complete",
+        }
+    }
+}
+
 /// A plan operator with its resolved arguments.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "op")]
@@ -261,6 +330,34 @@ pub enum PlanOp {
     Aggregate {
         keys: Vec<String>,
         aggregates: Vec<AggregateExpr>,
+        /// On a stream, the key holding each group's event-time window end
+        /// (`window_end` of `group tumbling(...)`): a group is final once the watermark
+        /// passes it, and its state is then dropped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_end: Option<String>,
+    },
+    /// An unbounded source, read in micro-batches.
+    StreamScan {
+        source: String,
+        kind: StreamKind,
+        /// The folder or glob (watch), `host:port` (socket), the topic (kafka); empty
+        /// for rate.
+        path: String,
+        /// How records are parsed (csv, jsonl, parquet; `None`: one string per line
+        /// or record).
+        format: Option<Format>,
+        options: Vec<(String, ConstValue)>,
+        /// The records' columns (declared or inferred), before any derived ones.
+        #[serde(skip)]
+        file_schema: Schema,
+    },
+    /// `watermark COLUMN delay D`: passes rows through; on a stream, rows whose time is
+    /// behind the watermark (the latest time seen, less the delay, as of the batch
+    /// before) are late and dropped (counted, and kept for a `late` sink).
+    Watermark {
+        column: String,
+        /// Microseconds.
+        delay: i64,
     },
     /// A column per window expression, computed over each row's partition (the rows
     /// with its `partition_by` values) in `order_by` order. Rows come out sorted by the
@@ -406,6 +503,8 @@ impl PlanOp {
             PlanOp::LoadModel { .. } => "LoadModel",
             PlanOp::Predict { .. } => "Predict",
             PlanOp::Evaluate { .. } => "Evaluate",
+            PlanOp::StreamScan { .. } => "StreamScan",
+            PlanOp::Watermark { .. } => "Watermark",
         }
     }
 }
@@ -529,7 +628,39 @@ impl fmt::Display for PlanOp {
                     Fill::Constant(v) => format!("{} = {v}", name(c)),
                 }))
             ),
-            PlanOp::Aggregate { keys, aggregates } => {
+            PlanOp::StreamScan {
+                source,
+                kind,
+                path,
+                format,
+                options: opts,
+                ..
+            } => {
+                write!(
+                    f,
+                    " {source}: {}(\"{}\"",
+                    kind.name(),
+                    crate::syntax::dsl::escape(path)
+                )?;
+                if let Some(format) = format {
+                    write!(f, ", format = {format}")?;
+                }
+                write!(f, "{})", options(opts))
+            }
+            PlanOp::Watermark { column, delay } => write!(
+                f,
+                " {} delay {}",
+                name(column),
+                ConstValue::Duration(*delay)
+            ),
+            PlanOp::Aggregate {
+                keys,
+                aggregates,
+                window_end,
+            } => {
+                if let Some(end) = window_end {
+                    write!(f, " [closes on {} by the watermark]", name(end))?;
+                }
                 if !keys.is_empty() {
                     write!(f, " by {}", list(keys.iter().map(|c| name(c))))?;
                 }
@@ -832,6 +963,31 @@ impl LogicalPlan {
             .collect();
         edges.sort_by_key(|(slot, _)| *slot);
         edges.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// Whether a node's rows are a stream: it reads a [`PlanOp::StreamScan`], directly or
+    /// through its inputs.
+    pub fn is_stream(&self, node: NodeIndex) -> bool {
+        let mut stack = vec![node];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            match &self.graph[n].op {
+                PlanOp::StreamScan { .. } => return true,
+                _ => {}
+            }
+            stack.extend(self.inputs(n));
+        }
+        false
+    }
+
+    /// Whether any sink writes a stream.
+    pub fn is_streaming(&self) -> bool {
+        self.graph
+            .node_weights()
+            .any(|n| matches!(n.op, PlanOp::StreamScan { .. }))
     }
 
     /// How many nodes read this one.

@@ -51,7 +51,9 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
                     .collect(),
             ),
         },
+        PlanOp::StreamScan { file_schema, .. } => file_schema.clone(),
         PlanOp::Filter { .. }
+        | PlanOp::Watermark { .. }
         | PlanOp::Sort { .. }
         | PlanOp::Limit { .. }
         | PlanOp::Offset { .. }
@@ -129,7 +131,9 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
             }
             out
         }
-        PlanOp::Aggregate { keys, aggregates } => {
+        PlanOp::Aggregate {
+            keys, aggregates, ..
+        } => {
             let schema = input(0)?;
             let mut fields: Vec<Field> = keys
                 .iter()

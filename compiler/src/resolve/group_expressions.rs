@@ -190,6 +190,7 @@ impl Resolver<'_> {
             PlanOp::Aggregate {
                 keys: keys.iter().map(|k| k.name.clone()).collect(),
                 aggregates,
+                window_end: None,
             },
             out.clone(),
             step,

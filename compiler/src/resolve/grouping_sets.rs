@@ -159,6 +159,7 @@ impl Resolver<'_> {
                     keys: set.clone(),
                     aggregates: with_grouping_id(items, left_out),
                     grouping: None,
+                    window: None,
                 },
                 ..step.clone()
             };

@@ -21,9 +21,11 @@ mod plan_depth;
 mod recovery;
 mod sources;
 pub use sources::csv_options;
+mod event_windows;
 mod set_operations;
 mod sort_expressions;
 mod steps;
+pub mod streams;
 mod window;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
@@ -132,6 +134,7 @@ pub fn resolve(
     for item in &pipeline.items {
         match item {
             Item::Param(_) => {}
+            Item::Source(s) if s.stream => r.stream_source(s),
             Item::Source(s) => r.source(s),
             Item::Let(l) => r.let_decl(l),
             Item::Model(m) => r.model_decl(m),
@@ -228,6 +231,9 @@ impl Resolver<'_> {
         if let Some(info) = self.relations.get(&name.name) {
             info.used.set(true);
             return Ok(info.node);
+        }
+        if let Some(progress) = self.progress_relation(name) {
+            return Ok(Some(progress));
         }
         if let Some(later) = self.declared_later.get(&name.name).copied() {
             self.diags.push(
@@ -391,7 +397,13 @@ impl Resolver<'_> {
             self.diags.push(d);
             return;
         };
-        let (path, options) = self.io_args(format, true, &decl.args);
+        let Some((args, output)) = self.output_mode(decl, format, input) else {
+            return;
+        };
+        let (path, mut options) = self.io_args(format, true, &args);
+        if let Some(mode) = output {
+            options.push(("output".into(), ConstValue::String(mode.name().into())));
+        }
         if format != Format::Console && path.is_none() && !has_positional(&decl.args) {
             self.diags.push(
                 Diagnostic::error(

@@ -146,6 +146,7 @@ impl Resolver<'_> {
                 keys: keys.to_vec(),
                 aggregates,
                 grouping: None,
+                window: None,
             },
             ..step.clone()
         };

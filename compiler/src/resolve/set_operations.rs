@@ -257,6 +257,7 @@ impl Resolver<'_> {
             PlanOp::Aggregate {
                 keys: out.names().map(String::from).collect(),
                 aggregates: vec![sum(LEFT), sum(RIGHT)],
+                window_end: None,
             },
             grouped.clone(),
             step,

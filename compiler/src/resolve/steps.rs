@@ -61,8 +61,18 @@ impl Resolver<'_> {
 
     /// Resolves one step; `None` when it has an error (reported).
     pub(crate) fn step(&mut self, input: NodeIndex, step: &Step) -> Option<NodeIndex> {
+        if !self.allowed_on_stream(input, step) {
+            return None;
+        }
         let schema = self.schema(input).clone();
         let (op, out, extra) = match &step.op {
+            Operator::Watermark { column, delay } => self.watermark(column, delay, &schema)?,
+            Operator::Group {
+                keys,
+                aggregates,
+                window: Some(window),
+                grouping: None,
+            } => return self.windowed_group(input, window, keys, aggregates, step),
             Operator::Predict { model } => self.predict(model, &schema, step)?,
             Operator::Evaluate { kind, args } => self.evaluate(kind, args, &schema)?,
             Operator::Fit { .. } | Operator::CrossValidate { .. } | Operator::Transform { .. } => {
@@ -324,6 +334,7 @@ impl Resolver<'_> {
                     PlanOp::Aggregate {
                         keys: keys.iter().map(|k| k.name.clone()).collect(),
                         aggregates: aggs,
+                        window_end: None,
                     },
                     out,
                     vec![],

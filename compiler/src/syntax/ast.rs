@@ -110,6 +110,9 @@ pub struct TypeRef {
 /// `source quakes = csv(input, header = true) { Date: string } @cache(memory)`
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceDecl {
+    /// `stream NAME = watch(...)`: an unbounded source, read in micro-batches.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     pub name: Ident,
     pub format: Ident,
     pub args: Vec<Arg>,
@@ -185,6 +188,16 @@ pub struct Step {
     pub op: Operator,
     /// The operator's keyword.
     pub keyword: Span,
+    pub span: Span,
+}
+
+/// `tumbling(ts, 1m)`, `sliding(ts, 1m, 10s)`, `session(ts, gap = 5m)`: an event-time
+/// window as a group key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventWindow {
+    /// `tumbling`, `sliding` or `session`.
+    pub kind: Ident,
+    pub args: Vec<Arg>,
     pub span: Span,
 }
 
@@ -408,6 +421,16 @@ pub enum Operator {
         aggregates: Vec<Assignment>,
         #[serde(skip_serializing_if = "Option::is_none")]
         grouping: Option<GroupingSets>,
+        /// An event-time window among the keys (`group tumbling(ts, 1m), k { ... }`): its
+        /// `window_start` and `window_end` columns come first.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        window: Option<EventWindow>,
+    },
+    /// `watermark COLUMN delay DURATION`: on a stream, rows more than the delay behind
+    /// the latest event time seen are late; windows close when the watermark passes them.
+    Watermark {
+        column: Ident,
+        delay: Expr,
     },
     /// `window [by KEYS] [order by KEYS] { name = f(...) [frame], ... }`: a value per
     /// row from the row's partition.
@@ -535,6 +558,7 @@ impl Operator {
             Operator::DropNull { .. } => "drop_null",
             Operator::Group { .. } => "group",
             Operator::Window { .. } => "window",
+            Operator::Watermark { .. } => "watermark",
             Operator::Sort { .. } => "sort",
             Operator::Take { .. } => "take",
             Operator::Join { .. } => "join",
@@ -576,6 +600,7 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "drop_null",
     "group",
     "window",
+    "watermark",
     "sort",
     "take",
     "join",

@@ -99,7 +99,7 @@ fn statement_starts(text: &str) -> Vec<usize> {
             .collect();
         if matches!(
             first_word.as_str(),
-            "param" | "source" | "let" | "sink" | "pipeline"
+            "param" | "source" | "stream" | "let" | "sink" | "pipeline"
         ) && line.len() == trimmed.len()
         {
             starts.push(offset);
@@ -209,7 +209,7 @@ fn rule_name(rule: Rule) -> &'static str {
         | Rule::let_decl
         | Rule::sink_decl
         | Rule::model_decl
-        | Rule::bad_item => "a declaration (`param`, `source`, `let`, `model` or `sink`)",
+        | Rule::bad_item => "a declaration (`param`, `source`, `stream`, `let`, `model` or `sink`)",
         Rule::kw_pipeline | Rule::header => "`pipeline NAME`",
         Rule::infix
         | Rule::or_op
@@ -247,6 +247,10 @@ fn rule_name(rule: Rule) -> &'static str {
             "`when`, `else` or `end`"
         }
         Rule::kw_then => "`then`",
+        Rule::kw_delay => "`delay` and a duration such as `10s`",
+        Rule::event_window | Rule::window_kind => {
+            "a window such as `tumbling(ts, 1m)`, or column names"
+        }
         Rule::ident_list | Rule::opt_ident_list => "column names",
         _ => "another token",
     }
@@ -488,8 +492,10 @@ impl Builder {
         let mut args = Vec::new();
         let mut schema = None;
         let mut hints = Vec::new();
+        let mut stream = false;
         for p in pair.into_inner() {
             match p.as_rule() {
+                Rule::kw_stream => stream = true,
                 Rule::ident => idents.push(self.ident(p)),
                 Rule::args => args = self.args(p),
                 Rule::schema_block => {
@@ -519,6 +525,7 @@ impl Builder {
         let name = idents.next().unwrap_or_else(|| Ident::new("", span));
         let format = idents.next().unwrap_or_else(|| Ident::new("", span));
         SourceDecl {
+            stream,
             name,
             format,
             args,
@@ -526,6 +533,21 @@ impl Builder {
             hints,
             span,
         }
+    }
+
+    /// `tumbling(ts, 1m)` as a group key.
+    fn event_window(&mut self, pair: Pair<'_, Rule>) -> EventWindow {
+        let span = self.span(&pair);
+        let mut kind = Ident::new("", span);
+        let mut args = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::window_kind => kind = Ident::new(p.as_str(), self.span(&p)),
+                Rule::args => args = self.args(p),
+                _ => {}
+            }
+        }
+        EventWindow { kind, args, span }
     }
 
     fn hint(&mut self, pair: Pair<'_, Rule>) -> Hint {
@@ -747,9 +769,11 @@ impl Builder {
                 let mut keys = Vec::new();
                 let mut aggregates = Vec::new();
                 let mut grouping = None;
+                let mut window = None;
                 for p in rest {
                     match p.as_rule() {
                         Rule::ident_list => keys = self.idents(p),
+                        Rule::event_window => window = Some(self.event_window(p)),
                         Rule::assign_block => aggregates = self.assignments(vec![p]),
                         Rule::grouping_sets => {
                             let sets = self.grouping_sets(p);
@@ -763,6 +787,22 @@ impl Builder {
                     keys,
                     aggregates,
                     grouping,
+                    window,
+                }
+            }
+            Rule::op_watermark => {
+                let mut column = Ident::new("", span);
+                let mut delay = None;
+                for p in rest {
+                    match p.as_rule() {
+                        Rule::ident => column = self.ident(p),
+                        Rule::expr => delay = Some(self.expr(p)),
+                        _ => {}
+                    }
+                }
+                Operator::Watermark {
+                    column,
+                    delay: delay.unwrap_or_else(null_expr),
                 }
             }
             Rule::op_window => {

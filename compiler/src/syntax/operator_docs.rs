@@ -13,6 +13,11 @@ pub fn operator_doc(keyword: &str) -> Option<(&'static str, &'static str)> {
 /// (keyword, form, meaning)
 const OPERATOR_DOCS: &[(&str, &str, &str)] = &[
     (
+        "watermark",
+        "watermark TIME delay 10s",
+        "on a stream: events more than the delay behind the latest time seen are late (dropped and counted); windows close when it passes them",
+    ),
+    (
         "filter",
         "filter CONDITION",
         "keeps the rows where the condition is true",

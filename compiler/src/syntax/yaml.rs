@@ -146,7 +146,18 @@ struct Reader<'t> {
     diagnostics: Vec<Diagnostic>,
 }
 
-const TOP_KEYS: &[&str] = &["pipeline", "params", "sources", "relations", "sinks"];
+const TOP_KEYS: &[&str] = &[
+    "pipeline",
+    "params",
+    "sources",
+    "streams",
+    "relations",
+    "sinks",
+];
+/// The formats of `streams`.
+const STREAM_FORMATS: &[&str] = &["watch", "socket", "rate", "kafka"];
+/// Stream options whose values are durations, written as in the DSL (`every: 1s`).
+const DURATION_OPTIONS: &[&str] = &["every"];
 const HINT_KEYS: &[&str] = &["cache", "partition", "materialize"];
 /// The options of `cross_validate` besides its estimator.
 const CV_OPTIONS: &[&str] = &["folds", "metric", "seed"];
@@ -285,9 +296,10 @@ impl Reader<'_> {
                         pipeline.items.push(Item::Param(item));
                     }
                 }
-                "sources" => {
+                "sources" | "streams" => {
+                    let stream = name == "streams";
                     for (k, v) in self.entries(value, "a mapping of sources") {
-                        if let Some(s) = self.source(k, v) {
+                        if let Some(s) = self.source(k, v, stream) {
                             pipeline.items.push(Item::Source(s));
                         }
                     }
@@ -484,18 +496,37 @@ impl Reader<'_> {
         })
     }
 
-    fn source(&mut self, key: &Node, value: &Node) -> Option<SourceDecl> {
+    fn source(&mut self, key: &Node, value: &Node, stream: bool) -> Option<SourceDecl> {
         let name = self.ident_of(key);
         let span = key.span.to(value.span);
         let mut format = None;
         let mut args = Vec::new();
         let mut schema = None;
         let mut hints = Vec::new();
-        let formats = ["csv", "tsv", "jsonl", "parquet", "arrow", "libsvm", "model"];
+        let formats: &[&str] = if stream {
+            STREAM_FORMATS
+        } else {
+            &["csv", "tsv", "jsonl", "parquet", "arrow", "libsvm", "model"]
+        };
         for (k, v) in self.entries(value, "a mapping such as {csv: path, header: true}") {
             let key_name = self.key_name(k);
             if formats.contains(&key_name.as_str()) && format.is_none() {
                 format = Some(Ident::new(key_name.clone(), k.span));
+                // `rate: {rows_per_second: 10}` or a bare `rate:` has no positional part.
+                if let Value::Map(entries) = &v.value {
+                    for (ok, ov) in entries {
+                        let option = self.key_name(ok);
+                        let value = self.value_expr(ov);
+                        args.push(Arg {
+                            name: Some(Ident::new(option, ok.span)),
+                            value,
+                        });
+                    }
+                    continue;
+                }
+                if matches!(v.value, Value::Null) {
+                    continue;
+                }
                 args.insert(
                     0,
                     Arg {
@@ -515,12 +546,24 @@ impl Reader<'_> {
             } else if HINT_KEYS.contains(&key_name.as_str()) {
                 hints.extend(self.hint(k, &key_name, v));
             } else {
+                let value = if DURATION_OPTIONS.contains(&key_name.as_str()) {
+                    self.expr(v).unwrap_or_else(|| self.value_expr(v))
+                } else {
+                    self.value_expr(v)
+                };
                 let arg_name = Ident::new(key_name, k.span);
                 args.push(Arg {
                     name: Some(arg_name),
-                    value: self.value_expr(v),
+                    value,
                 });
             }
+        }
+        if stream && format.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(Code::UnknownFormat, format!("stream `{}` names no format", name.name), key.span, "no format key")
+                    .with_help("give the stream's kind as a key: `watch: in/events/` with `format: jsonl`, `socket: 127.0.0.1:9999`, `rate: {rows_per_second: 100}` or `kafka: {brokers: ..., topic: ...}`"),
+            );
+            return None;
         }
         let Some(format) = format else {
             self.diagnostics.push(
@@ -530,6 +573,7 @@ impl Reader<'_> {
             return None;
         };
         Some(SourceDecl {
+            stream,
             name,
             format,
             args,
@@ -537,6 +581,29 @@ impl Reader<'_> {
             hints,
             span,
         })
+    }
+
+    /// `window: tumbling(ts, 1m)` of a `group`: the call, as in the DSL.
+    fn event_window(&mut self, node: &Node) -> Option<EventWindow> {
+        let e = self.expr(node)?;
+        match e.kind {
+            ExprKind::Call { function, args }
+                if ["tumbling", "sliding", "session"].contains(&function.name.as_str()) =>
+            {
+                Some(EventWindow {
+                    kind: function,
+                    args,
+                    span: e.span,
+                })
+            }
+            _ => {
+                self.shape(
+                    node,
+                    "a window such as `tumbling(ts, 1m)`, `sliding(ts, 1m, 10s)` or `session(ts, gap = 5m)`",
+                );
+                None
+            }
+        }
     }
 
     fn names_of(&mut self, node: &Node) -> Vec<Ident> {
@@ -853,6 +920,7 @@ impl Reader<'_> {
                 let mut keys = Vec::new();
                 let mut aggregates = Vec::new();
                 let mut grouping = None;
+                let mut window = None;
                 for (k, v) in self.entries(arg, "a mapping with `by` and `agg`") {
                     match self.key_name(k).as_str() {
                         "by" => keys = self.names_of(v),
@@ -871,10 +939,11 @@ impl Reader<'_> {
                             grouping = Some(GroupingSets::Sets(sets));
                         }
                         "agg" => aggregates = self.assignments(v),
+                        "window" => window = self.event_window(v),
                         other => self.unknown_key(
                             k,
                             other,
-                            &["by", "rollup", "cube", "grouping_sets", "agg"],
+                            &["by", "window", "rollup", "cube", "grouping_sets", "agg"],
                             "group",
                         ),
                     }
@@ -886,7 +955,30 @@ impl Reader<'_> {
                     keys,
                     aggregates,
                     grouping,
+                    window,
                 }
+            }
+            "watermark" => {
+                let (mut column, mut delay) = (None, None);
+                for (k, v) in self.entries(arg, "a mapping with `column` and `delay`") {
+                    match self.key_name(k).as_str() {
+                        "column" => column = Some(self.ident_of(v)),
+                        "delay" => delay = self.expr(v),
+                        other => self.unknown_key(k, other, &["column", "delay"], "watermark"),
+                    }
+                }
+                let Some(column) = column else {
+                    self.shape(arg, "a mapping with `column` (the event time) and `delay`");
+                    return None;
+                };
+                let Some(delay) = delay else {
+                    self.shape(
+                        arg,
+                        "a mapping with `column` and `delay` (a duration such as `10s`)",
+                    );
+                    return None;
+                };
+                Operator::Watermark { column, delay }
             }
             "window" => {
                 let mut partition_by = Vec::new();

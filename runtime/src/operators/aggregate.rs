@@ -88,6 +88,24 @@ impl Partial {
         }
     }
 
+    /// Folds every group of `other` into this table; returns each one's id here.
+    pub(crate) fn absorb_all(&mut self, other: &Partial) -> Vec<u32> {
+        let ids: Vec<u32> = (0..other.len() as u32).collect();
+        let mut into = Vec::with_capacity(ids.len());
+        for &g in &ids {
+            into.push(
+                self.keys
+                    .intern(other.keys.key(g as usize), other.keys.hash(g as usize)),
+            );
+        }
+        let groups = self.keys.len();
+        for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
+            mine.resize(groups);
+            mine.merge_from(theirs, &ids, &into);
+        }
+        into
+    }
+
     /// The ids of this table's groups in each of `parts` hash partitions.
     pub(crate) fn members(&self, parts: usize) -> Vec<Vec<u32>> {
         let shift = 64 - parts.trailing_zeros();
@@ -300,6 +318,18 @@ impl<'a> Aggregation<'a> {
                 Ok(states.finish(&out_type)?)
             })
             .collect()
+    }
+
+    /// The key columns of groups `ids` of a table.
+    pub(crate) fn key_columns(&self, table: &Partial, ids: &[u32]) -> RunResult<Vec<ArrayRef>> {
+        let Some(conv) = &self.key_converter else {
+            return Ok(Vec::new());
+        };
+        let parser = conv.parser();
+        let rows = ids
+            .iter()
+            .map(|&g| parser.parse(table.keys.key(g as usize)));
+        Ok(conv.convert_rows(rows)?)
     }
 
     /// A merged table's groups as a batch, in table order.

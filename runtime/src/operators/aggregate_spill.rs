@@ -143,7 +143,7 @@ impl Aggregation<'_> {
     }
 
     /// A spilled table read back, with where each of its groups was first seen.
-    fn read_table(&self, batch: &RecordBatch) -> RunResult<(Partial, Vec<u64>)> {
+    pub(crate) fn read_table(&self, batch: &RecordBatch) -> RunResult<(Partial, Vec<u64>)> {
         let bad = || RunError::new("internal error: a damaged aggregation spill file");
         let keys = batch
             .column(0)

@@ -27,6 +27,9 @@ pub enum NarrowOp<'p> {
         seed: u64,
     },
     Explode(usize, SchemaRef),
+    /// `watermark`: on a stream, drops late rows and notes the latest time; in a batch
+    /// run (no clock) rows pass unchanged.
+    Watermark(usize, Option<Arc<crate::stream::watermark::WatermarkClock>>),
     /// A whole fused stage, run by its compiled kernel.
     Compiled(Arc<sluice_compiler::codegen::CompiledStage>, SchemaRef),
 }
@@ -92,6 +95,7 @@ impl<'p> NarrowOp<'p> {
                 }
             }
             PlanOp::Explode { column, .. } => NarrowOp::Explode(index(column)?, out),
+            PlanOp::Watermark { column, .. } => NarrowOp::Watermark(index(column)?, None),
             other => {
                 return Err(RunError::new(format!(
                     "internal error: `{}` is not a narrow operator",
@@ -178,6 +182,8 @@ impl<'p> NarrowOp<'p> {
                 filter_record_batch(&batch, &mask)?
             }
             NarrowOp::Explode(column, schema) => explode(&batch, *column, schema)?,
+            NarrowOp::Watermark(_, None) => batch,
+            NarrowOp::Watermark(column, Some(clock)) => clock.apply(batch, *column)?,
             NarrowOp::Compiled(stage, schema) => super::compiled::apply(stage, schema, &batch)?,
         })
     }

@@ -46,6 +46,8 @@ pub enum ArgKind {
     List,
     /// A string or a list (`length`).
     StringOrList,
+    /// A `duration` (`1m`, `ts2 - ts1`).
+    Duration,
 }
 
 impl ArgKind {
@@ -64,6 +66,7 @@ impl ArgKind {
             ArgKind::Temporal => t.is_temporal(),
             ArgKind::List => matches!(t, DataType::List(_)),
             ArgKind::StringOrList => matches!(t, DataType::String | DataType::List(_)),
+            ArgKind::Duration => *t == DataType::Duration,
         }
     }
 
@@ -80,6 +83,7 @@ impl ArgKind {
             ArgKind::Temporal => "a date or a timestamp",
             ArgKind::List => "a list",
             ArgKind::StringOrList => "a string or a list",
+            ArgKind::Duration => "a duration such as `1m`",
         }
     }
 }

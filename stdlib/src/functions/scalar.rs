@@ -728,6 +728,17 @@ pub static SCALARS: &[FunctionSig] = &[
         "date_trunc(\"month\", day)",
     ),
     scalar(
+        "time_bucket",
+        &[
+            Param::required("width", Duration),
+            Param::required("value", Temporal),
+        ],
+        Fixed(TIMESTAMP),
+        Propagate,
+        "the start of the value's bucket: buckets of `width` counted from 1970-01-01 00:00 (null for a width that is not positive); DuckDB's `time_bucket`",
+        "time_bucket(5m, ts)",
+    ),
+    scalar(
         "make_date",
         &[
             Param::required("year", Int),

@@ -113,6 +113,20 @@ pub(super) fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
                 )?
             }
         }
+        "time_bucket" => {
+            let width = arg_as(args, 0, len, &A::Int64)?;
+            let width = width
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or_else(|| KernelError("duration".into()))?;
+            let at = micros(args, 1, len)?;
+            timestamps((0..len).map(|i| {
+                let w = (!width.is_null(i))
+                    .then(|| width.value(i))
+                    .filter(|w| *w > 0)?;
+                at[i].map(|us| us.div_euclid(w) * w)
+            }))?
+        }
         "make_date" => {
             let part = |i: usize| -> Result<Int64Array, KernelError> {
                 let a = arg_as(args, i, len, &A::Int64)?;

@@ -65,8 +65,10 @@ pub fn call(name: &str, args: &[Columnar], len: usize) -> KernelResult {
         "list_contains" | "list_sort" | "list_distinct" | "list_get" => {
             lists::call(name, args, len)
         }
-        "date_trunc" | "make_date" | "strftime" | "day_of_week" | "week" | "quarter" | "epoch"
-        | "from_epoch" | "from_utc" | "to_utc" => calendar::call(name, args, len),
+        "date_trunc" | "time_bucket" | "make_date" | "strftime" | "day_of_week" | "week"
+        | "quarter" | "epoch" | "from_epoch" | "from_utc" | "to_utc" => {
+            calendar::call(name, args, len)
+        }
         // `list_length` is `length` of a list (DuckDB's name; Spark's `size`).
         "list_length" => strings::call("length", args, len),
         "lower" | "upper" | "trim" | "length" | "contains" | "starts_with" | "ends_with"

@@ -1,0 +1,189 @@
+//! The state of a `group` on a stream: every group's aggregate states, kept from batch
+//! to batch, with each group's window end when the group is windowed.
+//!
+//! A batch is aggregated as in a batch run (partial tables per run of partitions) and
+//! folded into the state; what the sink gets depends on its output mode: `complete`,
+//! every group; `update`, the groups this batch changed; `append`, the windows the
+//! watermark has closed. Closed windows can change no more, so `append` and `update`
+//! drop them from the state (a window's row is written once); `complete` keeps all.
+//! The state is saved with each batch's checkpoint as one Arrow IPC file (the layout of
+//! an aggregation spill file: key rows, hashes, window ends, state columns).
+
+use crate::error::{RunError, RunResult};
+use crate::operators::aggregate::{Aggregation, Partial};
+use crate::partitions::Partitions;
+use arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, RecordBatch, TimestampMicrosecondArray, UInt64Array,
+};
+use arrow::datatypes::{DataType, Field, Schema};
+use sluice_compiler::plan::OutputMode;
+use std::sync::Arc;
+
+/// The window end of a group that has none.
+const NO_END: i64 = i64::MAX;
+
+pub struct GroupState {
+    table: Partial,
+    /// Per group id: its window's end in microseconds ([`NO_END`] when not windowed).
+    ends: Vec<i64>,
+}
+
+impl GroupState {
+    pub fn new(aggregation: &Aggregation<'_>) -> GroupState {
+        GroupState {
+            table: aggregation.partial(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// Groups held.
+    pub fn rows(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Bytes held, about.
+    pub fn memory_size(&self) -> usize {
+        self.table.memory_size() + self.ends.len() * 8
+    }
+
+    /// Folds a batch's partial tables in (in input order); returns the ids of the groups
+    /// they touched, in order of first appearance. `end_key` is the position of the
+    /// window-end column among the keys.
+    pub fn absorb(
+        &mut self,
+        aggregation: &Aggregation<'_>,
+        partials: Vec<Partial>,
+        end_key: Option<usize>,
+    ) -> RunResult<Vec<u32>> {
+        let mut touched = Vec::new();
+        let mut seen = vec![false; self.table.len()];
+        for p in &partials {
+            let before = self.table.len();
+            for id in self.table.absorb_all(p) {
+                let i = id as usize;
+                if i >= seen.len() {
+                    seen.resize(i + 1, false);
+                }
+                if !seen[i] {
+                    seen[i] = true;
+                    touched.push(id);
+                }
+            }
+            let made: Vec<u32> = (before as u32..self.table.len() as u32).collect();
+            self.ends
+                .extend(self.window_ends(aggregation, &made, end_key)?);
+        }
+        Ok(touched)
+    }
+
+    fn window_ends(
+        &self,
+        aggregation: &Aggregation<'_>,
+        ids: &[u32],
+        end_key: Option<usize>,
+    ) -> RunResult<Vec<i64>> {
+        let Some(at) = end_key else {
+            return Ok(vec![NO_END; ids.len()]);
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = aggregation.key_columns(&self.table, ids)?;
+        let ends = keys
+            .get(at)
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+            .ok_or_else(|| RunError::new("internal error: a window end is not a timestamp"))?;
+        Ok((0..ends.len())
+            .map(|i| {
+                if ends.is_null(i) {
+                    NO_END
+                } else {
+                    ends.value(i)
+                }
+            })
+            .collect())
+    }
+
+    /// The rows a sink in `mode` gets after a batch that touched `touched`, with the
+    /// watermark now at `watermark`; closed windows leave the state unless `complete`.
+    pub fn emit(
+        &mut self,
+        aggregation: &Aggregation<'_>,
+        mode: OutputMode,
+        touched: &[u32],
+        watermark: Option<i64>,
+    ) -> RunResult<Partitions> {
+        let closed = |end: i64| end != NO_END && watermark.is_some_and(|w| end <= w);
+        let ids: Vec<u32> = match mode {
+            OutputMode::Complete => (0..self.table.len() as u32).collect(),
+            OutputMode::Update => touched.to_vec(),
+            OutputMode::Append => (0..self.table.len() as u32)
+                .filter(|&g| closed(self.ends[g as usize]))
+                .collect(),
+        };
+        let rows = self.rows_of(aggregation, &ids)?;
+        if mode != OutputMode::Complete {
+            let keep: Vec<u32> = (0..self.table.len() as u32)
+                .filter(|&g| !closed(self.ends[g as usize]))
+                .collect();
+            if keep.len() < self.table.len() {
+                let mut kept = aggregation.partial();
+                kept.absorb(&self.table, &keep, |_, _| {});
+                self.ends = keep.iter().map(|&g| self.ends[g as usize]).collect();
+                self.table = kept;
+            }
+        }
+        Ok(Partitions::in_pieces(
+            rows.schema(),
+            vec![rows],
+            crate::partitions::PIECE_ROWS,
+        ))
+    }
+
+    fn rows_of(&self, aggregation: &Aggregation<'_>, ids: &[u32]) -> RunResult<RecordBatch> {
+        let mut out = aggregation.partial();
+        out.absorb(&self.table, ids, |_, _| {});
+        aggregation.output(&mut out)
+    }
+
+    /// The state as one batch, for the checkpoint.
+    pub fn to_batch(&self) -> RunResult<RecordBatch> {
+        let n = self.table.len();
+        let ids: Vec<u32> = (0..n as u32).collect();
+        let keys =
+            BinaryArray::from_iter_values(ids.iter().map(|&g| self.table.keys.key(g as usize)));
+        let hashes =
+            UInt64Array::from_iter_values(ids.iter().map(|&g| self.table.keys.hash(g as usize)));
+        let ends = UInt64Array::from_iter_values(self.ends.iter().map(|&e| e as u64));
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(keys), Arc::new(hashes), Arc::new(ends)];
+        for states in &self.table.states {
+            let mut s = states.take(&ids);
+            s.resize(n);
+            columns.extend(s.to_columns()?);
+        }
+        let fields: Vec<Field> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+            .collect();
+        Ok(RecordBatch::try_new(
+            Arc::new(Schema::new(fields)),
+            columns,
+        )?)
+    }
+
+    /// A state saved by [`GroupState::to_batch`].
+    pub fn from_batch(aggregation: &Aggregation<'_>, batch: &RecordBatch) -> RunResult<GroupState> {
+        let (table, ends) = aggregation.read_table(batch)?;
+        if batch.num_columns() < 3 || batch.column(2).data_type() != &DataType::UInt64 {
+            return Err(RunError::new("a damaged stream state file"));
+        }
+        let _ = batch
+            .column(2)
+            .as_primitive::<arrow::datatypes::UInt64Type>();
+        Ok(GroupState {
+            ends: ends.into_iter().map(|e| e as i64).collect(),
+            table,
+        })
+    }
+}
