@@ -974,9 +974,8 @@ impl LogicalPlan {
             if !seen.insert(n) {
                 continue;
             }
-            match &self.graph[n].op {
-                PlanOp::StreamScan { .. } => return true,
-                _ => {}
+            if let PlanOp::StreamScan { .. } = &self.graph[n].op {
+                return true;
             }
             stack.extend(self.inputs(n));
         }
