@@ -67,8 +67,8 @@ pub enum JitMode {
 /// Files at least this large get a progress bar.
 const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Runs every sink of the plan.
-pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
+/// The run's worker threads (`options.threads`, else one per core), and how many.
+pub(crate) fn worker_pool(options: &RunOptions) -> RunResult<(rayon::ThreadPool, usize)> {
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -78,6 +78,12 @@ pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
         .stack_size(sluice_compiler::limits::WORKER_STACK)
         .build()
         .map_err(|e| RunError::new(format!("cannot start {threads} threads: {e}")))?;
+    Ok((pool, threads))
+}
+
+/// Runs every sink of the plan.
+pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
+    let (pool, threads) = worker_pool(options)?;
     let started = Instant::now();
     let mut summary = pool.install(|| Executor::new(plan, options).run())?;
     summary.wall_time = started.elapsed();
@@ -116,6 +122,9 @@ pub(crate) struct Executor<'p> {
     source_rows: SourceRows,
     /// Set while the executor runs a stream's micro-batches.
     pub(crate) stream: Option<crate::stream::BatchContext>,
+    /// Per physical node, when running a stream: whether its rows are the stream's
+    /// (kept for one micro-batch only).
+    streamed: Vec<bool>,
 }
 
 impl<'p> Executor<'p> {
@@ -144,6 +153,7 @@ impl<'p> Executor<'p> {
                 SourceRows::default()
             },
             stream: None,
+            streamed: Vec::new(),
         }
     }
 
@@ -179,6 +189,7 @@ impl<'p> Executor<'p> {
             }
         }
         e.stream = Some(context);
+        e.streamed = streams;
         e
     }
 
@@ -202,8 +213,8 @@ impl<'p> Executor<'p> {
 
     /// Starts a micro-batch: the stream rows kept for the last one are dropped.
     pub(crate) fn start_batch(&mut self) {
-        for (i, n) in self.physical.nodes.iter().enumerate() {
-            if self.plan.is_stream(n.output_of) {
+        for (i, &streamed) in self.streamed.iter().enumerate() {
+            if streamed {
                 self.cache.forget(i);
             }
         }
@@ -283,7 +294,6 @@ impl<'p> Executor<'p> {
                 rows,
             });
         }
-        let mut sources = Vec::new();
         for scan in &self.scans {
             if let Some(p) = &scan.progress {
                 p.finish_and_clear();
@@ -292,20 +302,8 @@ impl<'p> Executor<'p> {
             if let Some(p) = &scan.bad_rows_path {
                 write_bad_rows(&self.path(p), &bad, &mut outputs)?;
             }
-            sources.push(SourceReport {
-                name: scan.name.clone(),
-                rows: scan.stats.rows.load(std::sync::atomic::Ordering::Relaxed),
-                bad_rows: scan
-                    .stats
-                    .bad_rows
-                    .load(std::sync::atomic::Ordering::Relaxed),
-                bytes_read: scan.stats.bytes.load(std::sync::atomic::Ordering::Relaxed),
-                bytes_converted: scan
-                    .stats
-                    .converted_bytes
-                    .load(std::sync::atomic::Ordering::Relaxed),
-            });
         }
+        let sources = self.scan_reports();
         // Every output is written: all of them replace the old ones together.
         outputs.commit()?;
         let profile = self.options.profile.then(|| {

@@ -174,7 +174,8 @@ impl Aggregation<'_> {
     }
 }
 
-fn batch_of(columns: Vec<ArrayRef>) -> RunResult<RecordBatch> {
+/// Columns as a batch of generic names (`c0`, `c1`, ...), as spill and state files hold.
+pub(crate) fn batch_of(columns: Vec<ArrayRef>) -> RunResult<RecordBatch> {
     let fields: Vec<Field> = columns
         .iter()
         .enumerate()

@@ -101,15 +101,7 @@ pub fn run(
     stream: &StreamOptions,
     report: &mut (dyn FnMut(&BatchProgress) + Send),
 ) -> RunResult<RunSummary> {
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(sluice_compiler::limits::WORKER_STACK)
-        .build()
-        .map_err(|e| RunError::new(format!("cannot start {threads} threads: {e}")))?;
+    let (pool, threads) = crate::executor::worker_pool(options)?;
     let started = Instant::now();
     STREAMING.store(true, Ordering::SeqCst);
     let result = pool.install(|| Driver::new(plan, options, stream)?.run(report));
@@ -372,7 +364,7 @@ impl<'p> Driver<'p> {
             late_rows,
         };
         if !progress_sinks.is_empty() {
-            let row = progress_row(plan, &progress_sinks, &figures)?;
+            let row = progress_row(plan, &figures)?;
             let nodes: Vec<NodeIndex> = self
                 .sources
                 .iter()
@@ -539,11 +531,7 @@ fn stateful_above(plan: &LogicalPlan, sink: NodeIndex) -> Option<NodeIndex> {
 }
 
 /// The `progress` relation's row for a batch.
-fn progress_row(
-    plan: &LogicalPlan,
-    sinks: &[(usize, NodeIndex)],
-    f: &BatchProgress,
-) -> RunResult<Arc<Partitions>> {
+fn progress_row(plan: &LogicalPlan, f: &BatchProgress) -> RunResult<Arc<Partitions>> {
     let node = plan
         .graph
         .node_indices()
@@ -557,7 +545,6 @@ fn progress_row(
             )
         })
         .ok_or_else(|| RunError::new("internal error: no progress relation"))?;
-    let _ = sinks;
     let schema = Arc::new(crate::arrow_schema(&plan.graph[node].schema));
     let ts = |v: Option<i64>| {
         Arc::new(TimestampMicrosecondArray::from(vec![v]).with_timezone("UTC"))

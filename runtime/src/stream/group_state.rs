@@ -13,9 +13,8 @@ use crate::error::{RunError, RunResult};
 use crate::operators::aggregate::{Aggregation, Partial};
 use crate::partitions::Partitions;
 use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, RecordBatch, TimestampMicrosecondArray, UInt64Array,
+    Array, ArrayRef, BinaryArray, RecordBatch, TimestampMicrosecondArray, UInt64Array,
 };
-use arrow::datatypes::{DataType, Field, Schema};
 use sluice_compiler::plan::OutputMode;
 use std::sync::Arc;
 
@@ -161,26 +160,12 @@ impl GroupState {
             s.resize(n);
             columns.extend(s.to_columns()?);
         }
-        let fields: Vec<Field> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-            .collect();
-        Ok(RecordBatch::try_new(
-            Arc::new(Schema::new(fields)),
-            columns,
-        )?)
+        crate::operators::aggregate_spill::batch_of(columns)
     }
 
     /// A state saved by [`GroupState::to_batch`].
     pub fn from_batch(aggregation: &Aggregation<'_>, batch: &RecordBatch) -> RunResult<GroupState> {
         let (table, ends) = aggregation.read_table(batch)?;
-        if batch.num_columns() < 3 || batch.column(2).data_type() != &DataType::UInt64 {
-            return Err(RunError::new("a damaged stream state file"));
-        }
-        let _ = batch
-            .column(2)
-            .as_primitive::<arrow::datatypes::UInt64Type>();
         Ok(GroupState {
             ends: ends.into_iter().map(|e| e as i64).collect(),
             table,
