@@ -131,6 +131,17 @@ impl GroupKeys {
         }
     }
 
+    /// The same keys, in the same order, hashed by this process: keys saved by another
+    /// process (a stream's checkpoint) were hashed with its seed.
+    pub fn rehashed(&self) -> GroupKeys {
+        let mut out = GroupKeys::with_capacity(self.len(), self.key_bytes());
+        for g in 0..self.len() {
+            let key = self.key(g);
+            out.push_new(key, hash_key(key));
+        }
+        out
+    }
+
     /// Adds a key known not to be here yet; its id is the number of keys before it.
     pub fn push_new(&mut self, key: &[u8], hash: u64) -> u32 {
         let id = self.hashes.len() as u32;

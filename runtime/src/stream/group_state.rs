@@ -7,7 +7,8 @@
 //! watermark has closed. Closed windows can change no more, so `append` and `update`
 //! drop them from the state (a window's row is written once); `complete` keeps all.
 //! The state is saved with each batch's checkpoint as one Arrow IPC file (the layout of
-//! an aggregation spill file: key rows, hashes, window ends, state columns).
+//! an aggregation spill file: key rows, hashes, window ends, state columns); the keys
+//! are hashed again when read, since each process seeds its own hasher.
 
 use crate::error::{RunError, RunResult};
 use crate::operators::aggregate::{Aggregation, Partial};
@@ -165,7 +166,9 @@ impl GroupState {
 
     /// A state saved by [`GroupState::to_batch`].
     pub fn from_batch(aggregation: &Aggregation<'_>, batch: &RecordBatch) -> RunResult<GroupState> {
-        let (table, ends) = aggregation.read_table(batch)?;
+        let (mut table, ends) = aggregation.read_table(batch)?;
+        // The saved hashes are the saving process's (its hasher is seeded per process).
+        table.keys = table.keys.rehashed();
         Ok(GroupState {
             ends: ends.into_iter().map(|e| e as i64).collect(),
             table,
