@@ -245,7 +245,7 @@ impl Resolver<'_> {
             self.diags.push(
                 Diagnostic::error(Code::ArgumentType, message, time.span, "not a timestamp")
                     .with_help(format!(
-                        "parse it first: `| derive {0} = to_timestamp({0})`",
+                        "parse it first: `| derive {0} = parse_timestamp({0}, \"%Y-%m-%d %H:%M:%S\")`",
                         time.name
                     )),
             );

@@ -308,6 +308,10 @@ impl Resolver<'_> {
                 stratify,
             } = &step.op
             {
+                if !self.allowed_on_stream(node, step) {
+                    current = None;
+                    break;
+                }
                 parts = self.split(
                     node,
                     step,

@@ -294,7 +294,15 @@ impl Resolver<'_> {
     /// `model NAME = REL | transformers | fit ...`
     pub(crate) fn model_decl(&mut self, decl: &ModelDecl) {
         let node = match self.lookup(&decl.input) {
-            Ok(Some(input)) => self.fit(input, decl),
+            // A model's chain is checked like any chain on a stream (`fit` is refused).
+            Ok(Some(input))
+                if decl
+                    .steps
+                    .iter()
+                    .all(|step| self.allowed_on_stream(input, step)) =>
+            {
+                self.fit(input, decl)
+            }
             _ => None,
         };
         let signature = node.and_then(|n| self.signature_of(n));

@@ -544,7 +544,7 @@ impl Resolver<'_> {
             )),
             Operator::Take { .. } => Some((
                 "`take` without a window would stop the stream after its first rows".into(),
-                "keep the first rows per window with `group tumbling(ts, 1m) { first = first(x) }`, or `take` on a batch relation".into(),
+                "summarize each window instead (`group tumbling(ts, 1m) { n = count(), first = first(x) }`), or `take` from a batch read of the stream's output".into(),
             )),
             Operator::Window { .. } => Some((
                 "window functions need each partition's rows in full, and a stream's partitions never end".into(),
@@ -720,7 +720,7 @@ impl Resolver<'_> {
                     "not a timestamp",
                 )
                 .with_help(format!(
-                    "parse it first: `| derive {0} = to_timestamp({0})`, or declare it `timestamp` in the schema",
+                    "parse it first: `| derive {0} = parse_timestamp({0}, \"%Y-%m-%d %H:%M:%S\")`, or declare it `timestamp` in the schema",
                     column.name
                 )),
             );
