@@ -269,3 +269,60 @@ fn a_stream_killed_again_and_again_writes_each_row_once() {
         assert_eq!(count(&got), count(&want), "{sink}: after {kills} kills");
     }
 }
+
+/// A socket stream reads the lines a real TCP server sends on loopback; a line whose end
+/// arrives later waits for it.
+#[test]
+fn a_socket_stream_reads_lines_from_a_tcp_server() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        conn.write_all(b"alpha\nbeta\nga").expect("write");
+        conn.flush().expect("flush");
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        conn.write_all(b"mma\ndelta\n").expect("write");
+        conn.flush().expect("flush");
+        // Keep the connection until the client is done.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("p.sluice"),
+        format!(
+            "stream lines = socket(\"127.0.0.1:{port}\", every = 100ms)\n\
+             let sized = lines | derive n = length(value)\n\
+             sink sized -> csv(\"out/\")\n"
+        ),
+    )
+    .expect("pipeline");
+    run_ok(dir.path(), &["run", "p.sluice", "--until", "2", "--quiet"]);
+    server.join().expect("server");
+    assert_eq!(
+        lines_in(&dir.path().join("out")),
+        vec!["alpha,5", "beta,4", "delta,5", "gamma,5"]
+    );
+}
+
+/// A watched folder's half-written file (under a `.` name) is not read; once renamed
+/// into place it is read, once.
+#[test]
+fn a_watched_file_is_read_once_it_is_renamed_into_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join("in")).expect("in");
+    std::fs::write(d.join("in/a.csv"), "k,v\na,1\nb,2\n").expect("a");
+    std::fs::write(d.join("in/.b.csv.tmp"), "k,v\nc,3\nd,").expect("half-written");
+    std::fs::write(
+        d.join("p.sluice"),
+        "stream rows = watch(\"in/\", format = csv) { k: string, v: int64 }\nsink rows -> csv(\"out/\")\n",
+    )
+    .expect("pipeline");
+    run_ok(d, &["run", "p.sluice", "--until", "idle", "--quiet"]);
+    assert_eq!(lines_in(&d.join("out")), vec!["a,1", "b,2"]);
+    std::fs::write(d.join("in/.b.csv.tmp"), "k,v\nc,3\nd,4\n").expect("complete");
+    std::fs::rename(d.join("in/.b.csv.tmp"), d.join("in/b.csv")).expect("rename");
+    run_ok(d, &["run", "p.sluice", "--until", "idle", "--quiet"]);
+    assert_eq!(lines_in(&d.join("out")), vec!["a,1", "b,2", "c,3", "d,4"]);
+}

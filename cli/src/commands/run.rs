@@ -35,13 +35,43 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
-    /// A stream's checkpoint folder (default: `NAME.checkpoint` beside the pipeline file).
+    /// A stream's checkpoint folder (default: `NAME.checkpoint` beside the stream's
+    /// outputs).
     #[arg(long, value_name = "DIR")]
     checkpoint: Option<PathBuf>,
     /// When a stream run ends: `idle` (a batch finds nothing new) or a number of batches
     /// (default: when stopped with Ctrl-C).
     #[arg(long, value_name = "idle|N", value_parser = parse_until)]
     until: Option<sluice_runtime::stream::Until>,
+}
+
+/// `NAME.checkpoint` beside the stream's outputs (the folder holding its first sink's
+/// files), or beside the pipeline file when its sinks write no file.
+fn default_checkpoint(
+    file: &std::path::Path,
+    plan: &sluice_compiler::plan::LogicalPlan,
+) -> PathBuf {
+    let stem = file.file_stem().map_or_else(
+        || "pipeline".to_string(),
+        |s| s.to_string_lossy().to_string(),
+    );
+    let outputs = plan
+        .sinks
+        .iter()
+        .find_map(|&sink| match &plan.graph[sink].op {
+            sluice_compiler::plan::PlanOp::Sink { path: Some(p), .. }
+                if plan.is_stream(plan.inputs(sink)[0]) =>
+            {
+                std::path::Path::new(p.trim_end_matches('/'))
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+            }
+            _ => None,
+        });
+    outputs
+        .or_else(|| file.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(format!("{stem}.checkpoint"))
 }
 
 fn parse_until(text: &str) -> Result<sluice_runtime::stream::Until, String> {
@@ -89,16 +119,10 @@ pub fn run(args: Args) -> u8 {
         ..Default::default()
     };
     if optimized.plan.is_streaming() {
-        let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
-            let stem = args.file.file_stem().map_or_else(
-                || "pipeline".to_string(),
-                |s| s.to_string_lossy().to_string(),
-            );
-            args.file
-                .parent()
-                .unwrap_or(std::path::Path::new("."))
-                .join(format!("{stem}.checkpoint"))
-        });
+        let checkpoint = args
+            .checkpoint
+            .clone()
+            .unwrap_or_else(|| default_checkpoint(&args.file, &optimized.plan));
         let stream = sluice_runtime::stream::StreamOptions {
             checkpoint,
             until: args.until.unwrap_or_default(),

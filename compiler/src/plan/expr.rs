@@ -58,7 +58,20 @@ impl fmt::Display for ConstValue {
             ConstValue::Int(i) => write!(f, "{i}"),
             ConstValue::Float(x) => write!(f, "{x:?}"),
             ConstValue::String(s) => write!(f, "\"{}\"", escape(s)),
-            ConstValue::Duration(us) => write!(f, "{us}us"),
+            ConstValue::Duration(us) => {
+                // In the largest unit that holds it exactly, as it would be written.
+                let units: [(i64, &str); 5] = [
+                    (86_400_000_000, "d"),
+                    (3_600_000_000, "h"),
+                    (60_000_000, "m"),
+                    (1_000_000, "s"),
+                    (1_000, "ms"),
+                ];
+                match units.iter().find(|(n, _)| *us != 0 && us % n == 0) {
+                    Some((n, unit)) => write!(f, "{}{unit}", us / n),
+                    None => write!(f, "{us}us"),
+                }
+            }
             ConstValue::List(items) => {
                 f.write_str("[")?;
                 for (i, item) in items.iter().enumerate() {

@@ -39,7 +39,7 @@ pub enum Until {
     Stopped,
     /// When a batch finds nothing new.
     Idle,
-    /// After this many batches in this run.
+    /// After this many batches in this run (waiting for input between them).
     Batches(u64),
 }
 
@@ -260,7 +260,7 @@ impl<'p> Driver<'p> {
                 None => match self.plan_batch(batch)? {
                     Some(o) => o,
                     None => {
-                        if self.available_now || self.until != Until::Stopped {
+                        if self.available_now || self.until == Until::Idle {
                             break;
                         }
                         std::thread::sleep(self.every);
@@ -273,7 +273,7 @@ impl<'p> Driver<'p> {
             self.next_batch += 1;
             ran += 1;
             let spent = started.elapsed();
-            if !self.available_now && self.until == Until::Stopped && spent < self.every {
+            if !self.available_now && self.until != Until::Idle && spent < self.every {
                 std::thread::sleep(self.every - spent);
             }
         }
