@@ -41,7 +41,7 @@ module.exports = grammar({
 
     source_declaration: ($) =>
       seq(
-        'source',
+        choice('source', 'stream'),
         field('name', $.identifier),
         '=',
         field('format', $.identifier),
@@ -70,7 +70,7 @@ module.exports = grammar({
     _operator: ($) =>
       choice(
         $.filter, $.select, $.drop, $.derive, $.rename, $.cast, $.distinct, $.fill_null, $.drop_null,
-        $.group, $.window, $.sort, $.take, $.cross_join, $.join, $.union, $.intersect, $.except, $.sample, $.split, $.explode, $.pivot, $.unpivot, $.repartition,
+        $.group, $.window, $.watermark, $.sort, $.take, $.cross_join, $.join, $.union, $.intersect, $.except, $.sample, $.split, $.explode, $.pivot, $.unpivot, $.repartition,
         $.fit, $.cross_validate, $.predict, $.evaluate, $.transform,
       ),
 
@@ -83,7 +83,15 @@ module.exports = grammar({
     distinct: ($) => prec.right(seq('distinct', optional($.identifier_list))),
     fill_null: ($) => seq('fill_null', choice(seq('{', commaSepTrailing($.fill_pair), '}'), $._fill_value)),
     drop_null: ($) => prec.right(seq('drop_null', optional($.identifier_list))),
-    group: ($) => seq('group', optional(choice($.grouping_sets, $.identifier_list)), $.assignment_block),
+    group: ($) =>
+      seq(
+        'group',
+        optional(choice($.grouping_sets, seq($.event_window, optional(seq(',', $.identifier_list))), $.identifier_list)),
+        $.assignment_block,
+      ),
+    // `tumbling(ts, 1m)`, `sliding(ts, 1m, 10s)`, `session(ts, gap = 5m)` as a group key.
+    event_window: ($) => seq(field('kind', choice('tumbling', 'sliding', 'session')), '(', optional($.arguments), ')'),
+    watermark: ($) => seq('watermark', field('column', $.identifier), 'delay', field('delay', $._expression)),
     grouping_sets: ($) =>
       choice(
         seq('rollup', '(', $.identifier_list, ')'),

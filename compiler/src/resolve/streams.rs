@@ -31,6 +31,56 @@ pub const TRIGGER_OPTIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The kinds of stream, with what each reads (for completion and docs).
+pub const STREAM_KINDS: &[(&str, &str)] = &[
+    (
+        "watch",
+        "watch(\"in/folder/\", format = csv|tsv|jsonl|parquet): each new file of a folder or glob, once",
+    ),
+    (
+        "socket",
+        "socket(\"127.0.0.1:9999\", format = lines|jsonl|csv): the lines a TCP server sends",
+    ),
+    (
+        "rate",
+        "rate(rows_per_second = N): `timestamp` and a counter `value`, for tests and benchmarks",
+    ),
+];
+
+/// The options of a stream kind besides the triggers.
+pub fn stream_options(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "watch" => &[(
+            "format",
+            "csv | tsv | jsonl | parquet; the batch reader's options of that format apply too",
+        )],
+        "socket" => &[("format", "lines (one `value` column) | jsonl | csv")],
+        "rate" => &[(
+            "rows_per_second",
+            "int: rows generated per second (default 1)",
+        )],
+        _ => &[],
+    }
+}
+
+/// Event-time windows as group keys, with their forms.
+pub const EVENT_WINDOWS: &[(&str, &str)] = &[
+    (
+        "tumbling",
+        "tumbling(TIME, 1m): back-to-back windows of one size",
+    ),
+    (
+        "sliding",
+        "sliding(TIME, 1m, 10s): windows of a size starting every slide; a row is in each that holds it",
+    ),
+];
+
+/// The sink option of stream sinks.
+pub const OUTPUT_OPTION: (&str, &str) = (
+    "output",
+    "append | update | complete: how a stream's sink writes each batch",
+);
+
 /// The columns of the built-in `progress` relation: one row per micro-batch.
 pub fn progress_schema() -> Schema {
     let f = |n: &str, t: DataType, nullable: bool| Field::new(n, t, nullable);

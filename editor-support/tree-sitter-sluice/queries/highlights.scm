@@ -6,12 +6,12 @@
 (identifier) @variable
 
 [
-  "pipeline" "param" "source" "let" "model" "sink"
+  "pipeline" "param" "source" "stream" "let" "model" "sink"
 ] @keyword
 
 [
   "filter" "select" "drop" "derive" "rename" "cast" "distinct" "fill_null" "drop_null"
-  "group" "window" "sort" "take" "intersect" "except" "join" "union" "sample" "split" "explode" "pivot" "unpivot" "repartition"
+  "group" "window" "watermark" "sort" "take" "intersect" "except" "join" "union" "sample" "split" "explode" "pivot" "unpivot" "repartition"
   "fit" "cross_validate" "predict" "evaluate"
 ] @keyword.operator
 
@@ -19,7 +19,7 @@
 
 [
   "on" "seed" "stratify" "nulls" "first" "last" "asc" "desc"
-  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within" "into"
+  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within" "into" "delay"
   "inner" "left" "right" "full" "semi" "anti"
   "mean" "median" "mode"
 ] @keyword.modifier
@@ -49,6 +49,8 @@
 (hint "@" @attribute name: (identifier) @attribute)
 
 (call function: (identifier) @function.call)
+
+(event_window kind: _ @function.builtin)
 
 (argument name: (identifier) @variable.parameter)
 

@@ -12,10 +12,13 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, Documentation,
 };
 use sluice_compiler::plan::LogicalPlan;
+use sluice_compiler::resolve::streams;
 use sluice_compiler::syntax::ast::OPERATOR_KEYWORDS;
 use sluice_stdlib::ml::spec::{ESTIMATORS, EVALUATIONS};
 
-const DECLARATIONS: &[&str] = &["pipeline", "param", "source", "let", "model", "sink"];
+const DECLARATIONS: &[&str] = &[
+    "pipeline", "param", "source", "stream", "let", "model", "sink",
+];
 
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
@@ -72,16 +75,42 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
             .map(|k| item(k, CompletionItemKind::KEYWORD, Some("operator".into())))
             .collect();
     }
+    let option = |name: &str, what: &str, of: &str| {
+        let mut i = item(
+            name,
+            CompletionItemKind::PROPERTY,
+            Some(format!("{of} option")),
+        );
+        i.documentation = Some(Documentation::String(what.to_string()));
+        i
+    };
     if let Some((format, for_sink)) = io_call(&before[..typed_start]) {
-        return format
+        let mut out: Vec<CompletionItem> = format
             .options(for_sink)
             .iter()
+            .map(|(name, what)| option(name, what, format.name()))
+            .collect();
+        if for_sink {
+            out.push(option(
+                streams::OUTPUT_OPTION.0,
+                streams::OUTPUT_OPTION.1,
+                "stream sink",
+            ));
+        }
+        return out;
+    }
+    if let Some(kind) = stream_call(&before[..typed_start]) {
+        return streams::stream_options(kind)
+            .iter()
+            .chain(streams::TRIGGER_OPTIONS)
+            .map(|(name, what)| option(name, what, kind))
+            .collect();
+    }
+    if is_stream_head(prev) {
+        return streams::STREAM_KINDS
+            .iter()
             .map(|(name, what)| {
-                let mut i = item(
-                    name,
-                    CompletionItemKind::PROPERTY,
-                    Some(format!("{format} option")),
-                );
+                let mut i = item(name, CompletionItemKind::FUNCTION, Some("stream".into()));
                 i.documentation = Some(Documentation::String(what.to_string()));
                 i
             })
@@ -130,6 +159,17 @@ pub fn items(doc: &Document, text: &str, offset: usize) -> Vec<CompletionItem> {
         return named(&[NameKind::Relation, NameKind::Source]);
     }
     let mut out: Vec<CompletionItem> = Vec::new();
+    if last_word == "group" {
+        out.extend(streams::EVENT_WINDOWS.iter().map(|(name, what)| {
+            let mut i = item(
+                name,
+                CompletionItemKind::FUNCTION,
+                Some("event-time window".into()),
+            );
+            i.documentation = Some(Documentation::String(what.to_string()));
+            i
+        }));
+    }
     if let Some(plan) = doc.best_plan() {
         out.extend(columns_in_scope(plan, offset).into_iter().map(|f| {
             item(
@@ -189,6 +229,37 @@ fn io_call(before: &str) -> Option<(sluice_stdlib::io::Format, bool)> {
     Some((format, for_sink))
 }
 
+/// When the text before the cursor is inside a stream's call, after its `(` or a `,`
+/// (`stream s = watch("in/", `): the stream's kind.
+fn stream_call(before: &str) -> Option<&'static str> {
+    let statement = before.rsplit('\n').next().unwrap_or("").trim_start();
+    if !statement.starts_with("stream ") {
+        return None;
+    }
+    let open = statement.rfind('(')?;
+    let inside = &statement[open + 1..];
+    let trimmed = inside.trim_end();
+    if inside.contains(')')
+        || inside.matches('"').count() % 2 == 1
+        || !(trimmed.is_empty() || trimmed.ends_with(','))
+    {
+        return None;
+    }
+    let name = statement[..open]
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?;
+    streams::STREAM_KINDS
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| *k == name)
+}
+
+/// Whether the statement before the cursor is `stream NAME =` (a stream kind comes next).
+fn is_stream_head(prev: &str) -> bool {
+    let statement = prev.rsplit('\n').next().unwrap_or("").trim();
+    statement.starts_with("stream ") && statement.ends_with('=')
+}
+
 /// Whether the statement before `=` is `let NAME` or `model NAME` (so a relation comes
 /// next).
 fn is_declaration_head(prev: &str) -> bool {
@@ -222,7 +293,7 @@ fn columns_in_scope(plan: &LogicalPlan, offset: usize) -> Vec<sluice_stdlib::Fie
 
 #[cfg(test)]
 mod tests {
-    use super::io_call;
+    use super::{io_call, is_stream_head, stream_call};
     use sluice_stdlib::io::Format;
 
     #[test]
@@ -246,5 +317,19 @@ mod tests {
         }
         let libsvm = Format::Libsvm.options(false);
         assert!(libsvm.iter().any(|(n, _)| *n == "num_features"));
+    }
+
+    #[test]
+    fn streams_complete_their_kinds_and_options() {
+        assert!(is_stream_head("stream events ="));
+        assert!(!is_stream_head("let events ="));
+        assert_eq!(stream_call("stream e = watch(\"in/\", "), Some("watch"));
+        assert_eq!(stream_call("stream e = rate("), Some("rate"));
+        assert_eq!(
+            stream_call("stream e = watch(\"in/, "),
+            None,
+            "inside the path"
+        );
+        assert_eq!(stream_call("source e = csv(\"a\", "), None);
     }
 }
