@@ -7,7 +7,8 @@
 #        bench/run.sh optimizer, bench/run.sh jit or bench/run.sh ml for one of them;
 #        bench/run.sh dbbench [--formats csv --only groupby,window --questions q1,w3] for the
 #        db-benchmark groupby and join tasks against DuckDB and Polars;
-#        bench/run.sh spill for the slowdown of spilling at 1, 2, 4, 8x the memory limit)
+#        bench/run.sh spill for the slowdown of spilling at 1, 2, 4, 8x the memory limit;
+#        bench/run.sh streaming for streams against Spark Structured Streaming)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p sluice-cli
@@ -41,5 +42,6 @@ case "${1:-all}" in
   ml) ml ;;
   dbbench) shift; dbbench "$@" ;;
   spill) spill ;;
+  streaming) .venv/bin/pip install -q pyspark==4.3.0; .venv/bin/python bench/streaming.py ;;
   *) .venv/bin/python bench/peers.py; .venv/bin/python bench/optimizer.py; jit; ml ;;
 esac

@@ -7,6 +7,7 @@
 //! sees are bounded by the rows of the sources upstream of it: exact for Parquet (the
 //! footer's row count), the first batch's rows times the batch count for Arrow IPC files,
 //! and for text formats the file's size over the mean line length of its first 64 KiB.
+//! A stream has no end: a stage on one runs batch after batch, so it is compiled.
 
 use sluice_compiler::plan::{LogicalPlan, PlanOp, TypedExpr};
 use sluice_stdlib::io::Format;
@@ -47,6 +48,9 @@ impl SourceRows {
     pub fn of(plan: &LogicalPlan, base_dir: Option<&Path>) -> SourceRows {
         let mut by_scan = HashMap::new();
         for node in plan.graph.node_indices() {
+            if let PlanOp::StreamScan { .. } = &plan.graph[node].op {
+                by_scan.insert(node, u64::MAX);
+            }
             if let PlanOp::Scan { path, format, .. } = &plan.graph[node].op {
                 let full = match base_dir {
                     Some(dir) => dir.join(path),

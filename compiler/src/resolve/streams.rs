@@ -427,7 +427,8 @@ impl Resolver<'_> {
         Some(self.add_stream_node(decl, StreamKind::Socket, address, format, triggers, schema))
     }
 
-    /// `rate(rows_per_second = N)`: rows of `timestamp` and a counter `value`.
+    /// `rate(rows_per_second = N [, rows_per_batch = M])`: rows of `timestamp` and a
+    /// counter `value`.
     fn rate_source(
         &mut self,
         decl: &SourceDecl,
@@ -435,24 +436,34 @@ impl Resolver<'_> {
         mut triggers: Vec<(String, ConstValue)>,
     ) -> Option<NodeIndex> {
         let mut rate = 1;
+        let mut per_batch = None;
         for arg in &args {
-            match arg.name.as_ref().map(|n| n.name.as_str()) {
-                Some("rows_per_second") => {
+            let name = arg.name.as_ref().map(|n| n.name.as_str());
+            match name {
+                Some(option @ ("rows_per_second" | "rows_per_batch")) => {
                     match self.constant(&arg.value, "the rate")? {
-                        ConstValue::Int(n) if n > 0 => rate = n,
+                        ConstValue::Int(n) if n > 0 && option == "rows_per_second" => rate = n,
+                        ConstValue::Int(n) if n > 0 => per_batch = Some(n),
                         other => {
                             self.diags.push(Diagnostic::error(
-                            Code::InvalidConstant,
-                            format!("option `rows_per_second` expects a positive integer, found {other}"),
-                            arg.value.span,
-                            "expected a positive integer",
-                        ));
+                                Code::InvalidConstant,
+                                format!(
+                                    "option `{option}` expects a positive integer, found {other}"
+                                ),
+                                arg.value.span,
+                                "expected a positive integer",
+                            ));
                             return None;
                         }
                     }
                 }
                 Some(other) => {
-                    self.unknown_stream_option(arg, other, &["rows_per_second"], "rate");
+                    self.unknown_stream_option(
+                        arg,
+                        other,
+                        &["rows_per_second", "rows_per_batch"],
+                        "rate",
+                    );
                     return None;
                 }
                 None => {
@@ -468,6 +479,9 @@ impl Resolver<'_> {
                     return None;
                 }
             }
+        }
+        if let Some(n) = per_batch {
+            triggers.push(("rows_per_batch".into(), ConstValue::Int(n)));
         }
         if decl.schema.is_some() {
             self.diags.push(

@@ -59,7 +59,7 @@ fn partition_by(options: &[(String, ConstValue)]) -> Option<Vec<String>> {
     })
 }
 
-fn extension(format: Format) -> &'static str {
+pub(crate) fn extension(format: Format) -> &'static str {
     match format {
         Format::Tsv => "tsv",
         Format::Jsonl => "jsonl",

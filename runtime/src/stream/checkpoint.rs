@@ -23,6 +23,7 @@ pub const TRIGGER_NAMES: &[&str] = &[
     "max_files_per_batch",
     "max_rows_per_batch",
     "rows_per_second",
+    "rows_per_batch",
 ];
 
 pub struct Checkpoint {

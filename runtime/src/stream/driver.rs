@@ -18,7 +18,6 @@ use arrow::array::{Float64Array, Int64Array, RecordBatch, TimestampMicrosecondAr
 use petgraph::stable_graph::NodeIndex;
 use serde_json::{Value, json};
 use sluice_compiler::plan::{ConstValue, LogicalPlan, OutputMode, PlanOp, StreamKind};
-use sluice_stdlib::io::Format;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -451,31 +450,16 @@ impl<'p> Driver<'p> {
             Some(b) => b.join(p),
             None => PathBuf::from(p),
         });
-        let target = match (mode, full) {
-            (Some(OutputMode::Append | OutputMode::Update), Some(dir)) => {
-                if data.num_rows() == 0 {
-                    return Ok(0);
-                }
-                Some(dir.join(format!("part-{batch:06}.{}", extension(*format))))
-            }
-            (_, full) => full,
-        };
+        if let (Some(OutputMode::Append | OutputMode::Update), Some(dir)) = (mode, &full) {
+            return super::part_files::write(*format, dir, batch, &options, data, outputs);
+        }
         let label = if mode.is_some() {
             format!("{relation}, batch {batch}")
         } else {
             relation
         };
-        let target = target.map(|t| t.display().to_string());
+        let target = full.map(|t| t.display().to_string());
         crate::io::sinks::write(*format, target.as_deref(), &options, data, &label, outputs)
-    }
-}
-
-fn extension(format: Format) -> &'static str {
-    match format {
-        Format::Tsv => "tsv",
-        Format::Jsonl => "jsonl",
-        Format::Parquet => "parquet",
-        _ => "csv",
     }
 }
 

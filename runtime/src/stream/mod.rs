@@ -15,6 +15,7 @@
 pub mod checkpoint;
 pub mod driver;
 pub mod group_state;
+pub mod part_files;
 pub mod source;
 pub mod watermark;
 

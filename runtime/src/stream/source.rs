@@ -10,7 +10,7 @@
 //!   under such a name and renames it into place when it is complete (as for Spark's
 //!   file source), so a half-written file is never read.
 //! - `rate`: row `i` has `value = i` and `timestamp = start + i / rows_per_second`;
-//!   a batch takes the rows due by now.
+//!   a batch takes the rows due by now (or exactly `rows_per_batch` rows, unpaced).
 //! - `socket`: connects to `host:port` and reads the lines that have arrived. A socket
 //!   cannot be read twice, so its lines are kept in the checkpoint before the batch
 //!   runs; lines that arrived after a crash but before the restart are lost (as with
@@ -54,6 +54,8 @@ enum Kind {
         start: Option<i64>,
         next: i64,
         max_rows: Option<i64>,
+        /// Exactly this many rows a batch, not paced by the clock.
+        per_batch: Option<i64>,
     },
     Socket {
         address: String,
@@ -113,6 +115,7 @@ impl StreamSource {
                 start: None,
                 next: 0,
                 max_rows: option_int(options, "max_rows_per_batch"),
+                per_batch: option_int(options, "rows_per_batch"),
             },
             StreamKind::Socket => Kind::Socket {
                 address: path.clone(),
@@ -168,10 +171,14 @@ impl StreamSource {
                 start,
                 next,
                 max_rows,
+                per_batch,
             } => {
                 let start = *start.get_or_insert(now_us);
                 let due = ((now_us - start) as i128 * *per_second as i128 / 1_000_000) as i64 + 1;
-                let mut end = due.max(*next);
+                let mut end = match per_batch {
+                    Some(n) => *next + *n,
+                    None => due.max(*next),
+                };
                 if let Some(m) = max_rows {
                     end = end.min(*next + *m);
                 }
@@ -252,7 +259,13 @@ impl StreamSource {
                 let values: Vec<i64> = (from..to).collect();
                 let times: TimestampMicrosecondArray = values
                     .iter()
-                    .map(|i| Some(s + (*i as i128 * 1_000_000 / *per_second as i128) as i64))
+                    .map(|&i| {
+                        let offset = match i.checked_mul(1_000_000) {
+                            Some(us) => us / *per_second,
+                            None => (i as i128 * 1_000_000 / *per_second as i128) as i64,
+                        };
+                        Some(s + offset)
+                    })
                     .collect::<TimestampMicrosecondArray>()
                     .with_timezone("UTC");
                 let batch = RecordBatch::try_new(

@@ -112,6 +112,9 @@ pub fn parse_iso_timestamp(t: &str) -> Option<i64> {
     if t.len() < 16 || !matches!(t.as_bytes().get(10), Some(b'T' | b' ')) {
         return None;
     }
+    if let Some(us) = common_iso_timestamp(t.as_bytes()) {
+        return Some(us);
+    }
     let normalized = t.replacen(' ', "T", 1);
     let s = normalized.as_str();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
@@ -133,6 +136,66 @@ pub fn parse_iso_timestamp(t: &str) -> Option<i64> {
         }
     }
     None
+}
+
+/// The common shape, read without allocating: `YYYY-MM-DD[T ]HH:MM:SS`, an optional
+/// fraction (to the microsecond; more digits are cut, as chrono does), then `Z` or
+/// `±HH:MM`, or nothing (UTC). Anything else (other offsets, leap seconds, minutes
+/// only) is left to the general parser, which gives the same value for this shape.
+fn common_iso_timestamp(b: &[u8]) -> Option<i64> {
+    let digits = |from: usize, n: usize| -> Option<i64> {
+        let part = b.get(from..from + n)?;
+        part.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)? as u32, digits(8, 2)? as u32);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > crate::kernels::dates::days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut micros = 0i64;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        let start = at;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            if at - start < 6 {
+                micros = micros * 10 + i64::from(b[at] - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for _ in (at - start)..6 {
+            micros *= 10;
+        }
+    }
+    let offset_seconds = match &b[at..] {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits(at + 1, 2)?, digits(at + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let s = h * 3600 + m * 60;
+            if *sign == b'+' { s } else { -s }
+        }
+        _ => return None,
+    };
+    let days = crate::kernels::dates::days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    Some(seconds * 1_000_000 + micros)
 }
 
 /// Microseconds for an ISO 8601 duration, the form every text sink writes durations in
@@ -216,6 +279,60 @@ pub fn widen(a: &DataType, b: &DataType) -> DataType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The general parser's answer, bypassing the fast path.
+    fn general(t: &str) -> Option<i64> {
+        use chrono::{DateTime, NaiveDateTime};
+        let s = t.replacen(' ', "T", 1);
+        if let Ok(dt) = DateTime::parse_from_rfc3339(&s) {
+            return Some(dt.timestamp_micros());
+        }
+        let naive = s.strip_suffix('Z').unwrap_or(&s);
+        NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()
+            .map(|dt| dt.and_utc().timestamp_micros())
+    }
+
+    #[test]
+    fn the_fast_timestamp_path_agrees_with_chrono() {
+        let cases = [
+            "2026-07-01T12:00:06.086192Z",
+            "2026-07-01 12:00:06Z",
+            "1965-01-02T13:44:18",
+            "1900-02-28T23:59:59.9999999Z",
+            "2000-02-29T00:00:00+05:30",
+            "2000-02-29T00:00:00-00:45",
+            "1969-12-31T23:59:59.5Z",
+            "2024-12-31T23:59:59.1z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+        ];
+        for t in cases {
+            assert_eq!(common_iso_timestamp(t.as_bytes()), general(t), "{t}");
+            assert_eq!(parse_iso_timestamp(t), general(t), "{t}");
+        }
+        // Shapes the fast path leaves to the general parser.
+        for t in [
+            "2023-02-29T00:00:00Z",
+            "2026-07-01T24:00:00Z",
+            "2026-07-01T12:00Z",
+            "2026-07-01T12:00:00.Z",
+        ] {
+            assert_eq!(common_iso_timestamp(t.as_bytes()), None, "{t}");
+        }
+        // Every second of a day and a spread of dates.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let secs = (state % (400 * 365 * 86_400)) as i64 - 200 * 365 * 86_400;
+            let dt = chrono::DateTime::from_timestamp(secs, (state % 1_000_000) as u32 * 1000)
+                .expect("in range");
+            let t = dt.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+            assert_eq!(common_iso_timestamp(t.as_bytes()), general(&t), "{t}");
+        }
+    }
 
     #[test]
     fn classifies_the_shapes_found_in_the_seed_data() {

@@ -315,7 +315,7 @@ fn add_months(micros: i64, months: i64) -> i64 {
         .clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-pub(super) fn days_in_month(year: i64, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
@@ -326,7 +326,7 @@ pub(super) fn days_in_month(year: i64, month: u32) -> u32 {
 
 /// The day number of a civil date (Hinnant's days-from-civil), the inverse of
 /// [`civil_from_days`].
-pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -8,7 +8,7 @@
 
 mod calendar;
 mod conditional;
-mod dates;
+pub(crate) mod dates;
 mod hashing;
 mod lists;
 mod math;
