@@ -102,10 +102,12 @@ fn pipelines(shape: u64, delay: u64) -> (String, String) {
         // A sliding window, with a stream–static join first.
         2 => "let out = events\n  | watermark ts delay DELAYs\n  | join left names on k\n  | group sliding(ts, 1m, 20s), name { n = count(), mean_v = mean(v) }\n".to_string(),
         // An unwindowed group.
-        _ => "let out = events\n  | watermark ts delay DELAYs\n  | join names on k\n  | group name { n = count(), s = sum(v) }\n".to_string(),
+        3 => "let out = events\n  | watermark ts delay DELAYs\n  | join names on k\n  | group name { n = count(), s = sum(v) }\n".to_string(),
+        // A distinct on the event time and a key (its state forgotten by the watermark).
+        _ => "let out = events\n  | watermark ts delay DELAYs\n  | distinct ts, k\n".to_string(),
     }
     .replace("DELAY", &delay.to_string());
-    let output = if shape == 0 {
+    let output = if shape == 0 || shape == 4 {
         "sink out -> csv(\"out/\", output = append)\n"
     } else {
         "sink out -> csv(\"out.csv\", output = complete)\n"
@@ -123,7 +125,7 @@ fn pipelines(shape: u64, delay: u64) -> (String, String) {
 /// batch), out of order within the watermark's delay and a few far behind it.
 #[test]
 fn a_stream_gives_the_batch_result_over_its_rows_less_the_late_ones() {
-    for case in 0..8u64 {
+    for case in 0..10u64 {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (case + 1).wrapping_mul(0x1234_5678_9abc));
         let delay = 10 + rng.below(30);
         let count = 60 + rng.below(200) as usize;
@@ -159,14 +161,14 @@ fn a_stream_gives_the_batch_result_over_its_rows_less_the_late_ones() {
             file += 1;
         }
         std::fs::write(d.join("kept.csv"), csv_of(&kept)).expect("kept");
-        let shape = case % 4;
+        let shape = case % 5;
         let (stream, batch) = pipelines(shape, delay);
         std::fs::write(d.join("stream.sluice"), &stream).expect("stream");
         std::fs::write(d.join("batch.sluice"), &batch).expect("batch");
         run_ok(d, &["run", "stream.sluice", "--until", "idle", "--quiet"]);
         run_ok(d, &["run", "batch.sluice", "--quiet"]);
         let expected = sorted_body(&d.join("batch.csv"));
-        let got = if shape == 0 {
+        let got = if shape == 0 || shape == 4 {
             lines_in(&d.join("out"))
         } else {
             sorted_body(&d.join("out.csv"))
@@ -214,9 +216,11 @@ fn a_stream_killed_again_and_again_writes_each_row_once() {
              let enriched = events | watermark ts delay 20s | join left names on k\n\
              let windows = enriched | group tumbling(ts, 1m), name { n = count(), total = sum(v) }\n\
              let changed = enriched | group k { n = count() }\n\
+             let firsts = enriched | distinct k, ts\n\
              sink enriched -> csv(\"out/rows/\")\n\
              sink windows -> csv(\"out/windows/\", output = append)\n\
-             sink changed -> csv(\"out/changed/\", output = update)\n",
+             sink changed -> csv(\"out/changed/\", output = update)\n\
+             sink firsts -> csv(\"out/firsts/\")\n",
         )
         .expect("pipeline");
         dir
@@ -255,7 +259,7 @@ fn a_stream_killed_again_and_again_writes_each_row_once() {
         crashed.path(),
         &["run", "p.sluice", "--until", "idle", "--quiet"],
     );
-    for sink in ["rows", "windows", "changed"] {
+    for sink in ["rows", "windows", "changed", "firsts"] {
         let want = lines_in(&reference.path().join("out").join(sink));
         let got = lines_in(&crashed.path().join("out").join(sink));
         assert!(!want.is_empty(), "{sink}: the reference wrote nothing");

@@ -490,6 +490,16 @@ impl<'p> Executor<'p> {
                 self.options.tuning.operator_memory,
             );
         }
+        if let PlanOp::Distinct { .. } = &plan.graph[node].op
+            && self.stream.is_some()
+            && plan.is_stream(node)
+        {
+            let input = self.stage(inputs[0])?;
+            let input_schema = &plan.graph[plan.inputs(node)[0]].schema;
+            let tuning = self.options.tuning;
+            let context = self.stream.as_mut().ok_or_else(|| internal("stream"))?;
+            return context.distinct(plan, node, &input, input_schema, &tuning);
+        }
         if let PlanOp::Distinct { columns } = &plan.graph[node].op {
             let input = self.stage(inputs[0])?;
             let input_schema = &plan.graph[plan.inputs(node)[0]].schema;

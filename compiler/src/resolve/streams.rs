@@ -644,11 +644,7 @@ impl Resolver<'_> {
                 "grouping sets on a stream are not supported".into(),
                 "write one `group` per grouping as its own relation".into(),
             )),
-            Operator::Distinct { .. } => Some((
-                "`distinct` on a stream is not supported yet".into(),
-                "group by the columns instead (`group a, b { n = count() }` with `output = update`), or use a windowed group".into(),
-            )),
-            Operator::Group { .. } if stateful_before => Some((
+            Operator::Group { .. } | Operator::Distinct { .. } if stateful_before => Some((
                 format!(
                     "a second stateful step (`{}`) after a `group` or `distinct` of the same stream",
                     step.op.keyword()

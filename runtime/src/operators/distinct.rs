@@ -15,6 +15,91 @@ use arrow::datatypes::{Schema, SchemaRef};
 use sluice_compiler::plan::{AggregateExpr, TypedExpr, TypedExprKind};
 use std::sync::Arc;
 
+/// A `distinct` as a `group`: its keys, the `first` of every other column, the group's
+/// output schema (keys first), and where each input column is in it.
+pub struct DistinctAsGroup {
+    pub keys: Vec<String>,
+    pub aggregates: Vec<AggregateExpr>,
+    pub grouped: SchemaRef,
+    /// Per input column, its position in `grouped`.
+    order: Vec<usize>,
+}
+
+impl DistinctAsGroup {
+    pub fn new(
+        columns: &[String],
+        input_schema: &sluice_stdlib::Schema,
+        schema: &SchemaRef,
+    ) -> RunResult<DistinctAsGroup> {
+        let keys: Vec<String> = if columns.is_empty() {
+            schema.fields().iter().map(|f| f.name().clone()).collect()
+        } else {
+            columns.to_vec()
+        };
+        let aggregates: Vec<AggregateExpr> = input_schema
+            .fields
+            .iter()
+            .filter(|f| !keys.contains(&f.name))
+            .map(|f| AggregateExpr {
+                name: f.name.clone(),
+                function: "first".to_string(),
+                args: vec![TypedExpr {
+                    kind: TypedExprKind::Column(f.name.clone()),
+                    data_type: f.data_type.clone(),
+                    nullable: f.nullable,
+                }],
+            })
+            .collect();
+        let field = |name: &String| {
+            schema
+                .field_with_name(name)
+                .cloned()
+                .map_err(|_| RunError::new(format!("internal error: no column `{name}`")))
+        };
+        let grouped: SchemaRef = Arc::new(Schema::new(
+            keys.iter()
+                .chain(aggregates.iter().map(|a| &a.name))
+                .map(field)
+                .collect::<RunResult<Vec<_>>>()?,
+        ));
+        let order = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                grouped
+                    .index_of(f.name())
+                    .map_err(|_| RunError::new(format!("internal error: no column `{}`", f.name())))
+            })
+            .collect::<RunResult<Vec<usize>>>()?;
+        Ok(DistinctAsGroup {
+            keys,
+            aggregates,
+            grouped,
+            order,
+        })
+    }
+
+    /// The group's aggregation.
+    pub fn aggregation<'a>(
+        &'a self,
+        input_schema: &sluice_stdlib::Schema,
+        tuning: &Tuning,
+    ) -> RunResult<super::aggregate::Aggregation<'a>> {
+        super::aggregate::Aggregation::new(
+            &self.keys,
+            &self.aggregates,
+            input_schema,
+            self.grouped.clone(),
+            tuning,
+        )
+    }
+
+    /// The group's rows with the input's columns, in the input's order.
+    pub fn in_input_order(&self, groups: &Relation) -> RunResult<Relation> {
+        groups.project(&self.order)
+    }
+}
+
 pub fn run(
     input: &Pipeline<'_>,
     columns: &[String],
@@ -23,58 +108,16 @@ pub fn run(
     spill: &SpillDir,
     tuning: &Tuning,
 ) -> RunResult<Relation> {
-    let schema = input.schema.clone();
-    let keys: Vec<String> = if columns.is_empty() {
-        schema.fields().iter().map(|f| f.name().clone()).collect()
-    } else {
-        columns.to_vec()
-    };
-    let aggregates: Vec<AggregateExpr> = input_schema
-        .fields
-        .iter()
-        .filter(|f| !keys.contains(&f.name))
-        .map(|f| AggregateExpr {
-            name: f.name.clone(),
-            function: "first".to_string(),
-            args: vec![TypedExpr {
-                kind: TypedExprKind::Column(f.name.clone()),
-                data_type: f.data_type.clone(),
-                nullable: f.nullable,
-            }],
-        })
-        .collect();
-    // The group's columns: the keys, then the others.
-    let field = |name: &String| {
-        schema
-            .field_with_name(name)
-            .cloned()
-            .map_err(|_| RunError::new(format!("internal error: no column `{name}`")))
-    };
-    let grouped: SchemaRef = Arc::new(Schema::new(
-        keys.iter()
-            .chain(aggregates.iter().map(|a| &a.name))
-            .map(field)
-            .collect::<RunResult<Vec<_>>>()?,
-    ));
+    let shape = DistinctAsGroup::new(columns, input_schema, &input.schema)?;
     let groups = super::aggregate::run(
         input,
-        &keys,
-        &aggregates,
+        &shape.keys,
+        &shape.aggregates,
         input_schema,
-        grouped.clone(),
+        shape.grouped.clone(),
         pool,
         spill,
         tuning,
     )?;
-    // Back in the input's column order.
-    let order = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            grouped
-                .index_of(f.name())
-                .map_err(|_| RunError::new(format!("internal error: no column `{}`", f.name())))
-        })
-        .collect::<RunResult<Vec<usize>>>()?;
-    groups.project(&order)
+    shape.in_input_order(&groups)
 }

@@ -11,6 +11,7 @@ use crate::error::{RunError, RunResult};
 use crate::executor::{Executor, RunOptions};
 use crate::io::commit::Outputs;
 use crate::operators::aggregate::Aggregation;
+use crate::operators::distinct::DistinctAsGroup;
 use crate::partitions::Partitions;
 use crate::relation::Relation;
 use crate::summary::{RunSummary, SinkReport};
@@ -196,17 +197,28 @@ impl<'p> Driver<'p> {
             .ok_or_else(|| RunError::new("internal error: no stream context"))
     }
 
-    fn aggregation(&self, node: NodeIndex) -> RunResult<Aggregation<'p>> {
+    /// A stream `group`'s or `distinct`'s state saved by the checkpoint.
+    fn saved_state(&self, node: NodeIndex, saved: &RecordBatch) -> RunResult<GroupState> {
         let plan = self.plan;
-        let PlanOp::Aggregate {
-            keys, aggregates, ..
-        } = &plan.graph[node].op
-        else {
-            return Err(RunError::new("internal error: a state of a non-group"));
-        };
         let input = &plan.graph[plan.inputs(node)[0]].schema;
-        let out = Arc::new(crate::arrow_schema(&plan.graph[node].schema));
-        Aggregation::new(keys, aggregates, input, out, &self.options.tuning)
+        let tuning = &self.options.tuning;
+        match &plan.graph[node].op {
+            PlanOp::Aggregate {
+                keys, aggregates, ..
+            } => {
+                let out = Arc::new(crate::arrow_schema(&plan.graph[node].schema));
+                let aggregation = Aggregation::new(keys, aggregates, input, out, tuning)?;
+                GroupState::from_batch(&aggregation, saved)
+            }
+            PlanOp::Distinct { columns } => {
+                let schema = Arc::new(crate::arrow_schema(input));
+                let shape = DistinctAsGroup::new(columns, input, &schema)?;
+                GroupState::from_batch(&shape.aggregation(input, tuning)?, saved)
+            }
+            _ => Err(RunError::new(
+                "internal error: a saved state of a stateless step",
+            )),
+        }
     }
 
     /// Resumes from the last committed batch.
@@ -218,14 +230,23 @@ impl<'p> Driver<'p> {
         for (_, source) in &mut self.sources {
             source.restore(&record["positions"][source.name.as_str()]);
         }
-        let groups: Vec<NodeIndex> = self.context()?.modes.keys().copied().collect();
-        for node in groups {
-            let aggregation = self.aggregation(node)?;
+        let plan = self.plan;
+        let stateful: Vec<NodeIndex> = plan
+            .graph
+            .node_indices()
+            .filter(|&n| {
+                matches!(
+                    plan.graph[n].op,
+                    PlanOp::Aggregate { .. } | PlanOp::Distinct { .. }
+                ) && plan.is_stream(n)
+            })
+            .collect();
+        for node in stateful {
             if let Some(saved) = self
                 .checkpoint
                 .load_state(batch, &format!("group-{}", node.index()))?
             {
-                let state = GroupState::from_batch(&aggregation, &saved)?;
+                let state = self.saved_state(node, &saved)?;
                 self.context()?.groups.insert(node, state);
             }
         }

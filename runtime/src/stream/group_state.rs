@@ -6,6 +6,9 @@
 //! every group; `update`, the groups this batch changed; `append`, the windows the
 //! watermark has closed. Closed windows can change no more, so `append` and `update`
 //! drop them from the state (a window's row is written once); `complete` keeps all.
+//! A stream `distinct` is a group too (its other columns' `first`): a batch gives the
+//! rows of the groups it made, and a row's key leaves the state once the watermark has
+//! passed its time (later copies would be late).
 //! The state is saved with each batch's checkpoint as one Arrow IPC file (the layout of
 //! an aggregation spill file: key rows, hashes, window ends, state columns); the keys
 //! are hashed again when read, since each process seeds its own hasher.
@@ -16,11 +19,39 @@ use crate::partitions::Partitions;
 use arrow::array::{
     Array, ArrayRef, BinaryArray, RecordBatch, TimestampMicrosecondArray, UInt64Array,
 };
-use sluice_compiler::plan::OutputMode;
 use std::sync::Arc;
 
 /// The window end of a group that has none.
 const NO_END: i64 = i64::MAX;
+
+/// When a group's state is final: once the watermark reaches its key `key` (a
+/// timestamp) plus `after` microseconds. A window's end closes it (`after` 0); a
+/// distinct row's time does once the watermark passes it (`after` 1).
+#[derive(Clone, Copy, Debug)]
+pub struct Closing {
+    pub key: usize,
+    pub after: i64,
+}
+
+/// What a batch did to the state.
+pub struct Absorbed {
+    /// The groups it touched, in order of first appearance.
+    pub touched: Vec<u32>,
+    /// The first group it made (those after it are new).
+    pub first_new: u32,
+}
+
+/// Which groups a batch's output holds.
+pub enum Emit<'a> {
+    /// Every group (`complete`); nothing is dropped.
+    All,
+    /// These (`update`: the touched ones).
+    These(&'a [u32]),
+    /// The groups made by this batch (`distinct`: each new row once).
+    New(u32),
+    /// The closed ones (`append`).
+    Closed,
+}
 
 pub struct GroupState {
     table: Partial,
@@ -47,14 +78,14 @@ impl GroupState {
     }
 
     /// Folds a batch's partial tables in (in input order); returns the ids of the groups
-    /// they touched, in order of first appearance. `end_key` is the position of the
-    /// window-end column among the keys.
+    /// they touched, in order of first appearance, and the first id made by this batch.
     pub fn absorb(
         &mut self,
         aggregation: &Aggregation<'_>,
         partials: Vec<Partial>,
-        end_key: Option<usize>,
-    ) -> RunResult<Vec<u32>> {
+        closing: Option<Closing>,
+    ) -> RunResult<Absorbed> {
+        let first_new = self.table.len() as u32;
         let mut touched = Vec::new();
         let mut seen = vec![false; self.table.len()];
         for p in &partials {
@@ -71,18 +102,18 @@ impl GroupState {
             }
             let made: Vec<u32> = (before as u32..self.table.len() as u32).collect();
             self.ends
-                .extend(self.window_ends(aggregation, &made, end_key)?);
+                .extend(self.window_ends(aggregation, &made, closing)?);
         }
-        Ok(touched)
+        Ok(Absorbed { touched, first_new })
     }
 
     fn window_ends(
         &self,
         aggregation: &Aggregation<'_>,
         ids: &[u32],
-        end_key: Option<usize>,
+        closing: Option<Closing>,
     ) -> RunResult<Vec<i64>> {
-        let Some(at) = end_key else {
+        let Some(Closing { key: at, after }) = closing else {
             return Ok(vec![NO_END; ids.len()]);
         };
         if ids.is_empty() {
@@ -92,37 +123,36 @@ impl GroupState {
         let ends = keys
             .get(at)
             .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
-            .ok_or_else(|| RunError::new("internal error: a window end is not a timestamp"))?;
+            .ok_or_else(|| RunError::new("internal error: a closing key is not a timestamp"))?;
         Ok((0..ends.len())
             .map(|i| {
                 if ends.is_null(i) {
                     NO_END
                 } else {
-                    ends.value(i)
+                    ends.value(i).saturating_add(after)
                 }
             })
             .collect())
     }
 
-    /// The rows a sink in `mode` gets after a batch that touched `touched`, with the
-    /// watermark now at `watermark`; closed windows leave the state unless `complete`.
+    /// The rows of the groups `emit` picks, with the watermark now at `watermark`;
+    /// closed groups then leave the state, except for [`Emit::All`].
     pub fn emit(
         &mut self,
         aggregation: &Aggregation<'_>,
-        mode: OutputMode,
-        touched: &[u32],
+        emit: Emit<'_>,
         watermark: Option<i64>,
     ) -> RunResult<Partitions> {
         let closed = |end: i64| end != NO_END && watermark.is_some_and(|w| end <= w);
-        let ids: Vec<u32> = match mode {
-            OutputMode::Complete => (0..self.table.len() as u32).collect(),
-            OutputMode::Update => touched.to_vec(),
-            OutputMode::Append => (0..self.table.len() as u32)
-                .filter(|&g| closed(self.ends[g as usize]))
-                .collect(),
+        let all = 0..self.table.len() as u32;
+        let ids: Vec<u32> = match emit {
+            Emit::All => all.collect(),
+            Emit::These(ids) => ids.to_vec(),
+            Emit::New(first) => (first..self.table.len() as u32).collect(),
+            Emit::Closed => all.filter(|&g| closed(self.ends[g as usize])).collect(),
         };
         let rows = self.rows_of(aggregation, &ids)?;
-        if mode != OutputMode::Complete {
+        if !matches!(emit, Emit::All) {
             let keep: Vec<u32> = (0..self.table.len() as u32)
                 .filter(|&g| !closed(self.ends[g as usize]))
                 .collect();

@@ -21,12 +21,13 @@ pub mod watermark;
 
 use crate::error::RunResult;
 use crate::operators::aggregate::{Aggregation, MAX_RUNS};
+use crate::operators::distinct::DistinctAsGroup;
 use crate::partitions::Partitions;
 use crate::pipeline::Pipeline;
 use crate::relation::Relation;
 use crate::tuning::Tuning;
 use arrow::datatypes::SchemaRef;
-use group_state::GroupState;
+use group_state::{Closing, Emit, GroupState};
 use petgraph::stable_graph::NodeIndex;
 use sluice_compiler::plan::{LogicalPlan, OutputMode, PlanOp};
 use std::collections::HashMap;
@@ -42,7 +43,7 @@ pub struct BatchContext {
     pub inputs: HashMap<NodeIndex, Arc<Partitions>>,
     /// Each `watermark` node's clock.
     pub clocks: HashMap<NodeIndex, Arc<WatermarkClock>>,
-    /// Each stream `group`'s state, kept from batch to batch.
+    /// Each stream `group`'s and `distinct`'s state, kept from batch to batch.
     pub groups: HashMap<NodeIndex, GroupState>,
     /// How each stream `group`'s sink writes.
     pub modes: HashMap<NodeIndex, OutputMode>,
@@ -78,17 +79,60 @@ impl BatchContext {
             |_| aggregation.partial(),
             |p, batch| aggregation.update(p, &batch),
         )?;
-        let end_key = window_end
+        let closing = window_end
             .as_ref()
-            .and_then(|e| keys.iter().position(|k| k == e));
-        let closing = self.closing_watermark();
+            .and_then(|e| keys.iter().position(|k| k == e))
+            .map(|key| Closing { key, after: 0 });
+        let watermark = self.closing_watermark();
         let state = self
             .groups
             .entry(node)
             .or_insert_with(|| GroupState::new(&aggregation));
-        let touched = state.absorb(&aggregation, partials, end_key)?;
-        let mode = self.modes.get(&node).copied().unwrap_or(OutputMode::Update);
-        Ok(state.emit(&aggregation, mode, &touched, closing)?.into())
+        let absorbed = state.absorb(&aggregation, partials, closing)?;
+        let emit = match self.modes.get(&node).copied().unwrap_or(OutputMode::Update) {
+            OutputMode::Complete => Emit::All,
+            OutputMode::Update => Emit::These(&absorbed.touched),
+            OutputMode::Append => Emit::Closed,
+        };
+        Ok(state.emit(&aggregation, emit, watermark)?.into())
+    }
+
+    /// Runs a stream `distinct` on this batch's rows: the first row of each key not seen
+    /// before. With a watermark on one of its columns, a key is forgotten once the
+    /// watermark passes its time.
+    pub fn distinct(
+        &mut self,
+        plan: &LogicalPlan,
+        node: NodeIndex,
+        input: &Pipeline<'_>,
+        input_schema: &sluice_stdlib::Schema,
+        tuning: &Tuning,
+    ) -> RunResult<Relation> {
+        let PlanOp::Distinct { columns } = &plan.graph[node].op else {
+            return Err(crate::error::RunError::new(
+                "internal error: a stream distinct that is not one",
+            ));
+        };
+        let shape = DistinctAsGroup::new(columns, input_schema, &input.schema)?;
+        let aggregation = shape.aggregation(input_schema, tuning)?;
+        let partials = input.fold_in_runs(
+            MAX_RUNS,
+            |_| aggregation.partial(),
+            |p, batch| aggregation.update(p, &batch),
+        )?;
+        let closing = watermark_column(plan, node)
+            .and_then(|c| shape.keys.iter().position(|k| *k == c))
+            .map(|key| Closing { key, after: 1 });
+        let watermark = self.closing_watermark();
+        let state = self
+            .groups
+            .entry(node)
+            .or_insert_with(|| GroupState::new(&aggregation));
+        let absorbed = state.absorb(&aggregation, partials, closing)?;
+        let rows: Relation = state
+            .emit(&aggregation, Emit::New(absorbed.first_new), watermark)?
+            .into();
+        shape.in_input_order(&rows)
     }
 
     /// The watermark once this batch's rows are counted: the slowest clock's, never
@@ -105,8 +149,20 @@ impl BatchContext {
         }
     }
 
-    /// Groups held by every stream `group`.
+    /// Groups held by every stream `group` and `distinct`.
     pub fn state_rows(&self) -> u64 {
         self.groups.values().map(|g| g.rows() as u64).sum()
     }
+}
+
+/// The column of the `watermark` on the stream side upstream of `node`, if any.
+pub fn watermark_column(plan: &LogicalPlan, node: NodeIndex) -> Option<String> {
+    let mut at = plan.inputs(node).into_iter().find(|&i| plan.is_stream(i));
+    while let Some(n) = at {
+        if let PlanOp::Watermark { column, .. } = &plan.graph[n].op {
+            return Some(column.clone());
+        }
+        at = plan.inputs(n).into_iter().find(|&i| plan.is_stream(i));
+    }
+    None
 }
