@@ -81,8 +81,15 @@ pub(crate) fn worker_pool(options: &RunOptions) -> RunResult<(rayon::ThreadPool,
     Ok((pool, threads))
 }
 
-/// Runs every sink of the plan.
+/// Runs every sink of the plan (a batch plan: a streaming one runs with
+/// [`crate::stream::run`]).
 pub fn run(plan: &LogicalPlan, options: &RunOptions) -> RunResult<RunSummary> {
+    if plan.is_streaming() {
+        return Err(RunError::new(
+            "this pipeline reads a stream, which runs batch after batch rather than once",
+        )
+        .with_help("run it with `sluice run` (it runs until stopped, `--until idle` or `--until N`); `explain` without `--analyze` shows its plan"));
+    }
     let (pool, threads) = worker_pool(options)?;
     let started = Instant::now();
     let mut summary = pool.install(|| Executor::new(plan, options).run())?;

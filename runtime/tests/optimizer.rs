@@ -75,21 +75,42 @@ fn run_with(
         jit,
         ..Default::default()
     };
-    let summary = sluice_runtime::run(&plan, &options).expect("runs");
+    let summary = if plan.is_streaming() {
+        // A stream runs its files to the end; its checkpoint stays out of the outputs.
+        let checkpoint = tempfile::tempdir().expect("tempdir");
+        let stream = sluice_runtime::stream::StreamOptions {
+            checkpoint: checkpoint.path().join("ck"),
+            until: sluice_runtime::stream::Until::Idle,
+        };
+        sluice_runtime::stream::run(&plan, &options, &stream, &mut |_| {}).expect("runs")
+    } else {
+        sluice_runtime::run(&plan, &options).expect("runs")
+    };
     (out, summary)
 }
 
+/// Every output file under `dir` (a stream's folders of part files too), by path; a
+/// stream's `progress` folder is left out (it holds timings).
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .expect("output dir")
-        .flatten()
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().to_string(),
-                std::fs::read(e.path()).expect("read"),
-            )
-        })
-        .collect();
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("output dir").flatten() {
+            let path = e.path();
+            let name = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string();
+            if path.is_dir() {
+                if name != "progress" {
+                    todo.push(path);
+                }
+                continue;
+            }
+            out.push((name, std::fs::read(&path).expect("read")));
+        }
+    }
     out.sort();
     out
 }
