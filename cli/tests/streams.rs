@@ -1,5 +1,5 @@
 //! Streams end to end through the `sluice` binary: a stream's result equals the batch
-//! run over the same rows (less the late ones, which are counted), and a stream killed
+//! run over the same rows (less the late ones, which are counted and written), and a stream killed
 //! with SIGKILL again and again, restarted each time, writes every row exactly once.
 
 mod common;
@@ -112,8 +112,14 @@ fn pipelines(shape: u64, delay: u64) -> (String, String) {
     } else {
         "sink out -> csv(\"out.csv\", output = complete)\n"
     };
+    // The stream's watermark also hands over its late rows.
+    let stream_body = body.replacen(
+        &format!("delay {delay}s"),
+        &format!("delay {delay}s (late = late_rows)"),
+        1,
+    );
     let stream = format!(
-        "stream events = watch(\"in/\", format = csv, max_files_per_batch = 1) {{ ts: timestamp, k: string, v: int64 }}\nsource names = csv(\"names.csv\")\n{body}{output}sink progress -> csv(\"progress/\")\n"
+        "stream events = watch(\"in/\", format = csv, max_files_per_batch = 1) {{ ts: timestamp, k: string, v: int64 }}\nsource names = csv(\"names.csv\")\n{stream_body}{output}sink late_rows -> csv(\"late/\")\nsink progress -> csv(\"progress/\")\n"
     );
     let batch = format!(
         "source events = csv(\"kept.csv\") {{ ts: timestamp, k: string, v: int64 }}\nsource names = csv(\"names.csv\")\n{body}sink out -> csv(\"batch.csv\")\n"
@@ -138,7 +144,7 @@ fn a_stream_gives_the_batch_result_over_its_rows_less_the_late_ones() {
         let mut at = 0;
         let mut file = 0;
         let mut kept = Vec::new();
-        let mut late = 0u64;
+        let mut late_rows = Vec::new();
         let mut max_seen: Option<u64> = None;
         while at < rows.len() {
             let take = (1 + rng.below(40) as usize).min(rows.len() - at);
@@ -147,7 +153,7 @@ fn a_stream_gives_the_batch_result_over_its_rows_less_the_late_ones() {
             let watermark = max_seen.map(|m| m.saturating_sub(delay));
             for r in part {
                 if watermark.is_some_and(|w| r.0 < w) && max_seen.is_some_and(|m| m >= delay) {
-                    late += 1;
+                    late_rows.push(r.clone());
                 } else {
                     kept.push(r.clone());
                 }
@@ -186,7 +192,22 @@ fn a_stream_gives_the_batch_result_over_its_rows_less_the_late_ones() {
                     .unwrap_or(0)
             })
             .sum();
-        assert_eq!(counted, late, "case {case}: late rows counted");
+        assert_eq!(
+            counted,
+            late_rows.len() as u64,
+            "case {case}: late rows counted"
+        );
+        let mut want_late: Vec<String> = csv_of(&late_rows)
+            .lines()
+            .skip(1)
+            .map(String::from)
+            .collect();
+        want_late.sort();
+        assert_eq!(
+            lines_in(&d.join("late")),
+            want_late,
+            "case {case}: the late rows themselves"
+        );
         assert_eq!(
             lines_in(&d.join("progress")).len(),
             file,

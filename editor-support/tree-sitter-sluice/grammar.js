@@ -27,6 +27,9 @@ module.exports = grammar({
 
   word: ($) => $.bare_identifier,
 
+  // `watermark ts delay d (late = x)`: `d (` may start a call until `late` is read.
+  conflicts: ($) => [[$.call, $.name]],
+
   rules: {
     source_file: ($) => seq(optional($.pipeline_header), repeat($._item)),
 
@@ -91,7 +94,14 @@ module.exports = grammar({
       ),
     // `tumbling(ts, 1m)`, `sliding(ts, 1m, 10s)`, `session(ts, gap = 5m)` as a group key.
     event_window: ($) => seq(field('kind', choice('tumbling', 'sliding', 'session')), '(', optional($.arguments), ')'),
-    watermark: ($) => seq('watermark', field('column', $.identifier), 'delay', field('delay', $._expression)),
+    watermark: ($) =>
+      seq(
+        'watermark',
+        field('column', $.identifier),
+        'delay',
+        field('delay', $._expression),
+        optional(seq('(', 'late', '=', field('late', $.identifier), ')')),
+      ),
     grouping_sets: ($) =>
       choice(
         seq('rollup', '(', $.identifier_list, ')'),

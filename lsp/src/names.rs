@@ -55,6 +55,12 @@ pub fn index(ast: &Pipeline) -> Vec<Symbol> {
                 for n in &l.names {
                     declare(&mut symbols, &n.name, NameKind::Relation, n.span, l.span);
                 }
+                // A watermark's late rows are a relation of their own.
+                for step in &l.steps {
+                    if let Operator::Watermark { late: Some(n), .. } = &step.op {
+                        declare(&mut symbols, &n.name, NameKind::Relation, n.span, step.span);
+                    }
+                }
             }
             Item::Model(m) => declare(
                 &mut symbols,
@@ -127,6 +133,7 @@ fn step_uses<'a>(op: &'a Operator, uses: &mut Vec<(String, Span)>, exprs: &mut V
         Operator::Window { columns, .. } => exprs.extend(columns.iter().map(|c| &c.value)),
         Operator::Predict { model } => uses.push((model.name.clone(), model.span)),
         Operator::Filter { predicate } => exprs.push(predicate),
+        Operator::Watermark { delay, .. } => exprs.push(delay),
         Operator::Derive { columns } => exprs.extend(columns.iter().map(|a| &a.value)),
         Operator::Group { aggregates, .. } => exprs.extend(aggregates.iter().map(|a| &a.value)),
         Operator::Take { count, offset } => {

@@ -840,12 +840,12 @@ impl<'p> Executor<'p> {
 
     fn scan(&mut self, node: NodeIndex) -> RunResult<Pipeline<'p>> {
         let plan = self.plan;
-        if let PlanOp::StreamScan { .. } = &plan.graph[node].op {
+        if let PlanOp::StreamScan { .. } | PlanOp::LateRows = &plan.graph[node].op {
             let schema = self.arrow_schema(node);
             let rows = self
                 .stream
                 .as_ref()
-                .and_then(|c| c.inputs.get(&node).cloned())
+                .and_then(|c| c.rows_of(plan, node, &schema))
                 .unwrap_or_else(|| Arc::new(Partitions::new(schema.clone(), vec![])));
             return Ok(Pipeline {
                 source: Source::Rows(rows),

@@ -180,7 +180,10 @@ impl Lowering<'_> {
 
     fn streams(&self, node: NodeIndex) -> bool {
         let n = &self.plan.graph[node];
-        matches!(n.op, PlanOp::Scan { .. } | PlanOp::StreamScan { .. }) || narrow(&n.op)
+        matches!(
+            n.op,
+            PlanOp::Scan { .. } | PlanOp::StreamScan { .. } | PlanOp::LateRows
+        ) || narrow(&n.op)
     }
 
     /// A node whose rows can stream straight into its one consumer.
@@ -200,7 +203,8 @@ impl Lowering<'_> {
         let plan = self.plan;
         let n = &plan.graph[node];
         let mut id = match &n.op {
-            PlanOp::Scan { .. } | PlanOp::StreamScan { .. } => self.push(
+            // A stream's late rows are a source of their own: the watermark keeps them.
+            PlanOp::Scan { .. } | PlanOp::StreamScan { .. } | PlanOp::LateRows => self.push(
                 PhysicalOp::Stage {
                     source: StageSource::Scan(node),
                     narrow: vec![],
@@ -327,7 +331,7 @@ impl Lowering<'_> {
         let plan = self.plan;
         if matches!(
             plan.graph[node].op,
-            PlanOp::Scan { .. } | PlanOp::StreamScan { .. }
+            PlanOp::Scan { .. } | PlanOp::StreamScan { .. } | PlanOp::LateRows
         ) {
             return self.push(
                 PhysicalOp::Stage {

@@ -460,11 +460,21 @@ fn step(op: &Operator) -> String {
             }
         }
         Operator::Sort { keys } => format!("sort {}", sort_keys(keys)),
-        Operator::Watermark { column, delay } => format!(
-            "watermark {} delay {}",
-            display_name(&column.name),
-            format_expr(delay)
-        ),
+        Operator::Watermark {
+            column,
+            delay,
+            late,
+        } => {
+            let mut s = format!(
+                "watermark {} delay {}",
+                display_name(&column.name),
+                format_expr(delay)
+            );
+            if let Some(l) = late {
+                s.push_str(&format!(" (late = {})", display_name(&l.name)));
+            }
+            s
+        }
         Operator::Take { count, offset } => match offset {
             Some(o) => format!("take {} offset {}", format_expr(count), format_expr(o)),
             None => format!("take {}", format_expr(count)),

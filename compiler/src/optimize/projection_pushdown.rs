@@ -118,7 +118,7 @@ fn needs_of_input(plan: &LogicalPlan, node: NodeIndex, slot: usize, out: &Needs)
     };
     let mut need = out.clone();
     match &plan.graph[node].op {
-        PlanOp::Sink { .. } | PlanOp::LoadModel { .. } => return all_of(0),
+        PlanOp::Sink { .. } | PlanOp::LoadModel { .. } | PlanOp::LateRows => return all_of(0),
         PlanOp::Fit { spec } => {
             need = spec.input.iter().map(|c| c.name.clone()).collect();
             add(&mut need, spec.label.iter().map(|l| l.name.clone()));

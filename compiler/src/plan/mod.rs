@@ -351,6 +351,8 @@ pub enum PlanOp {
         #[serde(skip)]
         file_schema: Schema,
     },
+    /// The rows its input (a `Watermark`) dropped as late in a micro-batch.
+    LateRows,
     /// `watermark COLUMN delay D`: passes rows through; on a stream, rows whose time is
     /// behind the watermark (the latest time seen, less the delay, as of the batch
     /// before) are late and dropped (counted, and kept for a `late` sink).
@@ -505,6 +507,7 @@ impl PlanOp {
             PlanOp::Evaluate { .. } => "Evaluate",
             PlanOp::StreamScan { .. } => "StreamScan",
             PlanOp::Watermark { .. } => "Watermark",
+            PlanOp::LateRows => "LateRows",
         }
     }
 }
@@ -773,7 +776,7 @@ impl fmt::Display for PlanOp {
                 }
                 Ok(())
             }
-            PlanOp::Union => Ok(()),
+            PlanOp::Union | PlanOp::LateRows => Ok(()),
             PlanOp::Sample { fraction, seed } => write!(f, " {fraction:?} seed {seed}"),
             PlanOp::SplitPart {
                 fractions,

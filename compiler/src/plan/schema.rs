@@ -54,6 +54,7 @@ pub fn output_schema(op: &PlanOp, inputs: &[&Schema], previous: &Schema) -> Resu
         PlanOp::StreamScan { file_schema, .. } => file_schema.clone(),
         PlanOp::Filter { .. }
         | PlanOp::Watermark { .. }
+        | PlanOp::LateRows
         | PlanOp::Sort { .. }
         | PlanOp::Limit { .. }
         | PlanOp::Offset { .. }

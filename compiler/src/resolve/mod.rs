@@ -121,6 +121,12 @@ pub fn resolve(
                 for n in &l.names {
                     r.declared_later.entry(n.name.clone()).or_insert(n.span);
                 }
+                for step in &l.steps {
+                    if let crate::syntax::ast::Operator::Watermark { late: Some(n), .. } = &step.op
+                    {
+                        r.declared_later.entry(n.name.clone()).or_insert(n.span);
+                    }
+                }
             }
             Item::Model(m) => {
                 r.declared_later

@@ -66,7 +66,18 @@ impl Resolver<'_> {
         }
         let schema = self.schema(input).clone();
         let (op, out, extra) = match &step.op {
-            Operator::Watermark { column, delay } => self.watermark(column, delay, &schema)?,
+            Operator::Watermark {
+                column,
+                delay,
+                late,
+            } => {
+                let (op, out, extra) = self.watermark(column, delay, &schema)?;
+                let node = self.add_step(input, op, out, step, &extra);
+                if let Some(name) = late {
+                    self.late_relation(node, name);
+                }
+                return Some(node);
+            }
             Operator::Group {
                 keys,
                 aggregates,

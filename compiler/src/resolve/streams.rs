@@ -987,3 +987,23 @@ impl Resolver<'_> {
         None
     }
 }
+
+impl Resolver<'_> {
+    /// `(late = NAME)` of a `watermark`: declares NAME, the rows the watermark drops as
+    /// late (the watermark's columns), for a sink to write.
+    pub(crate) fn late_relation(&mut self, watermark: NodeIndex, name: &Ident) {
+        let schema = self.schema(watermark).clone();
+        let node = self.plan.add(
+            PlanNode {
+                op: PlanOp::LateRows,
+                schema,
+                relation: Some(name.name.clone()),
+                hints: Default::default(),
+                sharing: None,
+                span: name.span,
+            },
+            &[watermark],
+        );
+        self.declare(name, Some(node), false);
+    }
+}

@@ -431,6 +431,9 @@ pub enum Operator {
     Watermark {
         column: Ident,
         delay: Expr,
+        /// `(late = NAME)`: the late rows, as a relation a sink can write.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        late: Option<Ident>,
     },
     /// `window [by KEYS] [order by KEYS] { name = f(...) [frame], ... }`: a value per
     /// row from the row's partition.

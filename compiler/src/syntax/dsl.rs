@@ -793,16 +793,24 @@ impl Builder {
             Rule::op_watermark => {
                 let mut column = Ident::new("", span);
                 let mut delay = None;
+                let mut late = None;
                 for p in rest {
                     match p.as_rule() {
                         Rule::ident => column = self.ident(p),
                         Rule::expr => delay = Some(self.expr(p)),
+                        Rule::watermark_late => {
+                            late = p
+                                .into_inner()
+                                .find(|x| x.as_rule() == Rule::ident)
+                                .map(|x| self.ident(x));
+                        }
                         _ => {}
                     }
                 }
                 Operator::Watermark {
                     column,
                     delay: delay.unwrap_or_else(null_expr),
+                    late,
                 }
             }
             Rule::op_window => {

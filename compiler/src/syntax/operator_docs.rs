@@ -14,8 +14,8 @@ pub fn operator_doc(keyword: &str) -> Option<(&'static str, &'static str)> {
 const OPERATOR_DOCS: &[(&str, &str, &str)] = &[
     (
         "watermark",
-        "watermark TIME delay 10s",
-        "on a stream: events more than the delay behind the latest time seen are late (dropped and counted); windows close when it passes them",
+        "watermark TIME delay 10s [(late = NAME)]",
+        "on a stream: events more than the delay behind the latest time seen are late (dropped, counted, and the rows of relation NAME when given); windows close when it passes them",
     ),
     (
         "filter",

@@ -959,12 +959,15 @@ impl Reader<'_> {
                 }
             }
             "watermark" => {
-                let (mut column, mut delay) = (None, None);
+                let (mut column, mut delay, mut late) = (None, None, None);
                 for (k, v) in self.entries(arg, "a mapping with `column` and `delay`") {
                     match self.key_name(k).as_str() {
                         "column" => column = Some(self.ident_of(v)),
                         "delay" => delay = self.expr(v),
-                        other => self.unknown_key(k, other, &["column", "delay"], "watermark"),
+                        "late" => late = Some(self.ident_of(v)),
+                        other => {
+                            self.unknown_key(k, other, &["column", "delay", "late"], "watermark")
+                        }
                     }
                 }
                 let Some(column) = column else {
@@ -978,7 +981,11 @@ impl Reader<'_> {
                     );
                     return None;
                 };
-                Operator::Watermark { column, delay }
+                Operator::Watermark {
+                    column,
+                    delay,
+                    late,
+                }
             }
             "window" => {
                 let mut partition_by = Vec::new();

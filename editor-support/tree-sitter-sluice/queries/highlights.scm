@@ -19,7 +19,7 @@
 
 [
   "on" "seed" "stratify" "nulls" "first" "last" "asc" "desc"
-  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within" "into" "delay"
+  "by" "name" "cross" "offset" "order" "rows" "range" "between" "unbounded" "preceding" "following" "current" "row" "with" "position" "rollup" "cube" "grouping" "sets" "asof" "within" "into" "delay" "late"
   "inner" "left" "right" "full" "semi" "anti"
   "mean" "median" "mode"
 ] @keyword.modifier

@@ -6,7 +6,7 @@ use super::BatchContext;
 use super::checkpoint::Checkpoint;
 use super::group_state::GroupState;
 use super::source::StreamSource;
-use super::watermark::{NONE, WatermarkClock};
+use super::watermark::WatermarkClock;
 use crate::error::{RunError, RunResult};
 use crate::executor::{Executor, RunOptions};
 use crate::io::commit::Outputs;
@@ -162,9 +162,16 @@ impl<'p> Driver<'p> {
                     }
                 }
                 PlanOp::Watermark { delay, .. } => {
-                    context
-                        .clocks
-                        .insert(node, Arc::new(WatermarkClock::new(*delay)));
+                    let keeps = plan
+                        .graph
+                        .neighbors_directed(node, petgraph::Direction::Outgoing)
+                        .any(|n| matches!(plan.graph[n].op, PlanOp::LateRows));
+                    let clock = if keeps {
+                        WatermarkClock::keeping_late(*delay)
+                    } else {
+                        WatermarkClock::new(*delay)
+                    };
+                    context.clocks.insert(node, Arc::new(clock));
                 }
                 _ => {}
             }
@@ -344,19 +351,16 @@ impl<'p> Driver<'p> {
         context.inputs = inputs;
         let before = context.watermark;
         for clock in context.clocks.values() {
-            clock
-                .current
-                .store(before.unwrap_or(NONE), Ordering::SeqCst);
-            clock.late.store(0, Ordering::SeqCst);
+            clock.start(before);
         }
         self.executor.start_batch();
         let mut outputs = Outputs::new();
-        let mut progress_sinks = Vec::new();
+        let mut after_sinks = Vec::new();
         let plan = self.plan;
         for (id, sink) in self.executor.sinks() {
             let input = plan.inputs(sink)[0];
-            if is_progress(plan, input) {
-                progress_sinks.push((id, sink));
+            if after_the_batch(plan, input) {
+                after_sinks.push((id, sink));
                 continue;
             }
             if !plan.is_stream(input) && batch > 0 {
@@ -383,20 +387,19 @@ impl<'p> Driver<'p> {
             state_rows,
             late_rows,
         };
-        if !progress_sinks.is_empty() {
-            let row = progress_row(plan, &figures)?;
+        if !after_sinks.is_empty() {
             let nodes: Vec<NodeIndex> = self
                 .sources
                 .iter()
                 .filter(|(_, s)| s.is_progress())
                 .map(|(n, _)| *n)
                 .collect();
-            let context = self.context()?;
             for n in nodes {
-                context.inputs.insert(n, row.clone());
+                let row = progress_row(plan, n, &figures)?;
+                self.context()?.inputs.insert(n, row);
             }
             self.executor.start_batch();
-            for (id, sink) in progress_sinks {
+            for (id, sink) in after_sinks {
                 let data = self.executor.sink_input(id)?;
                 let rows = self.write(batch, sink, &data, &mut outputs)?;
                 add_report(reports, plan, sink, rows);
@@ -497,17 +500,19 @@ fn add_report(reports: &mut Vec<SinkReport>, plan: &LogicalPlan, sink: NodeIndex
     }
 }
 
-fn is_progress(plan: &LogicalPlan, node: NodeIndex) -> bool {
+/// Whether a sink's rows are known only once the batch has run: they read the
+/// `progress` relation or a watermark's late rows.
+fn after_the_batch(plan: &LogicalPlan, node: NodeIndex) -> bool {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        if let PlanOp::StreamScan {
-            kind: StreamKind::Progress,
-            ..
-        } = plan.graph[n].op
-        {
-            return true;
+        match plan.graph[n].op {
+            PlanOp::StreamScan {
+                kind: StreamKind::Progress,
+                ..
+            }
+            | PlanOp::LateRows => return true,
+            _ => stack.extend(plan.inputs(n)),
         }
-        stack.extend(plan.inputs(n));
     }
     false
 }
@@ -535,21 +540,12 @@ fn stateful_above(plan: &LogicalPlan, sink: NodeIndex) -> Option<NodeIndex> {
     None
 }
 
-/// The `progress` relation's row for a batch.
-fn progress_row(plan: &LogicalPlan, f: &BatchProgress) -> RunResult<Arc<Partitions>> {
-    let node = plan
-        .graph
-        .node_indices()
-        .find(|&n| {
-            matches!(
-                plan.graph[n].op,
-                PlanOp::StreamScan {
-                    kind: StreamKind::Progress,
-                    ..
-                }
-            )
-        })
-        .ok_or_else(|| RunError::new("internal error: no progress relation"))?;
+/// The row of the `progress` relation (node `node`) for a batch.
+fn progress_row(
+    plan: &LogicalPlan,
+    node: NodeIndex,
+    f: &BatchProgress,
+) -> RunResult<Arc<Partitions>> {
     let schema = Arc::new(crate::arrow_schema(&plan.graph[node].schema));
     let ts = |v: Option<i64>| {
         Arc::new(TimestampMicrosecondArray::from(vec![v]).with_timezone("UTC"))

@@ -149,6 +149,24 @@ impl BatchContext {
         }
     }
 
+    /// This batch's rows of a source node: a `StreamScan`'s input, or the late rows of
+    /// the `watermark` a `LateRows` reads.
+    pub fn rows_of(
+        &self,
+        plan: &LogicalPlan,
+        node: NodeIndex,
+        schema: &SchemaRef,
+    ) -> Option<Arc<Partitions>> {
+        match plan.graph[node].op {
+            PlanOp::LateRows => {
+                let watermark = *plan.inputs(node).first()?;
+                let rows = self.clocks.get(&watermark)?.late_rows();
+                Some(Arc::new(Partitions::new(schema.clone(), vec![rows])))
+            }
+            _ => self.inputs.get(&node).cloned(),
+        }
+    }
+
     /// Groups held by every stream `group` and `distinct`.
     pub fn state_rows(&self) -> u64 {
         self.groups.values().map(|g| g.rows() as u64).sum()

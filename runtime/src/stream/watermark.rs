@@ -19,6 +19,9 @@ pub struct WatermarkClock {
     pub max_seen: AtomicI64,
     /// Late rows dropped in this batch.
     pub late: AtomicU64,
+    /// The late rows themselves, kept when a `late` relation reads them.
+    pub keep_late: bool,
+    kept: std::sync::Mutex<Vec<RecordBatch>>,
 }
 
 impl WatermarkClock {
@@ -28,7 +31,32 @@ impl WatermarkClock {
             current: AtomicI64::new(NONE),
             max_seen: AtomicI64::new(NONE),
             late: AtomicU64::new(0),
+            keep_late: false,
+            kept: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// A clock that keeps its late rows (for a `late` relation).
+    pub fn keeping_late(delay: i64) -> WatermarkClock {
+        WatermarkClock {
+            keep_late: true,
+            ..WatermarkClock::new(delay)
+        }
+    }
+
+    /// Starts a batch: rows behind `watermark` are late; nothing is counted yet.
+    pub fn start(&self, watermark: Option<i64>) {
+        self.current
+            .store(watermark.unwrap_or(NONE), Ordering::SeqCst);
+        self.late.store(0, Ordering::SeqCst);
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.clear();
+        }
+    }
+
+    /// The late rows of this batch (when kept).
+    pub fn late_rows(&self) -> Vec<RecordBatch> {
+        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
     /// The watermark this clock gives once the batch is done.
@@ -69,6 +97,13 @@ impl WatermarkClock {
             return Ok(batch);
         }
         self.late.fetch_add(late, Ordering::SeqCst);
+        if self.keep_late {
+            let dropped = arrow::compute::not(&keep)?;
+            let rows = arrow::compute::filter_record_batch(&batch, &dropped)?;
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.push(rows);
+            }
+        }
         Ok(arrow::compute::filter_record_batch(&batch, &keep)?)
     }
 }
