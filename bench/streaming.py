@@ -71,7 +71,7 @@ SOURCES = {
     "100k/s": "stream bids = rate(rows_per_second = 100000, every = 100ms)",
 }
 
-PROGRESS = re.compile(r"batch (\d+): (\d+) rows in, [0-9.]+ rows/s, ([0-9.]+) ms")
+PROGRESS = re.compile(r"batch (\d+): (\d+) rows in, [0-9.]+ rows/s, ([0-9.]+) ms")  # the line's start
 
 
 def write_inputs(work):

@@ -92,6 +92,7 @@ pub fn progress_schema() -> Schema {
         f("latency_ms", DataType::Float64, false),
         f("watermark", DataType::Timestamp, true),
         f("state_rows", DataType::Int64, false),
+        f("state_bytes", DataType::Int64, false),
         f("late_rows", DataType::Int64, false),
     ])
 }

@@ -58,6 +58,7 @@ pub struct BatchProgress {
     pub latency: Duration,
     pub watermark: Option<i64>,
     pub state_rows: u64,
+    pub state_bytes: u64,
     pub late_rows: u64,
 }
 
@@ -77,12 +78,13 @@ impl BatchProgress {
             },
         );
         format!(
-            "batch {}: {} rows in, {:.0} rows/s, {:.1} ms, watermark {watermark}, {} state rows, {} late",
+            "batch {}: {} rows in, {:.0} rows/s, {:.1} ms, watermark {watermark}, {} state rows ({:.1} MiB), {} late",
             self.batch,
             self.rows_in,
             self.rows_per_second(),
             self.latency.as_secs_f64() * 1e3,
             self.state_rows,
+            self.state_bytes as f64 / (1024.0 * 1024.0),
             self.late_rows
         )
     }
@@ -378,6 +380,7 @@ impl<'p> Driver<'p> {
             .map(|c| c.late.load(Ordering::SeqCst))
             .sum();
         let state_rows = context.state_rows();
+        let state_bytes = context.state_bytes();
         let figures = BatchProgress {
             batch,
             started_us: offsets["started"].as_i64().unwrap_or_else(now_us),
@@ -385,6 +388,7 @@ impl<'p> Driver<'p> {
             latency: started.elapsed(),
             watermark,
             state_rows,
+            state_bytes,
             late_rows,
         };
         if !after_sinks.is_empty() {
@@ -561,6 +565,7 @@ fn progress_row(
             Arc::new(Float64Array::from(vec![f.latency.as_secs_f64() * 1e3])),
             ts(f.watermark),
             Arc::new(Int64Array::from(vec![f.state_rows as i64])),
+            Arc::new(Int64Array::from(vec![f.state_bytes as i64])),
             Arc::new(Int64Array::from(vec![f.late_rows as i64])),
         ],
     )?;

@@ -167,6 +167,11 @@ impl BatchContext {
         }
     }
 
+    /// Bytes the stream `group`s and `distinct`s hold, about.
+    pub fn state_bytes(&self) -> u64 {
+        self.groups.values().map(|g| g.memory_size() as u64).sum()
+    }
+
     /// Groups held by every stream `group` and `distinct`.
     pub fn state_rows(&self) -> u64 {
         self.groups.values().map(|g| g.rows() as u64).sum()
