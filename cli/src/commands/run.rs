@@ -146,6 +146,11 @@ pub fn run(args: Args) -> u8 {
             }
         };
     }
+    if !args.quiet && (args.until.is_some() || args.checkpoint.is_some()) {
+        errln!(
+            "note: `--until` and `--checkpoint` are for pipelines with a stream; this one runs once"
+        );
+    }
     match sluice_runtime::run(&optimized.plan, &options) {
         Ok(summary) => {
             if !args.quiet {
