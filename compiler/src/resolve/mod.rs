@@ -22,9 +22,11 @@ mod recovery;
 mod sources;
 pub use sources::csv_options;
 mod event_windows;
+mod output_modes;
 mod set_operations;
 mod sort_expressions;
 mod steps;
+mod stream_steps;
 pub mod streams;
 mod window;
 
